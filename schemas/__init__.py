@@ -1,0 +1,1 @@
+"""JSON Schemas of plugindex (manifest, registry, index), shipped as package data."""

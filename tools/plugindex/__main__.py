@@ -1,0 +1,3 @@
+from plugindex.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The plugindex command line. Exit codes: 0 ok, 1 problems found, 2 usage or environment error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from plugindex import __version__
+from plugindex.commands import build, validate
+from plugindex.errors import ConfigError, PlugindexError
+from plugindex.report import FORMATS, text_line
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _command(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str, example: str,
+             run: Command) -> _Parser:
+    parser = sub.add_parser(
+        name, help=help_text, description=help_text,
+        epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--root", metavar="DIR",
+                        help="the registry (default: nearest directory with registry.yaml)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def make_parser() -> _Parser:
+    parser = _Parser(prog="plugindex", description="A plugin registry that lives in git.")
+    parser.add_argument("--version", action="version", version=f"plugindex {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = _command(sub, "validate", "check manifests (default: all of submissions/)",
+                 "plugindex validate submissions/mongo-odm/1.2.0.yaml --format github",
+                 validate.run)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="manifest files or directories")
+    p.add_argument("--format", choices=FORMATS, default="text")
+
+    p = _command(sub, "build", "build index/v1 from the manifests at a commit",
+                 "plugindex build --check   # exit 1 if the committed index is stale",
+                 build.run)
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if index/v1 at the commit differs from a build")
+    p.add_argument("--rev", default="HEAD", help="the commit to build (default: HEAD)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--timings", action="store_true", help="print per-stage times on stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        for d in exc.diagnostics:
+            print(text_line(d), file=sys.stderr)
+        print(f"plugindex: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except PlugindexError as exc:
+        print(f"plugindex: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,107 @@
+"""plugindex validate: check manifests in the working tree with the same rules as CI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+from pathlib import Path
+
+from plugindex.crosschecks import check_registry
+from plugindex.diagnostics import Diagnostic, has_errors
+from plugindex.errors import UsageError
+from plugindex.manifest import SUBMISSIONS
+from plugindex.registry import RegistryConfig, load_registry
+from plugindex.report import render, summary
+from plugindex.rules import diagnostic
+from plugindex.validate import FileResult, ManifestValidator
+from plugindex.workspace import find_root, relative
+from plugindex.yamlsafe import load
+
+
+def _files_under(directory: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found += [Path(dirpath) / f for f in sorted(filenames)]
+    return found
+
+
+def _read(path: Path, rel: str, registry: RegistryConfig) -> bytes | Diagnostic:
+    try:
+        st = path.lstat()
+    except OSError as exc:
+        return diagnostic("PI014", rel, 1, "", f"cannot read the file: {exc.strerror}")
+    if stat.S_ISLNK(st.st_mode):
+        return diagnostic("PI014", rel, 1, "", "the manifest is a symlink")
+    if not stat.S_ISREG(st.st_mode):
+        return diagnostic("PI014", rel, 1, "", "the manifest is not a regular file")
+    if st.st_size > registry.limits.max_bytes:
+        return diagnostic("PI001", rel, 1, "", f"file is {st.st_size} bytes; the limit is "
+                          f"{registry.limits.max_bytes} bytes")
+    with open(path, "rb") as f:
+        return f.read(registry.limits.max_bytes + 1)
+
+
+def validate_tree(root: Path, registry: RegistryConfig,
+                  requested: list[Path] | None) -> tuple[list[Diagnostic], int]:
+    """Validate the registry's manifests; report on ``requested`` files (default: all)."""
+    validator = ManifestValidator(registry)
+    everything = _files_under(root / SUBMISSIONS)
+    targets = everything if requested is None else requested
+    wanted = {relative(root, p) for p in targets}
+    results: list[FileResult] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[str] = set()
+    for path in [*targets, *everything]:
+        rel = relative(root, path)
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if requested is None and not rel.endswith(".yaml") and rel != f"{SUBMISSIONS}/README.md":
+            diagnostics.append(diagnostic(
+                "PI030", rel, 1, "", "only <version>.yaml manifests belong in submissions/"))
+            continue
+        if not rel.endswith(".yaml") and rel not in wanted:
+            continue
+        data = _read(path, rel, registry)
+        if isinstance(data, Diagnostic):
+            results.append(FileResult(rel, None, (data,)))
+        else:
+            results.append(validator.check(rel, data))
+    valid = [(r.path, r.manifest) for r in results if r.manifest is not None]
+    found = {
+        r.path: (root / r.manifest.source.location).is_dir()
+        for r in results if r.manifest is not None and r.manifest.source.kind == "path"
+    }
+    cross = check_registry(valid, [r.path for r in results if r.manifest is None], found)
+    for d in cross:
+        document = load((root / d.file).read_bytes(), d.file, registry.limits).document
+        line = document.line_of(d.pointer) if document else 1
+        diagnostics.append(Diagnostic(d.file, line, d.rule, d.pointer, d.message, d.hint,
+                                      d.severity))
+    diagnostics += [d for r in results for d in r.diagnostics]
+    return sorted(d for d in diagnostics if d.file in wanted), len(wanted)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    registry = load_registry(root)
+    requested = None
+    if args.paths:
+        requested = []
+        for raw in args.paths:
+            path = Path(raw)
+            if path.is_dir() and not path.is_symlink():
+                requested += _files_under(path)
+            elif path.exists() or path.is_symlink():
+                requested.append(path)
+            else:
+                raise UsageError(f"{raw}: no such file or directory")
+    diagnostics, files = validate_tree(root, registry, requested)
+    output = render(diagnostics, args.format, files)
+    if output:
+        print(output)
+    print(summary(diagnostics, files), file=sys.stderr)
+    return 1 if has_errors(diagnostics) else 0

@@ -1,0 +1,77 @@
+"""Rules across all manifests of a registry: names, versions, and references between plugins.
+
+The findings carry a pointer but no line (line 0): the caller places them, so that manifests
+taken from the cache need not be re-parsed unless they have a problem.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from plugindex.diagnostics import Diagnostic, pointer
+from plugindex.manifest import Manifest, split_manifest_path
+from plugindex.rules import diagnostic
+
+
+def check_registry(
+    manifests: Sequence[tuple[str, Manifest]],
+    other_paths: Sequence[str] = (),
+    source_found: Mapping[str, bool] | None = None,
+) -> list[Diagnostic]:
+    """Cross-manifest rules.
+
+    ``manifests`` are the well-formed manifests with their paths; ``other_paths`` are manifest
+    files that failed earlier stages (their plugin names still count as existing, so one broken
+    file does not cascade into 'unknown plugin' errors elsewhere). ``source_found`` maps the path
+    of each manifest with an in-repository source to whether that source directory exists
+    (None: not checked).
+    """
+    found: list[Diagnostic] = []
+
+    def report(rule_id: str, path: str, ptr: str, message: str) -> None:
+        found.append(diagnostic(rule_id, path, 0, ptr, message))
+
+    names = {m.name for _, m in manifests}
+    for path in other_paths:
+        parts = split_manifest_path(path)
+        if parts:
+            names.add(parts[0])
+
+    by_canonical: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        by_canonical[canonicalize_name(name)].add(name)
+    versions: dict[tuple[str, Version], list[str]] = defaultdict(list)
+    for path, m in manifests:
+        clash = sorted(by_canonical[canonicalize_name(m.name)] - {m.name})
+        if clash:
+            report("PI060", path, pointer("name"),
+                   f"'{m.name}' and '{clash[0]}' are the same name after normalization")
+        versions[(m.name, m.parsed_version)].append(path)
+    for paths in versions.values():
+        for path in paths:
+            for other in paths:
+                if other != path:
+                    report("PI061", path, pointer("version"), f"same version as {other}")
+                    break
+
+    for path, m in manifests:
+        for name, _ in m.requires_plugins:
+            if name not in names and name != m.name:
+                report("PI062", path, pointer("requires", "plugins", name),
+                       f"no plugin named '{name}' in this registry")
+        for name, _ in m.conflicts:
+            if name not in names and name != m.name:
+                report("PI064", path, pointer("conflicts", name),
+                       f"no plugin named '{name}' in this registry")
+        replacement = m.deprecated.replacement if m.deprecated else None
+        if replacement is not None and replacement != m.name and replacement not in names:
+            report("PI063", path, pointer("deprecated", "replacement"),
+                   f"no plugin named '{replacement}' in this registry")
+        if source_found is not None and m.source.kind == "path" and not source_found.get(path):
+            report("PI050", path, pointer("source", "path"),
+                   f"'{m.source.location}' is not a directory in the repository")
+    return sorted(found)

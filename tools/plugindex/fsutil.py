@@ -1,0 +1,78 @@
+"""Atomic publication of a directory tree.
+
+A new tree is assembled beside the old one (unchanged files hard-linked, changed files written
+and fsynced), then swapped in with two renames. If a build dies at any moment, the published
+directory is either the complete old tree or the complete new one; ``recover`` puts the old
+tree back if a build died between the two renames.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write one file atomically: temp file, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    write_file(tmp, data)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def recover(target: Path) -> None:
+    """Undo what a build killed mid-publication left behind."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f"{target.name}.old-*"))
+    if not target.exists() and olds:
+        os.replace(olds[-1], target)
+        olds = olds[:-1]
+    for leftover in [*olds, *parent.glob(f"{target.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def publish_tree(target: Path, files: Mapping[str, bytes | None]) -> None:
+    """Make ``target`` hold exactly ``files`` (relative path -> bytes, or None to keep the
+    current file of that path unchanged), atomically as a whole."""
+    recover(target)
+    new = target.with_name(f"{target.name}.new-{os.getpid()}")
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir(parents=True)
+    dirs = {new}
+    for rel, data in sorted(files.items()):
+        dest = new / rel
+        if dest.parent not in dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dirs.add(dest.parent)
+        if data is None:
+            os.link(target / rel, dest)
+        else:
+            write_file(dest, data)
+    for d in dirs:
+        _fsync_dir(d)
+    old = target.with_name(f"{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    _fsync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)

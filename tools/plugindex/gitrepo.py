@@ -1,0 +1,136 @@
+"""Thin adapter over git (GitPython): trees, blobs and first-parent history. No logic lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from plugindex.errors import EnvironmentProblem
+
+REGULAR_FILE = "100644"
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str  # '100644' regular, '100755' executable, '120000' symlink, '160000' submodule
+    kind: str  # 'blob', 'tree' or 'commit'
+    oid: str
+    size: int | None  # None for submodules
+    path: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file changed by one first-parent commit."""
+
+    commit: str
+    time: int  # committer time, seconds since the epoch
+    status: str  # 'A', 'M' or 'D'
+    path: str
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+class GitRepo:
+    def __init__(self, root: Path) -> None:
+        try:
+            self.repo = git.Repo(root, search_parent_directories=False)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise EnvironmentProblem(
+                f"{root} is not a git repository; plugindex reads the registry from git"
+            ) from None
+        self.root = Path(self.repo.working_tree_dir or root)
+
+    def resolve(self, rev: str) -> str:
+        try:
+            return str(self.repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}"))
+        except git.GitCommandError:
+            raise EnvironmentProblem(f"'{rev}' is not a commit in {self.root}") from None
+
+    def has_commits(self) -> bool:
+        try:
+            self.repo.git.rev_parse("--verify", "HEAD")
+        except git.GitCommandError:
+            return False
+        return True
+
+    def is_shallow(self) -> bool:
+        return str(self.repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self.repo.git.merge_base("--is-ancestor", ancestor, descendant)
+        except git.GitCommandError:
+            return False
+        return True
+
+    def ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
+        """Every entry under ``prefix`` at ``commit``, recursively, with blob sizes."""
+        raw: bytes = self.repo.git.ls_tree(
+            "-r", "-z", "-l", "--full-tree", commit, "--", prefix, stdout_as_string=False
+        )
+        entries = []
+        for record in raw.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, kind, oid, size = meta.split()
+            entries.append(TreeEntry(
+                mode.decode(), kind.decode(), oid.decode(),
+                int(size) if size != b"-" else None, _decode(path),
+            ))
+        return entries
+
+    def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
+        """Blob contents through one long-lived 'git cat-file --batch'."""
+        odb = self.repo.odb
+        return {oid: odb.stream(bytes.fromhex(oid)).read() for oid in oids}
+
+    def tree_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
+        """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree."""
+        specs = list(specs)
+        if not specs:
+            return {}
+        out = self._batch_check(specs)
+        result: dict[str, str | None] = {}
+        for spec, line in zip(specs, out.splitlines(), strict=True):
+            fields = line.split()
+            result[spec] = fields[0] if len(fields) == 3 and fields[1] == "tree" else None
+        return result
+
+    def _batch_check(self, specs: list[str]) -> str:
+        proc = self.repo.git.cat_file("--batch-check", as_process=True, istream=-1)
+        stdout, _ = proc.proc.communicate(("\n".join(specs) + "\n").encode())
+        return _decode(stdout)
+
+    def changes(self, head: str, since: str | None, prefix: str) -> list[Change]:
+        """Files under ``prefix`` changed by first-parent commits in since..head, oldest first."""
+        rev = f"{since}..{head}" if since else head
+        raw: bytes = self.repo.git.log(
+            "--first-parent", "--diff-merges=first-parent", "--reverse", "--no-renames",
+            "--name-status", "-z", "--format=%x01%H %ct", rev, "--", prefix,
+            stdout_as_string=False,
+        )
+        changes: list[Change] = []
+        commit, time = "", 0
+        fields = raw.split(b"\0")
+        i = 0
+        while i < len(fields):
+            field = fields[i].lstrip(b"\n")
+            i += 1
+            if field.startswith(b"\x01"):
+                sha, _, stamp = field[1:].partition(b" ")
+                commit, time = sha.decode(), int(stamp)
+            elif field[:1] in (b"A", b"M", b"D", b"T") and i < len(fields):
+                status = "M" if field[:1] == b"T" else field[:1].decode()
+                changes.append(Change(commit, time, status, _decode(fields[i])))
+                i += 1
+        return changes
+
+    def has_uncommitted(self, *paths: str) -> bool:
+        return bool(str(self.repo.git.status("--porcelain", "--", *paths)).strip())

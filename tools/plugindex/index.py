@@ -1,0 +1,160 @@
+"""Rendering the published index: pure functions from manifests and git facts to bytes.
+
+Bytes are deterministic: keys sorted, entries sorted, times from git, UTF-8, '\\n' line ends.
+``index.json`` puts one plugin per line, so a diff of the index shows which plugins changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plugindex.manifest import Manifest
+from plugindex.registry import RegistryConfig, Term
+
+INDEX_SCHEMA = "index.v1.schema.json"
+INDEX_FILE = "index.json"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One manifest as it stands in the tree, with what git says about it."""
+
+    path: str
+    blob: str
+    manifest: Manifest
+    published: str
+    updated: str
+    source_digest: str
+
+
+@dataclass(frozen=True)
+class RenderedPlugin:
+    name: str
+    entry: str  # the plugin's line in index.json
+    file: bytes  # plugins/<name>.json
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    separators = (",", ": ") if indent is not None else (",", ":")
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent,
+                      separators=separators, allow_nan=False)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def latest_of(versions: Sequence[Published]) -> Published:
+    """Highest release neither yanked nor pre-release; else highest not yanked; else highest."""
+    ordered = sorted(versions, key=lambda p: p.manifest.parsed_version)
+    stable = [p for p in ordered if p.manifest.yanked is None]
+    final = [p for p in stable if not p.manifest.parsed_version.is_prerelease]
+    return (final or stable or ordered)[-1]
+
+
+def _deprecation(m: Manifest) -> dict[str, Any] | None:
+    if m.deprecated is None:
+        return None
+    return {"reason": m.deprecated.reason, "replacement": m.deprecated.replacement}
+
+
+def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
+    newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
+    latest = latest_of(versions)
+    m = latest.manifest
+    published = min(p.published for p in versions)
+    updated = max(p.updated for p in versions)
+    detail = {
+        "schema_version": 1,
+        "name": name,
+        "latest": m.version,
+        "published": published,
+        "updated": updated,
+        "versions": [
+            {
+                "version": p.manifest.version,
+                "published": p.published,
+                "updated": p.updated,
+                "yanked": p.manifest.yanked,
+                "deprecated": _deprecation(p.manifest),
+                "prerelease": p.manifest.parsed_version.is_prerelease,
+                "manifest_path": p.path,
+                "manifest_blob": p.blob,
+                "source": {
+                    "kind": p.manifest.source.kind,
+                    "location": p.manifest.source.location,
+                    "pin": p.manifest.source.pin,
+                    "tag": p.manifest.source.tag,
+                    "subdirectory": p.manifest.source.subdirectory,
+                    "digest": p.source_digest,
+                },
+                "manifest": p.manifest.data,
+            }
+            for p in newest_first
+        ],
+    }
+    file = (dumps(detail, indent=2) + "\n").encode("utf-8")
+    summary = {
+        "name": name,
+        "latest": m.version,
+        "summary": m.summary,
+        "category": m.category,
+        "tags": list(m.tags),
+        "capabilities": list(m.capabilities),
+        "permissions": list(m.permissions),
+        "maintainers": [x.github for x in m.maintainers],
+        "license": m.license,
+        "host": m.host,
+        "urls": m.urls,
+        "icon": m.data.get("icon"),
+        "deprecated": _deprecation(m),
+        "versions": [
+            {
+                "version": p.manifest.version,
+                "published": p.published,
+                "yanked": p.manifest.yanked is not None,
+                "prerelease": p.manifest.parsed_version.is_prerelease,
+                "host": p.manifest.host,
+            }
+            for p in newest_first
+        ],
+        "source_digest": latest.source_digest,
+        "published": published,
+        "updated": updated,
+        "file": f"plugins/{name}.json",
+        "sha256": sha256(file),
+    }
+    return RenderedPlugin(name, dumps(summary), file)
+
+
+def _terms(terms: Sequence[Term]) -> list[dict[str, str]]:
+    return [{"id": t.id, "title": t.title, "description": t.description} for t in terms]
+
+
+def render_index(
+    registry: RegistryConfig, entries: Sequence[str], version_count: int, updated: str | None
+) -> bytes:
+    """index.json from the plugins' entry lines (already sorted by name)."""
+    header: dict[str, Any] = {
+        "schema_version": 1,
+        "registry": {
+            "name": registry.name,
+            "description": registry.description,
+            "repository": registry.repository,
+            "host": {"name": registry.host_name, "versions": list(registry.host_versions)},
+            "categories": _terms(registry.categories),
+            "capabilities": _terms(registry.capabilities),
+            "permissions": _terms(registry.permissions),
+        },
+        "updated": updated,
+        "counts": {"plugins": len(entries), "versions": version_count},
+    }
+    parts = [f"{dumps(key)}: {dumps(value)}" for key, value in header.items()]
+    plugins = "[\n" + ",\n".join(entries) + "\n]" if entries else "[]"
+    parts.append(f'"plugins": {plugins}')
+    body = "{\n" + ",\n".join(sorted(parts)) + "\n}\n"
+    return body.encode("utf-8")

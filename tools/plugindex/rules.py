@@ -1,0 +1,218 @@
+"""The rule catalog: one table of every diagnostic plugindex can emit.
+
+Rule ids are stable: a rule may be retired, never renumbered. The site's rules page, the PR
+report and ``plugindex validate`` all read this table. Tests assert on rule ids, not on prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plugindex.diagnostics import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    hint: str
+    why: str
+
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+_RULES: tuple[Rule, ...] = (
+    # -- loading: bytes -> one YAML mapping ------------------------------------------------------
+    Rule("PI001", "file-too-large", E, "The manifest is larger than the registry allows.",
+         "keep manifests small: move long text to the plugin's README",
+         "Huge inputs cost seconds to parse; the size is checked before any parsing."),
+    Rule("PI002", "encoding", E, "The file is not UTF-8 without a byte-order mark.",
+         "save the file as UTF-8 without BOM",
+         "UTF-16 and other encodings are silently accepted by YAML parsers; manifests are "
+         "UTF-8 only."),
+    Rule("PI003", "control-character", E, "The file contains a NUL or another control character.",
+         "remove the control character at the given offset",
+         "Control characters hide text from reviewers and break tools downstream."),
+    Rule("PI004", "yaml-syntax", E, "The file is not well-formed YAML.",
+         "fix the YAML syntax at the given line",
+         "A manifest must parse before anything else can be checked."),
+    Rule("PI005", "yaml-anchor-alias", E, "YAML anchors (&) and aliases (*) are not allowed.",
+         "write the value out in full instead of using an anchor or alias",
+         "Nested aliases expand exponentially ('billion laughs'): 442 bytes took 46 s and "
+         "5.5 GB."),
+    Rule("PI006", "yaml-merge-key", E, "YAML merge keys (<<) are not allowed.",
+         "write the keys out in full",
+         "Merge keys copy data from elsewhere in the file and hide what a manifest says."),
+    Rule("PI007", "yaml-tag", E, "Explicit YAML tags (!tag, !!type) are not allowed.",
+         "remove the tag; quote the value if it must be a string",
+         "Tags ask the loader to build arbitrary objects (e.g. !!python/object/apply)."),
+    Rule("PI008", "yaml-too-deep", E, "The YAML nesting is deeper than the registry allows.",
+         "flatten the structure",
+         "Deep nesting crashes YAML loaders (25,000 '[' segfault the C loader)."),
+    Rule("PI009", "yaml-too-many-nodes", E, "The YAML document has more nodes than allowed.",
+         "shorten the lists and mappings",
+         "Node count bounds the work of every later stage."),
+    Rule("PI010", "duplicate-key", E, "A mapping has the same key twice.",
+         "keep one of the two entries",
+         "YAML loaders keep the last duplicate silently; a reviewer may read the first."),
+    Rule("PI011", "non-string-key", E, "A mapping key is not a string.",
+         "quote the key",
+         "Keys like 1, 1.0 and true collapse into one non-string key."),
+    Rule("PI012", "not-one-document", E, "The file must hold exactly one YAML document.",
+         "remove the extra '---' documents, or write the manifest if the file is empty",
+         "One file, one manifest, one version."),
+    Rule("PI013", "not-a-mapping", E, "The document is not a mapping of fields.",
+         "start the file with 'schema: 1' and the manifest's fields",
+         "A manifest is a mapping of field names to values."),
+    Rule("PI014", "unreadable", E, "The file cannot be read as a regular file.",
+         "commit the manifest as a regular file (not a symlink, submodule or LFS pointer)",
+         "Only regular git blobs are read, so a manifest cannot point outside the repository."),
+    # -- schema -----------------------------------------------------------------------------------
+    Rule("PI020", "schema", E, "The value does not match the manifest schema.",
+         "see schemas/manifest.v1.schema.json for this field",
+         "The JSON Schema is the published contract for manifests."),
+    Rule("PI021", "wrong-type", E, "The value has the wrong type.",
+         "use the type the schema names; quote strings",
+         "YAML 1.1 reads 1.10 as the number 1.1, 0123 as octal, NO as false and dates as dates."),
+    Rule("PI022", "missing-field", E, "A required field is missing.",
+         "add the field",
+         "Every manifest needs enough to identify, install and review the plugin."),
+    Rule("PI023", "unknown-field", E, "The field is not part of the manifest format.",
+         "remove the field or fix its spelling",
+         "Unknown fields are usually typos of real ones, which would then be silently missing."),
+    Rule("PI024", "bad-format", E, "The value does not have the required form.",
+         "see the field's description in the schema",
+         "Fields with fixed forms (ids, hashes, tags) are checked by pattern."),
+    Rule("PI025", "out-of-bounds", E, "The value is too long, too short, or has too many items.",
+         "shorten or complete the value",
+         "Caps keep the index, the site and the PR report small and readable."),
+    Rule("PI026", "invalid-name", E, "The plugin name is not allowed.",
+         "use 1-64 lower-case ASCII letters, digits and hyphens, starting and ending with a "
+         "letter or digit",
+         "Names become paths and URLs: no '/', '..', dots, upper case or look-alike characters."),
+    Rule("PI027", "invalid-version", E, "The version does not follow the registry's scheme.",
+         "use MAJOR.MINOR.PATCH, optionally with -alpha.N, -beta.N or -rc.N, and quote it",
+         "One documented scheme (the SemVer 2.0 subset that PEP 440 orders the same way)."),
+    Rule("PI028", "invalid-source", E, "The source must be exactly one pinned location.",
+         "use git + 40-hex commit, archive + 64-hex sha256, or path",
+         "A source must be immutable: tags and branches move, commits and hashes do not."),
+    Rule("PI029", "invalid-value", E, "The value is not one of the allowed values.",
+         "use one of the listed values",
+         "Fixed vocabularies keep the index searchable."),
+    # -- one manifest -----------------------------------------------------------------------------
+    Rule("PI030", "path-layout", E, "Manifests must be at submissions/<name>/<version>.yaml.",
+         "move the file to submissions/<name>/<version>.yaml",
+         "The path is the registry's primary key; tooling and ownership checks rely on it."),
+    Rule("PI031", "path-mismatch", E, "The name or version field does not match the file's path.",
+         "make the field equal to the directory or file name",
+         "A manifest that says another name could overwrite another plugin."),
+    Rule("PI032", "unknown-category", E, "The category is not one of the registry's categories.",
+         "use a category from registry.yaml",
+         "Categories are a fixed vocabulary of the registry."),
+    Rule("PI033", "unknown-capability", E, "The capability is not in the registry's vocabulary.",
+         "use a capability from registry.yaml",
+         "Capabilities are a fixed vocabulary so that the site can filter on them."),
+    Rule("PI034", "unknown-permission", E, "The permission is not in the registry's vocabulary.",
+         "use a permission from registry.yaml",
+         "Permissions are compared with what the scan finds; unknown ones cannot be checked."),
+    Rule("PI035", "invalid-license", E, "The license is not a valid SPDX license expression.",
+         "use an SPDX expression such as 'MIT' or 'MIT OR Apache-2.0'",
+         "Licenses are machine-checked, so they must be SPDX."),
+    Rule("PI036", "license-not-allowed", E, "The license is not on the registry's allowlist.",
+         "use a license listed in registry.yaml",
+         "The registry owner decides which licenses it distributes."),
+    Rule("PI037", "url-not-https", E, "URLs must be absolute https URLs.",
+         "use an https:// URL",
+         "Plain http can be altered in transit; other schemes (javascript:, file:) are unsafe."),
+    Rule("PI038", "url-credentials", E, "URLs must not contain a user name or password.",
+         "remove the 'user:password@' part",
+         "Credentials in a manifest are public the moment the PR opens."),
+    Rule("PI039", "url-host", E, "URLs must name a public host, not an IP address or localhost.",
+         "use the project's public host name",
+         "IP literals and local hosts point at machines the registry cannot vouch for."),
+    Rule("PI040", "source-host-not-allowed", E, "The source is not on an allowed host.",
+         "host the source on one of registry.yaml's source_hosts",
+         "Sources are fetched by CI; the registry owner decides from where."),
+    Rule("PI041", "invalid-requirement", E, "The package requirement is not valid PEP 508.",
+         "write it as 'name[extras]>=1.0; marker'",
+         "Requirements are audited for advisories and must parse."),
+    Rule("PI042", "url-requirement", E, "Package requirements must not be URLs.",
+         "depend on a released version from PyPI instead",
+         "'foo @ https://...' or 'file:///etc/passwd' bypass the index and the audit."),
+    Rule("PI043", "option-requirement", E, "Package requirements must not be pip options.",
+         "remove the option line ('-r', '--index-url', ...)",
+         "Options change where pip installs from."),
+    Rule("PI044", "invalid-range", E, "The version range is not a valid PEP 440 specifier set.",
+         "write ranges like '>=1.2,<2' ('' means any version)",
+         "Ranges drive resolution, which uses packaging's specifiers."),
+    Rule("PI045", "host-range-empty", W, "No released host version is in the host range.",
+         "include at least one of registry.yaml's host versions",
+         "A plugin that supports no released host cannot be installed yet."),
+    Rule("PI046", "too-many-requirements", E, "The manifest has more requirements than allowed.",
+         "depend on fewer plugins or packages",
+         "Caps keep resolution and auditing bounded."),
+    Rule("PI047", "self-requirement", E, "A plugin must not require or conflict with itself.",
+         "remove the plugin's own name",
+         "A self-dependency is a cycle of length one."),
+    Rule("PI048", "duplicate-maintainer", E, "A maintainer is listed twice.",
+         "list each GitHub login once",
+         "GitHub logins are case-insensitive; duplicates inflate ownership."),
+    Rule("PI049", "invalid-path", E, "The path must be relative, without '..' or '.' parts.",
+         "use a path like 'plugins/my-plugin' relative to the repository root",
+         "Paths are resolved inside a repository or archive; they must not escape it."),
+    Rule("PI050", "source-path-missing", E,
+         "The source path is not a directory in the repository.",
+         "commit the plugin's source at that path",
+         "An in-repository source must exist where the manifest says."),
+    Rule("PI051", "duplicate-requirement", E, "A package is required twice.",
+         "merge the two requirements into one",
+         "Two requirements for one package are ambiguous to the audit."),
+    # -- across manifests -------------------------------------------------------------------------
+    Rule("PI060", "name-collision", E, "Another plugin has the same name after normalization.",
+         "choose a distinct name",
+         "'My_Plugin', 'my.plugin' and 'my--plugin' all normalize to 'my-plugin' (PEP 503)."),
+    Rule("PI061", "duplicate-version", E,
+         "Another manifest has the same version after normalization.",
+         "remove the duplicate version",
+         "Each version is published once; '1.0.0-rc.1' and '1.0.0-rc1' are the same version."),
+    Rule("PI062", "unknown-plugin", E, "The required plugin is not in the registry.",
+         "publish the required plugin first, or fix its name",
+         "A requirement on a missing plugin can never be installed."),
+    Rule("PI063", "unknown-replacement", E,
+         "The deprecation's replacement is not another plugin here.",
+         "name an existing plugin as the replacement",
+         "Users following a replacement must find it."),
+    Rule("PI064", "unknown-conflict", W, "The conflicting plugin is not in the registry.",
+         "check the name of the conflicting plugin",
+         "A conflict with a plugin that does not exist has no effect; it is often a typo."),
+)
+
+CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    return CATALOG[rule_id]
+
+
+def diagnostic(
+    rule_id: str,
+    file: str,
+    line: int,
+    ptr: str,
+    message: str,
+    hint: str | None = None,
+) -> Diagnostic:
+    """Create a diagnostic for a catalogued rule; the rule supplies severity and default hint."""
+    r = CATALOG[rule_id]
+    return Diagnostic(
+        file=file,
+        line=line,
+        rule=r.id,
+        pointer=ptr,
+        message=message,
+        hint=hint if hint is not None else r.hint,
+        severity=r.severity,
+    )
