@@ -1,0 +1,3 @@
+from farm_structlog.plugin import configure, redact, register
+
+__all__ = ["configure", "redact", "register"]

@@ -1,0 +1,3 @@
+from farm_vite_bundler.plugin import ViteManifest, register
+
+__all__ = ["ViteManifest", "register"]
