@@ -1,26 +1,30 @@
 """plugindex build: the manifests at a commit -> index/v1, incrementally and atomically.
 
-Stages (each a function below, ordered by ``build``):
+Stages (each a method below, ordered by ``Builder.build``):
   tree     list submissions/ at the commit; refuse what is not a regular, small file
-  load     read and validate only the blobs the cache has not seen (keyed by path + blob id)
+  load     validate only the blobs the cache has not seen (keyed by path + blob id)
   history  fold first-parent history since the cached commit into publish/update times
   sources  digest every version's source (in-repo sources: the tree at the publishing commit)
-  cross    registry-wide rules (names, versions, references)
-  render   re-render only plugins whose inputs changed; validate the output against its schema
-  publish  swap the new tree in atomically (or, with --check, compare with the commit's)
+  cross    registry-wide rules (names, versions, references), on cached facts
+  render   re-render only plugins whose inputs changed; check them against the index schema
+  publish  swap the new tree in atomically (or, with check, compare with the commit's index)
+Large batches of validation and rendering are spread over the machine's cores.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from plugindex import __version__
 from plugindex.cache import BuildCache, CachedFile, CachedPlugin
@@ -29,16 +33,24 @@ from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import EnvironmentProblem, InternalError
 from plugindex.fsutil import publish_tree
 from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry
-from plugindex.history import apply_changes, iso
+from plugindex.history import PathTimes, apply_changes, iso
 from plugindex.index import (
     INDEX_FILE,
     INDEX_SCHEMA,
     Published,
+    RenderedPlugin,
     render_index,
     render_plugin,
     sha256,
 )
-from plugindex.manifest import MANIFEST_SCHEMA, SUBMISSIONS, Manifest, manifest_from
+from plugindex.manifest import (
+    MANIFEST_SCHEMA,
+    SUBMISSIONS,
+    Facts,
+    Manifest,
+    facts_of,
+    manifest_from,
+)
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.rules import diagnostic
 from plugindex.schema import SchemaChecker, load_schema, schema_digest
@@ -49,6 +61,10 @@ INDEX_DIR = "index/v1"
 CACHE_FILE = Path(".cache/plugindex/build.sqlite")
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 ALLOWED_EXTRA = frozenset({f"{SUBMISSIONS}/README.md"})
+PARALLEL_MIN = 256  # below this many items, a process pool costs more than it saves
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -70,6 +86,7 @@ class BuildOutcome:
     diagnostics: tuple[Diagnostic, ...]
     plugins: int
     versions: int
+    files: int  # manifest files looked at
     written: int  # plugin files rendered anew (the rest were reused)
     stale: tuple[str, ...]  # with check: files that differ from the commit's index
     timings: dict[str, float]
@@ -77,6 +94,16 @@ class BuildOutcome:
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One manifest file after the load stage (from the cache or freshly validated)."""
+
+    path: str
+    oid: str
+    facts: Facts | None
+    diagnostics: tuple[Diagnostic, ...]
 
 
 def git_blob_id(data: bytes) -> str:
@@ -122,6 +149,54 @@ def _source_digest(m: Manifest, tree: str | None) -> str:
     return f"git-tree:{tree}"
 
 
+# -- work done in worker processes -------------------------------------------------------------
+
+_WORKER_REGISTRY: RegistryConfig | None = None
+
+
+def _init_worker(registry: RegistryConfig) -> None:
+    global _WORKER_REGISTRY  # noqa: PLW0603 - one registry per worker process
+    _WORKER_REGISTRY = registry
+
+
+def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
+    assert _WORKER_REGISTRY is not None  # noqa: S101 - set by the pool initializer
+    validator = ManifestValidator(_WORKER_REGISTRY)
+    return [validate_blob(validator, path, data) for path, data in items]
+
+
+def _render_chunk(items: list[tuple[str, list[Published]]]) -> list[RenderedPlugin]:
+    schemas = output_schemas()
+    out = []
+    for name, versions in items:
+        rendered = render_plugin(name, versions)
+        schemas.check_plugin(name, rendered.entry, rendered.file)
+        out.append(rendered)
+    return out
+
+
+def _map(fn: Callable[[list[T]], list[R]], items: list[T], registry: RegistryConfig) -> list[R]:
+    """fn over items, in chunks spread over the cores when there are enough items."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_MIN or workers < 2:
+        _init_worker(registry)
+        return fn(items)
+    size = max(64, len(items) // (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(registry,)) as pool:
+        return [r for part in pool.map(fn, chunks) for r in part]
+
+
+def validate_blob(validator: ManifestValidator, path: str, data: bytes) -> FileResult:
+    if data.startswith(LFS_POINTER):
+        return FileResult(path, None, (diagnostic(
+            "PI014", path, 1, "", "the manifest is a Git LFS pointer"),))
+    return validator.check(path, data)
+
+
+# -- the build ---------------------------------------------------------------------------------
+
+
 class Builder:
     """One build of one repository at one commit."""
 
@@ -137,31 +212,41 @@ class Builder:
             raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {head[:12]}")
         return parse_registry(self.repo.read_blobs([blob.oid])[blob.oid])
 
-    def load_files(
-        self, entries: Sequence[TreeEntry], validator: ManifestValidator, cache: BuildCache
-    ) -> list[FileResult]:
+    def load_files(self, entries: Sequence[TreeEntry], registry: RegistryConfig,
+                   cache: BuildCache) -> list[Loaded]:
         keys = [(e.path, e.oid) for e in entries]
         cached = cache.get_files(keys)
         missing = [e for e in entries if (e.path, e.oid) not in cached]
         blobs = self.repo.read_blobs(e.oid for e in missing)
-        fresh: dict[tuple[str, str], CachedFile] = {}
-        for e in missing:
-            data = blobs[e.oid]
-            if data.startswith(LFS_POINTER):
-                result = FileResult(e.path, None, (diagnostic(
-                    "PI014", e.path, 1, "", "the manifest is a Git LFS pointer"),))
-            else:
-                result = validator.check(e.path, data)
-            fresh[(e.path, e.oid)] = CachedFile(
-                dict(result.manifest.data) if result.manifest else None, result.diagnostics)
+        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in missing], registry)
+        fresh = {
+            (e.path, e.oid): CachedFile(
+                facts_of(r.manifest) if r.manifest else None, r.diagnostics,
+                dict(r.manifest.data) if r.manifest else None)
+            for e, r in zip(missing, results, strict=True)
+        }
         cache.put_files(fresh)
         cache.forget_files_except(keys)
-        results = []
+        loaded = []
         for key in keys:
             entry = cached.get(key) or fresh[key]
-            manifest = manifest_from(entry.data) if entry.data is not None else None
-            results.append(FileResult(key[0], manifest, entry.diagnostics))
-        return results
+            loaded.append(Loaded(key[0], key[1], entry.facts, entry.diagnostics))
+        return loaded
+
+    def history(self, head: str, cache: BuildCache) -> dict[str, PathTimes]:
+        since, state = cache.history()
+        full = since is None or not self.repo.is_ancestor(since, head)
+        changes = self.repo.changes(head, None if full else since, SUBMISSIONS)
+        state, touched = apply_changes({} if full else state, changes)
+        cache.set_history(head, state, touched, full)
+        return state
+
+    def source_trees(self, specs: Sequence[str], cache: BuildCache) -> dict[str, str | None]:
+        trees = cache.get_trees(specs)
+        missing = [s for s in specs if s not in trees]
+        fresh = self.repo.tree_ids(missing)
+        cache.put_trees(fresh)
+        return {**trees, **fresh}
 
     def place(self, diagnostics: Sequence[Diagnostic], oids: dict[str, str],
               registry: RegistryConfig) -> list[Diagnostic]:
@@ -203,45 +288,36 @@ class Builder:
                write: bool) -> BuildOutcome:
         t = self.timings
         with t.stage("load"):
-            results = self.load_files(readable, ManifestValidator(registry), cache)
-        diagnostics = problems + [d for r in results for d in r.diagnostics]
-        valid = [(r.path, r.manifest) for r in results if r.manifest is not None]
-        oids = {e.path: e.oid for e in readable}
+            loaded = self.load_files(readable, registry, cache)
+        diagnostics = problems + [d for f in loaded for d in f.diagnostics]
+        valid = [(f.path, f.facts) for f in loaded if f.facts is not None]
+        oids = {f.path: f.oid for f in loaded}
+        nfiles = len(readable) + len(problems)
 
         with t.stage("history"):
-            since, state = cache.history()
-            full = since is None or not self.repo.is_ancestor(since, head)
-            changes = self.repo.changes(head, None if full else since, SUBMISSIONS)
-            state, touched = apply_changes({} if full else state, changes)
-            cache.set_history(head, state, touched, full)
+            state = self.history(head, cache)
         missing = [p for p, _ in valid if p not in state]
         if missing:
             raise EnvironmentProblem(f"git history does not show how {missing[0]} was added")
 
         with t.stage("sources"):
-            specs = {p: f"{state[p].published_commit}:{m.source.location}"
-                     for p, m in valid if m.source.kind == "path"}
-            trees = self.repo.tree_ids(specs.values())
+            specs = {p: f"{state[p].published_commit}:{f.source_location}"
+                     for p, f in valid if f.source_kind == "path"}
+            trees = self.source_trees(sorted(set(specs.values())), cache)
             source_found = {p: trees.get(spec) is not None for p, spec in specs.items()}
 
         with t.stage("cross"):
-            broken = [r.path for r in results if r.manifest is None]
+            broken = [f.path for f in loaded if f.facts is None]
             cross = check_registry(valid, broken, source_found)
             diagnostics = self.place(diagnostics + cross, oids, registry)
         diagnostics.sort()
         if has_errors(diagnostics):
-            return BuildOutcome(head, tuple(diagnostics), 0, 0, 0, (), t.stages)
+            return BuildOutcome(head, tuple(diagnostics), 0, 0, nfiles, 0, (), t.stages)
 
-        published = [
-            Published(
-                path=p, blob=oids[p], manifest=m,
-                published=iso(state[p].published), updated=iso(state[p].updated),
-                source_digest=_source_digest(m, trees.get(specs.get(p, ""))),
-            )
-            for p, m in valid
-        ]
         with t.stage("render"):
-            files, plugins, written = self.render(registry, published, cache, check)
+            files, plugins, written = self.render(
+                registry, valid, oids, state, {p: trees.get(s) for p, s in specs.items()},
+                cache, check)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
@@ -250,52 +326,69 @@ class Builder:
             with t.stage("publish"):
                 target = self.repo.root / INDEX_DIR
                 publish_tree(target, files)
-                cache.set_plugins({
-                    name: replace(p, stamp=_stamp(target / f"plugins/{name}.json"))
+                # Record what now stands on disk: a later build reuses a file only if its
+                # inputs are unchanged and the file is still the one written here.
+                stamped = {
+                    name: p if files[f"plugins/{name}.json"] is None
+                    else replace(p, stamp=_stamp(target / f"plugins/{name}.json"))
                     for name, p in plugins.items()
-                })
-        return BuildOutcome(head, tuple(diagnostics), len(plugins), len(published), written,
-                            stale, t.stages)
+                }
+                cache.set_plugins(stamped, cache.plugins())
+        return BuildOutcome(head, tuple(diagnostics), len(plugins), len(valid), nfiles,
+                            written, stale, t.stages)
 
-    def render(self, registry: RegistryConfig, published: Sequence[Published],
-               cache: BuildCache, check: bool,
+    def render(self, registry: RegistryConfig, valid: Sequence[tuple[str, Facts]],
+               oids: dict[str, str], state: dict[str, PathTimes],
+               trees: dict[str, str | None], cache: BuildCache, check: bool,
                ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
-        by_name: dict[str, list[Published]] = defaultdict(list)
-        for p in published:
-            by_name[p.manifest.name].append(p)
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for path, facts in valid:
+            by_name[facts.name].append(path)
         previous = cache.plugins()
         target = self.repo.root / INDEX_DIR
-        schemas = OutputSchemas()
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
-        written = 0
+        todo: list[tuple[str, str]] = []  # (name, inputs digest) of plugins to render
         for name in sorted(by_name):
-            versions = by_name[name]
             inputs = hashlib.sha256(json.dumps(sorted(
-                (p.path, p.blob, p.published, p.updated, p.source_digest) for p in versions
+                (p, oids[p], state[p].published, state[p].updated, trees.get(p))
+                for p in by_name[name]
             )).encode()).hexdigest()
-            rel = f"plugins/{name}.json"
             old = previous.get(name)
+            rel = f"plugins/{name}.json"
             if old is not None and old.inputs == inputs and (
                 check or old.stamp == _stamp(target / rel)
             ):
                 plugins[name] = old
                 files[rel] = None
-                continue
-            rendered = render_plugin(name, versions)
-            schemas.check_plugin(name, rendered.entry, rendered.file)
-            written += 1
-            files[rel] = rendered.file
+            else:
+                todo.append((name, inputs))
+
+        keys = [(p, oids[p]) for name, _ in todo for p in by_name[name]]
+        data = cache.get_data(keys)
+        work = []
+        for name, _ in todo:
+            versions = []
+            for p in by_name[name]:
+                m = manifest_from(data[(p, oids[p])])
+                versions.append(Published(
+                    path=p, blob=oids[p], manifest=m,
+                    published=iso(state[p].published), updated=iso(state[p].updated),
+                    source_digest=_source_digest(m, trees.get(p)),
+                ))
+            work.append((name, versions))
+        for (name, inputs), rendered in zip(
+            todo, _map(_render_chunk, work, registry), strict=True
+        ):
+            files[f"plugins/{name}.json"] = rendered.file
             plugins[name] = CachedPlugin(inputs, rendered.entry, sha256(rendered.file),
                                          git_blob_id(rendered.file), "")
-        updated = max((p.updated for p in published), default=None)
+        updated = max((iso(state[p].updated) for p, _ in valid), default=None)
         index = render_index(registry, [plugins[n].entry for n in sorted(plugins)],
-                             len(published), updated)
-        schemas.check_index(index)
+                             len(valid), updated)
+        output_schemas().check_index(index)
         files[INDEX_FILE] = index
-        if not check:
-            cache.set_plugins(plugins)
-        return files, plugins, written
+        return files, plugins, len(todo)
 
     def compare(self, head: str, files: dict[str, bytes | None],
                 plugins: dict[str, CachedPlugin]) -> tuple[str, ...]:
@@ -320,6 +413,11 @@ def _stamp(path: Path) -> str:
     except OSError:
         return "missing"
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+@functools.cache
+def output_schemas() -> OutputSchemas:
+    return OutputSchemas()
 
 
 class OutputSchemas:

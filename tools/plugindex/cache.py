@@ -1,7 +1,9 @@
 """The build cache: work keyed by content, in one SQLite file outside the published tree.
 
-* per manifest file, keyed by (path, blob id): the validated data and its diagnostics;
+* per manifest file, keyed by (path, blob id): its diagnostics, the facts the registry-wide
+  rules need, and the validated data (read only for plugins that must be re-rendered);
 * the history fold, with the commit it was computed at;
+* the tree id of each in-repository source at its publishing commit (immutable);
 * per plugin, keyed by a digest of its inputs: the rendered index entry and file digest.
 
 Everything is dropped when the tool, the schemas or registry.yaml change (the context key).
@@ -19,12 +21,14 @@ from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.history import PathTimes
+from plugindex.manifest import Facts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT NOT NULL, oid TEXT NOT NULL, data TEXT, diagnostics TEXT NOT NULL,
+    path TEXT NOT NULL, oid TEXT NOT NULL, facts TEXT, data TEXT, diagnostics TEXT NOT NULL,
     PRIMARY KEY (path, oid));
+CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
 CREATE TABLE IF NOT EXISTS history (
     path TEXT PRIMARY KEY, commit_id TEXT NOT NULL, published INTEGER NOT NULL,
     updated INTEGER NOT NULL);
@@ -36,8 +40,9 @@ CREATE TABLE IF NOT EXISTS plugins (
 
 @dataclass(frozen=True)
 class CachedFile:
-    data: dict[str, Any] | None
+    facts: Facts | None  # None: the manifest is not well-formed
     diagnostics: tuple[Diagnostic, ...]
+    data: dict[str, Any] | None = None  # filled when the file is stored, not when read
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,31 @@ def _diag_from_row(file: str, row: list[Any]) -> Diagnostic:
     return Diagnostic(file, line, rule, ptr, message, hint, Severity(severity))
 
 
+CACHE_FORMAT = "2"
+
+
+def _context_of(db: sqlite3.Connection) -> str | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'context'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return str(row[0]) if row else None
+
+
 class BuildCache:
     def __init__(self, path: Path | None, context: str) -> None:
+        context = f"{CACHE_FORMAT}:{context}"
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path) if path is not None else ":memory:")
+        if path is not None and path.stat().st_size and _context_of(self.db) != context:
+            # Another tool version, schema or registry.yaml: start afresh.
+            self.db.close()
+            path.unlink()
+            self.db = sqlite3.connect(str(path))
         self.db.executescript(_SCHEMA)
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'context'").fetchone()
-        if row is None or row[0] != context:
-            with self.db:
-                self.db.execute("DELETE FROM files")
-                self.db.execute("DELETE FROM plugins")
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (context,))
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (context,))
 
     def close(self) -> None:
         self.db.close()
@@ -77,24 +95,45 @@ class BuildCache:
     def get_files(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CachedFile]:
         wanted = set(keys)
         found: dict[tuple[str, str], CachedFile] = {}
-        rows = self.db.execute("SELECT path, oid, data, diagnostics FROM files")
-        for path, oid, data, diags in rows:
+        rows = self.db.execute("SELECT path, oid, facts, diagnostics FROM files")
+        for path, oid, facts, diags in rows:
             if (path, oid) in wanted:
                 found[(path, oid)] = CachedFile(
-                    json.loads(data) if data is not None else None,
-                    tuple(_diag_from_row(path, r) for r in json.loads(diags)),
+                    Facts.from_json(json.loads(facts)) if facts is not None else None,
+                    tuple(_diag_from_row(path, r) for r in json.loads(diags)) if diags != "[]"
+                    else (),
                 )
+        return found
+
+    def get_data(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = {}
+        for path, oid in keys:
+            row = self.db.execute(
+                "SELECT data FROM files WHERE path = ? AND oid = ?", (path, oid)).fetchone()
+            if row is not None and row[0] is not None:
+                found[(path, oid)] = json.loads(row[0])
         return found
 
     def put_files(self, entries: Mapping[tuple[str, str], CachedFile]) -> None:
         rows = [
             (path, oid,
+             json.dumps(e.facts.to_json()) if e.facts is not None else None,
              json.dumps(e.data, sort_keys=True) if e.data is not None else None,
              json.dumps([_diag_to_row(d) for d in e.diagnostics]))
             for (path, oid), e in entries.items()
         ]
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", rows)
+
+    def get_trees(self, specs: Iterable[str]) -> dict[str, str | None]:
+        wanted = set(specs)
+        return {spec: tree for spec, tree in self.db.execute("SELECT spec, tree FROM trees")
+                if spec in wanted}
+
+    def put_trees(self, trees: Mapping[str, str | None]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO trees VALUES (?, ?)",
+                                sorted(trees.items()))
 
     def forget_files_except(self, keep: Iterable[tuple[str, str]]) -> None:
         """Drop entries of files that are no longer in the tree, so the cache does not grow."""
@@ -136,11 +175,13 @@ class BuildCache:
                 "SELECT name, inputs, entry, sha256, oid, stamp FROM plugins")
         }
 
-    def set_plugins(self, plugins: Mapping[str, CachedPlugin]) -> None:
+    def set_plugins(self, plugins: Mapping[str, CachedPlugin],
+                    previous: Mapping[str, CachedPlugin]) -> None:
+        """Store ``plugins`` as the current set, writing only rows that differ from ``previous``."""
+        changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp)
+                   for n, p in sorted(plugins.items()) if previous.get(n) != p]
+        gone = [(n,) for n in previous if n not in plugins]
         with self.db:
-            self.db.execute("DELETE FROM plugins")
-            self.db.executemany(
-                "INSERT INTO plugins VALUES (?, ?, ?, ?, ?, ?)",
-                [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp)
-                 for n, p in sorted(plugins.items())],
-            )
+            self.db.executemany("DELETE FROM plugins WHERE name = ?", gone)
+            self.db.executemany("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?)",
+                                changed)

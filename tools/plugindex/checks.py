@@ -8,6 +8,7 @@ it needs is missing or invalid.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from packaging.licenses import InvalidLicenseExpression, canonicalize_license_ex
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
 from plugindex.manifest import Manifest, split_manifest_path
@@ -54,9 +56,27 @@ def needs(*fields: str) -> Callable[[Check], Check]:
     return register
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_range(text: str) -> SpecifierSet:
     """The one range syntax: PEP 440 specifiers separated by commas; '' means any version."""
     return SpecifierSet(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirement(text: str) -> Requirement | str:
+    """The parsed requirement, or the parser's message (memoized: registries repeat these)."""
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        return str(exc).splitlines()[0][:200]
+
+
+@functools.lru_cache(maxsize=1024)
+def _license(expression: str) -> str | InvalidLicenseExpression:
+    try:
+        return str(canonicalize_license_expression(expression))
+    except InvalidLicenseExpression as exc:
+        return exc
 
 
 def check_path(path: str, data: dict[str, Any], report: Reporter) -> None:
@@ -134,22 +154,21 @@ def check_category(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
 
 @needs()
 def check_vocabulary(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
-    for key, values, known, rule_id in (
-        ("capabilities", m.capabilities, reg.capability_ids, "PI033"),
-        ("permissions", m.permissions, reg.permission_ids, "PI034"),
+    for key, noun, values, known, rule_id in (
+        ("capabilities", "capability", m.capabilities, reg.capability_ids, "PI033"),
+        ("permissions", "permission", m.permissions, reg.permission_ids, "PI034"),
     ):
         for i, value in enumerate(values):
             if value not in known:
-                report(rule_id, pointer(key, i), f"unknown {key[:-1]} '{value}'",
+                report(rule_id, pointer(key, i), f"unknown {noun} '{value}'",
                        f"use one of: {', '.join(sorted(known))}")
 
 
 @needs("license")
 def check_license(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
-    try:
-        canonical = canonicalize_license_expression(m.license)
-    except InvalidLicenseExpression as exc:
-        report("PI035", pointer("license"), str(exc))
+    canonical = _license(m.license)
+    if isinstance(canonical, InvalidLicenseExpression):
+        report("PI035", pointer("license"), str(canonical))
         return
     words = canonical.replace("(", " ").replace(")", " ").split()
     ids = {w for w in words if w not in ("AND", "OR", "WITH")}
@@ -174,6 +193,11 @@ def check_ranges(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
             report("PI044", ptr, f"'{text}' is not a PEP 440 version range")
 
 
+@functools.lru_cache(maxsize=1024)
+def _matches_any(spec: SpecifierSet, versions: tuple[Version, ...]) -> bool:
+    return any(spec.contains(v, prereleases=True) for v in versions)
+
+
 @needs("host")
 def check_host(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
     try:
@@ -181,7 +205,7 @@ def check_host(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
     except InvalidSpecifier:
         report("PI044", pointer("host"), f"'{m.host}' is not a PEP 440 version range")
         return
-    if not any(host.contains(v, prereleases=True) for v in reg.parsed_host_versions):
+    if not _matches_any(host, reg.parsed_host_versions):
         report("PI045", pointer("host"),
                f"'{m.host}' matches none of {reg.host_name}'s versions "
                f"({', '.join(reg.host_versions)})")
@@ -195,10 +219,9 @@ def check_requirements(m: Manifest, reg: RegistryConfig, report: Reporter) -> No
         if text.lstrip().startswith("-"):
             report("PI043", ptr, f"'{text[:80]}' is a pip option, not a requirement")
             continue
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as exc:
-            report("PI041", ptr, str(exc).splitlines()[0][:200])
+        req = _requirement(text)
+        if isinstance(req, str):
+            report("PI041", ptr, req)
             continue
         if req.url is not None:
             report("PI042", ptr, f"'{req.name}' is required from a URL")

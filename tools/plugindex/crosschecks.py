@@ -13,22 +13,22 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
-from plugindex.manifest import Manifest, split_manifest_path
+from plugindex.manifest import Facts, split_manifest_path
 from plugindex.rules import diagnostic
 
 
 def check_registry(
-    manifests: Sequence[tuple[str, Manifest]],
+    manifests: Sequence[tuple[str, Facts]],
     other_paths: Sequence[str] = (),
     source_found: Mapping[str, bool] | None = None,
 ) -> list[Diagnostic]:
     """Cross-manifest rules.
 
-    ``manifests`` are the well-formed manifests with their paths; ``other_paths`` are manifest
-    files that failed earlier stages (their plugin names still count as existing, so one broken
-    file does not cascade into 'unknown plugin' errors elsewhere). ``source_found`` maps the path
-    of each manifest with an in-repository source to whether that source directory exists
-    (None: not checked).
+    ``manifests`` are the facts of the well-formed manifests, with their paths;
+    ``other_paths`` are manifest files that failed earlier stages (their plugin names still
+    count as existing, so one broken file does not cascade into 'unknown plugin' errors
+    elsewhere). ``source_found`` maps the path of each manifest with an in-repository source
+    to whether that source directory exists (None: not checked).
     """
     found: list[Diagnostic] = []
 
@@ -50,7 +50,7 @@ def check_registry(
         if clash:
             report("PI060", path, pointer("name"),
                    f"'{m.name}' and '{clash[0]}' are the same name after normalization")
-        versions[(m.name, m.parsed_version)].append(path)
+        versions[(m.name, Version(m.version))].append(path)
     for paths in versions.values():
         for path in paths:
             for other in paths:
@@ -59,19 +59,19 @@ def check_registry(
                     break
 
     for path, m in manifests:
-        for name, _ in m.requires_plugins:
+        for name in m.requires:
             if name not in names and name != m.name:
                 report("PI062", path, pointer("requires", "plugins", name),
                        f"no plugin named '{name}' in this registry")
-        for name, _ in m.conflicts:
+        for name in m.conflicts:
             if name not in names and name != m.name:
                 report("PI064", path, pointer("conflicts", name),
                        f"no plugin named '{name}' in this registry")
-        replacement = m.deprecated.replacement if m.deprecated else None
+        replacement = m.replacement
         if replacement is not None and replacement != m.name and replacement not in names:
             report("PI063", path, pointer("deprecated", "replacement"),
                    f"no plugin named '{replacement}' in this registry")
-        if source_found is not None and m.source.kind == "path" and not source_found.get(path):
+        if source_found is not None and m.source_kind == "path" and not source_found.get(path):
             report("PI050", path, pointer("source", "path"),
-                   f"'{m.source.location}' is not a directory in the repository")
+                   f"'{m.source_location}' is not a directory in the repository")
     return sorted(found)

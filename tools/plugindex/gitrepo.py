@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +89,33 @@ class GitRepo:
         return entries
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
-        """Blob contents through one long-lived 'git cat-file --batch'."""
-        odb = self.repo.odb
-        return {oid: odb.stream(bytes.fromhex(oid)).read() for oid in oids}
+        """Blob contents through one 'git cat-file --batch' (a thread feeds it the ids)."""
+        wanted = sorted(set(oids))
+        if not wanted:
+            return {}
+        proc = self.repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+        stdin, stdout = proc.proc.stdin, proc.proc.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write("".join(f"{oid}\n" for oid in wanted).encode())
+            finally:
+                stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        blobs: dict[str, bytes] = {}
+        try:
+            for oid in wanted:
+                header = stdout.readline().split()
+                if len(header) != 3 or header[1] != b"blob":
+                    raise EnvironmentProblem(f"git cannot read blob {oid}")
+                blobs[oid] = stdout.read(int(header[2]))
+                stdout.read(1)  # the newline after each object
+        finally:
+            writer.join()
+            proc.proc.wait()
+        return blobs
 
     def tree_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
         """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree."""

@@ -1,7 +1,8 @@
 """Rendering the published index: pure functions from manifests and git facts to bytes.
 
 Bytes are deterministic: keys sorted, entries sorted, times from git, UTF-8, '\\n' line ends.
-``index.json`` puts one plugin per line, so a diff of the index shows which plugins changed.
+``index.json`` puts one plugin per line and ``plugins/<name>.json`` one version per line, so
+that a diff shows which plugins and versions changed.
 """
 
 from __future__ import annotations
@@ -38,10 +39,9 @@ class RenderedPlugin:
     file: bytes  # plugins/<name>.json
 
 
-def dumps(value: Any, indent: int | None = None) -> str:
-    separators = (",", ": ") if indent is not None else (",", ":")
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent,
-                      separators=separators, allow_nan=False)
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False)
 
 
 def sha256(data: bytes) -> str:
@@ -97,7 +97,7 @@ def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
             for p in newest_first
         ],
     }
-    file = (dumps(detail, indent=2) + "\n").encode("utf-8")
+    file = _one_per_line(detail, "versions").encode("utf-8")
     summary = {
         "name": name,
         "latest": m.version,
@@ -131,6 +131,16 @@ def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
     return RenderedPlugin(name, dumps(summary), file)
 
 
+def _one_per_line(document: dict[str, Any], list_key: str) -> str:
+    """Compact JSON with sorted keys, one top-level key per line and one item of ``list_key``
+    per line: fast to write (the C encoder), and a diff shows which items changed."""
+    parts = [f"{dumps(k)}: {dumps(v)}" for k, v in document.items() if k != list_key]
+    items = document[list_key]
+    body = "[\n" + ",\n".join(dumps(item) for item in items) + "\n]" if items else "[]"
+    parts.append(f"{dumps(list_key)}: {body}")
+    return "{\n" + ",\n".join(sorted(parts)) + "\n}\n"
+
+
 def _terms(terms: Sequence[Term]) -> list[dict[str, str]]:
     return [{"id": t.id, "title": t.title, "description": t.description} for t in terms]
 
@@ -156,5 +166,4 @@ def render_index(
     parts = [f"{dumps(key)}: {dumps(value)}" for key, value in header.items()]
     plugins = "[\n" + ",\n".join(entries) + "\n]" if entries else "[]"
     parts.append(f'"plugins": {plugins}')
-    body = "{\n" + ",\n".join(sorted(parts)) + "\n}\n"
-    return body.encode("utf-8")
+    return ("{\n" + ",\n".join(sorted(parts)) + "\n}\n").encode("utf-8")

@@ -69,6 +69,40 @@ class Manifest:
                 if k in self.data}
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the registry-wide rules need of one manifest: small enough to cache for all."""
+
+    name: str
+    version: str
+    requires: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    replacement: str | None
+    source_kind: SourceKind
+    source_location: str
+
+    def to_json(self) -> list[Any]:
+        return [self.name, self.version, list(self.requires), list(self.conflicts),
+                self.replacement, self.source_kind, self.source_location]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Facts:
+        name, version, requires, conflicts, replacement, kind, location = row
+        return cls(name, version, tuple(requires), tuple(conflicts), replacement, kind, location)
+
+
+def facts_of(m: Manifest) -> Facts:
+    return Facts(
+        name=m.name,
+        version=m.version,
+        requires=tuple(n for n, _ in m.requires_plugins),
+        conflicts=tuple(n for n, _ in m.conflicts),
+        replacement=m.deprecated.replacement if m.deprecated else None,
+        source_kind=m.source.kind,
+        source_location=m.source.location,
+    )
+
+
 def source_from(data: Mapping[str, Any]) -> Source:
     if "git" in data:
         return Source("git", data["git"], data["commit"], data.get("tag"), data.get("subdirectory"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class RegistryConfig:
     def permission_ids(self) -> frozenset[str]:
         return frozenset(t.id for t in self.permissions)
 
-    @property
+    @functools.cached_property
     def parsed_host_versions(self) -> tuple[Version, ...]:
         return tuple(Version(v) for v in self.host_versions)
 

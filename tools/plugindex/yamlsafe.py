@@ -45,7 +45,7 @@ _CONSTRUCT = {
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
-    (codecs.BOM_UTF8, "UTF-8 with a byte-order mark"),
+    (codecs.BOM_UTF8, "UTF-8"),
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
@@ -113,8 +113,13 @@ class _Frame:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-def _line_at(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+# The line breaks YAML counts (so that byte-level problems get the line the parser would say).
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_of_text(text: str) -> int:
+    """1-based line at the end of ``text``."""
+    return len(_BREAKS.findall(text)) + 1
 
 
 def _check_bytes(data: bytes, file: str, limits: Limits) -> str:
@@ -131,24 +136,26 @@ def _check_bytes(data: bytes, file: str, limits: Limits) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8")
         raise _Stop(diagnostic(
-            "PI002", file, _line_at(data, exc.start), "",
+            "PI002", file, _line_of_text(prefix), "",
             f"invalid UTF-8 byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
         )) from None
     bad = _CONTROL.search(text)
     if bad:
         offset = len(text[: bad.start()].encode("utf-8"))
         raise _Stop(diagnostic(
-            "PI003", file, text.count("\n", 0, bad.start()) + 1, "",
+            "PI003", file, _line_of_text(text[: bad.start()]), "",
             f"control character U+{ord(bad.group()):04X} at byte offset {offset}",
         ))
     return text
 
 
 def _scalar(value: str, plain: bool) -> tuple[Any, str]:
+    """Type a scalar the way PyYAML's resolver does (including '' -> null for an empty value)."""
     if not plain:
         return value, _STR
-    resolvers = _IMPLICIT.get(value[:1] or None, [])
+    resolvers = [*_IMPLICIT.get(value[:1], []), *_IMPLICIT.get(None, [])]
     tag = next((t for t, regexp in resolvers if regexp.match(value)), _STR)
     if tag == _STR:
         return value, _STR

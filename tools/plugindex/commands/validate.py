@@ -11,7 +11,7 @@ from pathlib import Path
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
-from plugindex.manifest import SUBMISSIONS
+from plugindex.manifest import SUBMISSIONS, facts_of
 from plugindex.registry import RegistryConfig, load_registry
 from plugindex.report import render, summary
 from plugindex.rules import diagnostic
@@ -70,7 +70,7 @@ def validate_tree(root: Path, registry: RegistryConfig,
             results.append(FileResult(rel, None, (data,)))
         else:
             results.append(validator.check(rel, data))
-    valid = [(r.path, r.manifest) for r in results if r.manifest is not None]
+    valid = [(r.path, facts_of(r.manifest)) for r in results if r.manifest is not None]
     found = {
         r.path: (root / r.manifest.source.location).is_dir()
         for r in results if r.manifest is not None and r.manifest.source.kind == "path"
