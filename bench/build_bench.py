@@ -1,0 +1,71 @@
+"""Benchmark plugindex build on synthetic registries: cold build, then one changed manifest.
+
+    python bench/build_bench.py [N ...]      (default: 1000 10000)
+
+Prints per-stage times. Targets (2-core machine): cold build of 10k manifests < 10 s;
+rebuild after one changed manifest < 1 s at 10k and < 3 s at 100k.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generate import generate
+from plugindex.build import Builder
+from plugindex.gitrepo import GitRepo
+
+WORK = Path(__file__).resolve().parent / "work"
+
+
+ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@e", "GIT_COMMITTER_NAME": "b",
+       "GIT_COMMITTER_EMAIL": "b@e", "GIT_COMMITTER_DATE": "@1800000000 +0000",
+       "GIT_AUTHOR_DATE": "@1800000000 +0000", "PATH": "/usr/bin:/bin"}
+
+
+def git(root: Path, *args: str, stdin: str | None = None, **env: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
+                          input=stdin, env={**ENV, **env}).stdout.strip()
+
+
+def change_one(root: Path) -> None:
+    """Commit a change to one manifest (deprecating it), as a merged PR would; git plumbing
+    with a temporary index, so that no 100k-file checkout is needed."""
+    path = "submissions/plugin-000000/1.0.0.yaml"
+    text = git(root, "show", f"HEAD:{path}") + "\ndeprecated:\n  reason: superseded\n"
+    blob = git(root, "hash-object", "-w", "--stdin", stdin=text)
+    index = str(root / ".git" / "bench-index")
+    git(root, "read-tree", "HEAD", GIT_INDEX_FILE=index)
+    git(root, "update-index", "--cacheinfo", f"100644,{blob},{path}", GIT_INDEX_FILE=index)
+    tree = git(root, "write-tree", GIT_INDEX_FILE=index)
+    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", "deprecate")
+    git(root, "update-ref", "refs/heads/main", commit)
+
+
+def timed_build(root: Path, label: str) -> None:
+    start = time.perf_counter()
+    outcome = Builder(GitRepo(root)).build()
+    total = time.perf_counter() - start
+    assert outcome.ok, outcome.diagnostics[:3]
+    stages = "  ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items())
+    print(f"  {label:24} {total:7.2f} s   ({outcome.versions} manifests, "
+          f"{outcome.written} plugin files rendered)   {stages}", flush=True)
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    for n in sizes:
+        root = WORK / f"registry-{n}"
+        start = time.perf_counter()
+        generate(root, n)
+        print(f"{n} manifests (generated in {time.perf_counter() - start:.1f} s)", flush=True)
+        timed_build(root, "cold build")
+        change_one(root)
+        timed_build(root, "one manifest changed")
+        timed_build(root, "nothing changed")
+
+
+if __name__ == "__main__":
+    main()

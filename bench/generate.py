@@ -1,0 +1,97 @@
+"""Generate a synthetic registry of N manifests in a git repository (via git fast-import).
+
+    python bench/generate.py DIR N
+
+Plugins get 1-6 versions, in-repository sources, requirements on earlier plugins, and
+realistic field sizes. The history has one commit per 1,000 manifests. Deterministic for a
+given N.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REGISTRY = Path(__file__).resolve().parent.parent / "registry.yaml"
+CATEGORIES = ["database-provider", "ai-provider", "authentication", "ui-components",
+              "build-tools", "deployment", "testing", "monitoring", "analytics"]
+WORDS = ("fast", "mongo", "react", "vector", "auth", "token", "cache", "queue", "metric",
+         "trace", "chat", "embed", "search", "graph", "sync", "form", "table", "chart",
+         "index", "store", "stream", "agent", "prompt", "model", "deploy")
+
+
+def manifest(name: str, version: str, requires: list[str], rng: random.Random) -> str:
+    words = " ".join(rng.choice(WORDS) for _ in range(60))
+    lines = [
+        "schema: 1",
+        f"name: {name}",
+        f'version: "{version}"',
+        f"summary: {name} plugin for FARM applications ({rng.choice(WORDS)} support)",
+        f"description: |\n  # {name}\n\n  {words}\n\n  ## Usage\n\n  Install and register.",
+        f"category: {rng.choice(CATEGORIES)}",
+        f"tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}x]",
+        "capabilities: [routes, models]",
+        "permissions: [network]",
+        "maintainers:",
+        f"  - github: author{rng.randrange(500)}",
+        "license: MIT",
+        f"homepage: https://github.com/farm-bench/{name}",
+        "source:",
+        f"  path: plugins/{name}",
+        'host: ">=1.0,<3"',
+        "requires:",
+        '  python: ">=3.10"',
+        "  packages: [\"fastapi>=0.110\", \"pydantic>=2\"]",
+    ]
+    if requires:
+        lines.append("  plugins:")
+        lines += [f'    {r}: ">=1.0"' for r in requires]
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, count: int) -> None:
+    rng = random.Random(count)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    (root / ".git" / "info" / "exclude").write_text("/.cache/\n")
+    files: list[tuple[str, bytes]] = [("registry.yaml", REGISTRY.read_bytes())]
+    made = 0
+    plugin = 0
+    while made < count:
+        name = f"plugin-{plugin:06d}"
+        versions = min(rng.randint(1, 6), count - made)
+        requires = [f"plugin-{rng.randrange(plugin):06d}" for _ in range(rng.randint(0, 2))
+                    ] if plugin else []
+        files.append((f"plugins/{name}/README.md", f"# {name}\n".encode()))
+        for v in range(versions):
+            version = f"1.{v}.0"
+            text = manifest(name, version, sorted(set(requires)), rng)
+            files.append((f"submissions/{name}/{version}.yaml", text.encode()))
+        made += versions
+        plugin += 1
+    stream = bytearray()
+    stamp = 1_700_000_000
+    per_commit = 1000
+    for start in range(0, len(files), per_commit):
+        stamp += 60
+        stream += b"commit refs/heads/main\n"
+        stream += f"committer Bench <bench@example.com> {stamp} +0000\n".encode()
+        stream += b"data 5\nbatch\n"
+        for path, data in files[start:start + per_commit]:
+            stream += f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=bytes(stream), check=True)
+    # No checkout: plugindex build reads git, and writes only index/ into the work tree.
+    subprocess.run(["git", "symbolic-ref", "HEAD", "refs/heads/main"], cwd=root, check=True)
+
+
+def main() -> None:
+    generate(Path(sys.argv[1]), int(sys.argv[2]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Shared fixtures: real git repositories in temporary directories, and no network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugindex.registry import RegistryConfig, parse_registry
+
+DATA = Path(__file__).parent / "data"
+REGISTRY_YAML = DATA / "registry.yaml"
+
+# Fixed identities and dates, so that histories (and so indexes) are reproducible.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+VALID_MANIFEST = """\
+schema: 1
+name: {name}
+version: "{version}"
+summary: A plugin used by the tests of plugindex
+category: testing
+maintainers:
+  - github: alice
+license: MIT
+source:
+  path: plugins/{name}
+host: ">=1.0"
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: only loopback connections are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not (
+            self.family == socket.AF_UNIX
+        ):
+            raise OSError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def registry_config() -> RegistryConfig:
+    return parse_registry(REGISTRY_YAML.read_bytes())
+
+
+class GitRegistry:
+    """A registry in a real git repository, with helpers to change it commit by commit."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.clock = 1_700_000_000
+
+    def git(self, *args: str, **env: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True,
+            env={**os.environ, **GIT_ENV, **env},
+        )
+        return result.stdout
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    def add_plugin(self, name: str, version: str, manifest: str | None = None) -> Path:
+        self.write(f"plugins/{name}/README.md", f"# {name}\n")
+        self.write(f"plugins/{name}/{name.replace('-', '_')}.py", "VALUE = 1\n")
+        text = manifest if manifest is not None else VALID_MANIFEST.format(
+            name=name, version=version)
+        return self.write(f"submissions/{name}/{version}.yaml", text)
+
+    def commit(self, message: str = "change") -> str:
+        self.clock += 3600
+        stamp = f"@{self.clock} +0000"
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message,
+                 GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def index_bytes(self) -> dict[str, bytes]:
+        base = self.root / "index" / "v1"
+        if not base.exists():
+            return {}
+        return {
+            p.relative_to(base).as_posix(): p.read_bytes()
+            for p in sorted(base.rglob("*")) if p.is_file()
+        }
+
+
+@pytest.fixture
+def git_registry(tmp_path: Path) -> GitRegistry:
+    """An empty registry: registry.yaml and .gitignore committed, no plugins."""
+    root = tmp_path / "registry"
+    root.mkdir()
+    reg = GitRegistry(root)
+    reg.git("init", "-q", "-b", "main")
+    shutil.copy(REGISTRY_YAML, root / "registry.yaml")
+    reg.write(".gitignore", "/.cache/\n")
+    reg.commit("registry settings")
+    return reg
