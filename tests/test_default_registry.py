@@ -1,0 +1,83 @@
+"""The registry this repository ships: it validates, its committed index is current and valid."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from plugindex.cli import main
+from plugindex.registry import load_registry
+from plugindex.schema import load_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shallow() -> bool:
+    out = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                         capture_output=True, text=True, check=False).stdout.strip()
+    return out != "false"
+
+
+@pytest.fixture(scope="module")
+def index() -> dict[str, object]:
+    data: dict[str, object] = json.loads((ROOT / "index/v1/index.json").read_bytes())
+    return data
+
+
+def test_default_registry_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--root", str(ROOT)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.skipif(_shallow(), reason="a shallow clone has no history to take times from")
+def test_committed_index_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--check", "--root", str(ROOT)]) == 0, capsys.readouterr().err
+
+
+def test_committed_index_matches_its_schema(index: dict[str, object]) -> None:
+    schema = load_schema("index.v1.schema.json")
+    jsonschema.Draft202012Validator(schema).validate(index)
+    detail = jsonschema.Draft202012Validator({"$defs": schema["$defs"],
+                                              "$ref": "#/$defs/pluginFile"})
+    for path in sorted((ROOT / "index/v1/plugins").glob("*.json")):
+        detail.validate(json.loads(path.read_bytes()))
+
+
+def test_default_registry_is_a_realistic_ecosystem(index: dict[str, object]) -> None:
+    plugins = index["plugins"]
+    assert isinstance(plugins, list)
+    counts = index["counts"]
+    assert isinstance(counts, dict)
+    assert counts["plugins"] >= 24
+    assert counts["versions"] >= 60
+    registry = load_registry(ROOT)
+    assert {p["category"] for p in plugins} == registry.category_ids
+    assert sum(v["yanked"] for p in plugins for v in p["versions"]) >= 1
+    names = {p["name"] for p in plugins}
+    deprecated = [p for p in plugins if p["deprecated"]]
+    assert deprecated
+    assert all(p["deprecated"]["replacement"] in names for p in deprecated)
+    assert sum(len(p["versions"]) > 1 for p in plugins) >= len(plugins) // 2
+
+
+def test_plugins_require_each_other_and_point_at_real_sources() -> None:
+    required = 0
+    for path in sorted((ROOT / "index/v1/plugins").glob("*.json")):
+        for version in json.loads(path.read_bytes())["versions"]:
+            manifest = version["manifest"]
+            required += len(manifest.get("requires", {}).get("plugins", {}))
+            source = ROOT / manifest["source"]["path"]
+            assert (source / "pyproject.toml").is_file(), source
+            assert (source / "README.md").is_file(), source
+    assert required >= 10
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    command = ci.strip().splitlines()[-1]
+    assert command in readme
