@@ -12,6 +12,7 @@ import pytest
 from plugindex.cli import main
 from plugindex.registry import load_registry
 from plugindex.schema import load_schema
+from plugindex.validate import ManifestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,3 +82,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
     command = ci.strip().splitlines()[-1]
     assert command in readme
+
+
+def test_readme_example_manifest_is_valid() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    registry = load_registry(ROOT)
+    result = ManifestValidator(registry).check("submissions/rag-pipeline/1.2.0.yaml",
+                                               example.encode())
+    assert result.diagnostics == ()
+    assert result.manifest is not None
+    assert result.manifest.source.kind == "git"
