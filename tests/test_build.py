@@ -314,3 +314,16 @@ def test_killed_builds_never_leave_a_corrupt_index(populated: GitRegistry) -> No
         assert current == old or index["counts"]["plugins"] == 10
         for entry in index["plugins"]:
             json.loads(current[entry["file"]])
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_references_of_an_otherwise_invalid_manifest_are_checked(
+    git_registry: GitRegistry, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """One run reports both the schema problem and the unknown required plugin."""
+    manifest = VALID_MANIFEST.format(name="alpha", version="1.0.0") + (
+        "tags: [Bad_Tag]\nrequires:\n  plugins:\n    nowhere: \">=1\"\n")
+    git_registry.add_plugin("alpha", "1.0.0", manifest)
+    git_registry.commit()
+    assert main([command, "--root", str(git_registry.root)]) == 1
+    assert rules_of(capsys) == {"PI024", "PI062"}

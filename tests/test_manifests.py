@@ -34,6 +34,7 @@ from plugindex.registry import RegistryConfig
 from plugindex.rules import CATALOG
 from plugindex.schema import load_schema, unknown_rule_ids
 from plugindex.validate import FileResult, ManifestValidator
+from tests.conftest import VALID_MANIFEST
 
 FIXTURES = Path(__file__).parent / "data" / "manifests"
 SCHEMAS = Path(__file__).parent.parent / "schemas"
@@ -55,23 +56,10 @@ TESTED_ELSEWHERE = frozenset({
     "PI050",  # an in-repository source path that does not exist
 })
 
-BASE = """\
-schema: 1
-name: {name}
-version: "{version}"
-summary: Adds a health-check route to FARM applications
-category: monitoring
-maintainers:
-  - github: alice
-license: MIT
-source:
-  path: plugins/{name}
-host: ">=1.0"
-"""
 
 
 def base(name: str = "example", version: str = "1.0.0", extra: str = "") -> str:
-    return BASE.format(name=name, version=version) + extra
+    return VALID_MANIFEST.format(name=name, version=version) + extra
 
 
 @dataclass(frozen=True)
@@ -399,7 +387,7 @@ homepag: https://example.com
 def test_schema_and_semantic_problems_together(validator: ManifestValidator) -> None:
     """A schema error in one field does not hide semantic errors in the others."""
     text = base(extra="tags: [Bad_Tag]\nhomepage: http://example.com\n").replace(
-        "license: MIT", "license: GPL-2.0-only").replace("category: monitoring", "category: x")
+        "license: MIT", "license: GPL-2.0-only").replace("category: testing", "category: x")
     result = validator.check(DEFAULT_PATH, text.encode())
     assert rules_of(result) == {"PI024", "PI032", "PI036", "PI037"}
     assert result.manifest is None

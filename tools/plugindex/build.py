@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from plugindex import __version__
 from plugindex.cache import BuildCache, CachedFile, CachedPlugin
@@ -39,6 +39,7 @@ from plugindex.index import (
     INDEX_SCHEMA,
     Published,
     RenderedPlugin,
+    index_header,
     render_index,
     render_plugin,
     sha256,
@@ -48,7 +49,6 @@ from plugindex.manifest import (
     SUBMISSIONS,
     Facts,
     Manifest,
-    facts_of,
     manifest_from,
 )
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
@@ -104,15 +104,14 @@ class Loaded:
     oid: str
     facts: Facts | None
     diagnostics: tuple[Diagnostic, ...]
+    valid: bool  # well-formed: its data is cached and it can be published
 
 
 def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def classify_tree(
-    entries: Sequence[TreeEntry], registry: RegistryConfig
-) -> tuple[list[TreeEntry], list[Diagnostic]]:
+def classify_tree(entries: Sequence[TreeEntry]) -> tuple[list[TreeEntry], list[Diagnostic]]:
     """Split submissions/ into manifests to read and files refused without reading them."""
     readable: list[TreeEntry] = []
     problems: list[Diagnostic] = []
@@ -127,10 +126,6 @@ def classify_tree(
             problems.append(diagnostic(
                 "PI014", e.path, 1, "",
                 f"the manifest is {what.get(e.mode, 'not a regular file')}"))
-        elif e.size is not None and e.size > registry.limits.max_bytes:
-            problems.append(diagnostic(
-                "PI001", e.path, 1, "",
-                f"file is {e.size} bytes; the limit is {registry.limits.max_bytes} bytes"))
         else:
             readable.append(e)
     return readable, problems
@@ -215,22 +210,32 @@ class Builder:
     def load_files(self, entries: Sequence[TreeEntry], registry: RegistryConfig,
                    cache: BuildCache) -> list[Loaded]:
         keys = [(e.path, e.oid) for e in entries]
-        cached = cache.get_files(keys)
+        cached = cache.get_files(keys)  # also forgets files no longer in the tree
         missing = [e for e in entries if (e.path, e.oid) not in cached]
-        blobs = self.repo.read_blobs(e.oid for e in missing)
-        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in missing], registry)
+        # Sizes first, so that an oversize blob is refused without being read.
+        sizes = self.repo.blob_sizes(e.oid for e in missing)
+        limit = registry.limits.max_bytes
+        oversize = {
+            e.oid: FileResult(e.path, None, (diagnostic(
+                "PI001", e.path, 1, "", f"file is {sizes[e.oid]} bytes; the limit is {limit} bytes"
+            ),))
+            for e in missing if sizes.get(e.oid, 0) > limit
+        }
+        blobs = self.repo.read_blobs(e.oid for e in missing if e.oid not in oversize)
+        todo = [(e.path, blobs[e.oid]) for e in missing if e.oid not in oversize]
+        validated = iter(_map(_validate_chunk, todo, registry))
+        results = [oversize.get(e.oid) or next(validated) for e in missing]
         fresh = {
             (e.path, e.oid): CachedFile(
-                facts_of(r.manifest) if r.manifest else None, r.diagnostics,
+                r.facts, r.diagnostics, r.manifest is not None,
                 dict(r.manifest.data) if r.manifest else None)
             for e, r in zip(missing, results, strict=True)
         }
         cache.put_files(fresh)
-        cache.forget_files_except(keys)
         loaded = []
         for key in keys:
             entry = cached.get(key) or fresh[key]
-            loaded.append(Loaded(key[0], key[1], entry.facts, entry.diagnostics))
+            loaded.append(Loaded(key[0], key[1], entry.facts, entry.diagnostics, entry.valid))
         return loaded
 
     def history(self, head: str, cache: BuildCache) -> dict[str, PathTimes]:
@@ -275,7 +280,7 @@ class Builder:
                     "run 'git fetch --unshallow' (in CI: actions/checkout with fetch-depth: 0)")
             registry = self.read_registry(head)
             entries = self.repo.ls_tree(head, SUBMISSIONS)
-            readable, problems = classify_tree(entries, registry)
+            readable, problems = classify_tree(entries)
         cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE, _context(registry))
         try:
             return self._build(head, registry, readable, problems, cache, check, write)
@@ -290,34 +295,36 @@ class Builder:
         with t.stage("load"):
             loaded = self.load_files(readable, registry, cache)
         diagnostics = problems + [d for f in loaded for d in f.diagnostics]
-        valid = [(f.path, f.facts) for f in loaded if f.facts is not None]
+        known = [(f.path, f.facts) for f in loaded if f.facts is not None]
+        valid = [(f.path, f.facts) for f in loaded if f.facts is not None and f.valid]
         oids = {f.path: f.oid for f in loaded}
         nfiles = len(readable) + len(problems)
 
         with t.stage("history"):
             state = self.history(head, cache)
-        missing = [p for p, _ in valid if p not in state]
+        missing = [p for p, _ in known if p not in state]
         if missing:
             raise EnvironmentProblem(f"git history does not show how {missing[0]} was added")
 
         with t.stage("sources"):
             specs = {p: f"{state[p].published_commit}:{f.source_location}"
-                     for p, f in valid if f.source_kind == "path"}
+                     for p, f in known if f.source_kind == "path" and f.source_location}
             trees = self.source_trees(sorted(set(specs.values())), cache)
             source_found = {p: trees.get(spec) is not None for p, spec in specs.items()}
 
         with t.stage("cross"):
             broken = [f.path for f in loaded if f.facts is None]
-            cross = check_registry(valid, broken, source_found)
+            cross = check_registry(known, broken, source_found)
             diagnostics = self.place(diagnostics + cross, oids, registry)
         diagnostics.sort()
         if has_errors(diagnostics):
             return BuildOutcome(head, tuple(diagnostics), 0, 0, nfiles, 0, (), t.stages)
 
         with t.stage("render"):
+            previous = cache.plugins()
             files, plugins, written = self.render(
                 registry, valid, oids, state, {p: trees.get(s) for p, s in specs.items()},
-                cache, check)
+                cache, previous, check)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
@@ -333,25 +340,25 @@ class Builder:
                     else replace(p, stamp=_stamp(target / f"plugins/{name}.json"))
                     for name, p in plugins.items()
                 }
-                cache.set_plugins(stamped, cache.plugins())
+                cache.set_plugins(stamped, previous)
         return BuildOutcome(head, tuple(diagnostics), len(plugins), len(valid), nfiles,
                             written, stale, t.stages)
 
     def render(self, registry: RegistryConfig, valid: Sequence[tuple[str, Facts]],
                oids: dict[str, str], state: dict[str, PathTimes],
-               trees: dict[str, str | None], cache: BuildCache, check: bool,
+               trees: dict[str, str | None], cache: BuildCache,
+               previous: dict[str, CachedPlugin], check: bool,
                ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
         by_name: dict[str, list[str]] = defaultdict(list)
         for path, facts in valid:
             by_name[facts.name].append(path)
-        previous = cache.plugins()
         target = self.repo.root / INDEX_DIR
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
         todo: list[tuple[str, str]] = []  # (name, inputs digest) of plugins to render
         for name in sorted(by_name):
-            inputs = hashlib.sha256(json.dumps(sorted(
-                (p, oids[p], state[p].published, state[p].updated, trees.get(p))
+            inputs = hashlib.sha256("\n".join(sorted(
+                f"{p}\t{oids[p]}\t{state[p].published}\t{state[p].updated}\t{trees.get(p)}"
                 for p in by_name[name]
             )).encode()).hexdigest()
             old = previous.get(name)
@@ -383,11 +390,11 @@ class Builder:
             files[f"plugins/{name}.json"] = rendered.file
             plugins[name] = CachedPlugin(inputs, rendered.entry, sha256(rendered.file),
                                          git_blob_id(rendered.file), "")
-        updated = max((iso(state[p].updated) for p, _ in valid), default=None)
-        index = render_index(registry, [plugins[n].entry for n in sorted(plugins)],
-                             len(valid), updated)
-        output_schemas().check_index(index)
-        files[INDEX_FILE] = index
+        newest = max((state[p].updated for p, _ in valid), default=None)
+        header = index_header(registry, len(plugins), len(valid),
+                              iso(newest) if newest is not None else None)
+        output_schemas().check_index(header)
+        files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
         return files, plugins, len(todo)
 
     def compare(self, head: str, files: dict[str, bytes | None],
@@ -440,8 +447,7 @@ class OutputSchemas:
         ):
             raise InternalError(f"the index entry for {name} does not match {INDEX_SCHEMA}")
 
-    def check_index(self, index: bytes) -> None:
-        top = json.loads(index)
-        top["plugins"] = []
-        if not self.index.is_valid(top):
+    def check_index(self, header: dict[str, Any]) -> None:
+        """The index without its plugins (each plugin's entry is checked when rendered)."""
+        if not self.index.is_valid({**header, "plugins": []}):
             raise InternalError(f"index.json does not match {INDEX_SCHEMA}")

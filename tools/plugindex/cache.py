@@ -26,7 +26,9 @@ from plugindex.manifest import Facts
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT NOT NULL, oid TEXT NOT NULL, facts TEXT, data TEXT, diagnostics TEXT NOT NULL,
+    path TEXT NOT NULL, oid TEXT NOT NULL,
+    name TEXT, version TEXT, requires TEXT, conflicts TEXT, replacement TEXT, kind TEXT,
+    location TEXT, data TEXT, diagnostics TEXT,
     PRIMARY KEY (path, oid));
 CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
 CREATE TABLE IF NOT EXISTS history (
@@ -40,8 +42,9 @@ CREATE TABLE IF NOT EXISTS plugins (
 
 @dataclass(frozen=True)
 class CachedFile:
-    facts: Facts | None  # None: the manifest is not well-formed
+    facts: Facts | None  # None: not even name and version could be read
     diagnostics: tuple[Diagnostic, ...]
+    valid: bool  # well-formed; then ``data`` is stored
     data: dict[str, Any] | None = None  # filled when the file is stored, not when read
 
 
@@ -63,7 +66,7 @@ def _diag_from_row(file: str, row: list[Any]) -> Diagnostic:
     return Diagnostic(file, line, rule, ptr, message, hint, Severity(severity))
 
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "4"
 
 
 def _context_of(db: sqlite3.Connection) -> str | None:
@@ -93,16 +96,26 @@ class BuildCache:
         self.db.close()
 
     def get_files(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CachedFile]:
+        """The cached entries of ``keys``; entries of files no longer wanted are dropped."""
         wanted = set(keys)
         found: dict[tuple[str, str], CachedFile] = {}
-        rows = self.db.execute("SELECT path, oid, facts, diagnostics FROM files")
-        for path, oid, facts, diags in rows:
-            if (path, oid) in wanted:
-                found[(path, oid)] = CachedFile(
-                    Facts.from_json(json.loads(facts)) if facts is not None else None,
-                    tuple(_diag_from_row(path, r) for r in json.loads(diags)) if diags != "[]"
-                    else (),
-                )
+        stale = []
+        rows = self.db.execute(
+            "SELECT path, oid, diagnostics, data IS NOT NULL, name, version, requires, "
+            "conflicts, replacement, kind, location FROM files")
+        for row in rows:
+            path, oid, diags = row[:3]
+            if (path, oid) not in wanted:
+                stale.append((path, oid))
+                continue
+            found[(path, oid)] = CachedFile(
+                Facts.from_row(row[4:]) if row[4] is not None else None,
+                tuple(_diag_from_row(path, r) for r in json.loads(diags)) if diags else (),
+                bool(row[3]),
+            )
+        if stale:
+            with self.db:
+                self.db.executemany("DELETE FROM files WHERE path = ? AND oid = ?", stale)
         return found
 
     def get_data(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -117,13 +130,14 @@ class BuildCache:
     def put_files(self, entries: Mapping[tuple[str, str], CachedFile]) -> None:
         rows = [
             (path, oid,
-             json.dumps(e.facts.to_json()) if e.facts is not None else None,
+             *(e.facts.to_row() if e.facts is not None else (None,) * 7),
              json.dumps(e.data, sort_keys=True) if e.data is not None else None,
-             json.dumps([_diag_to_row(d) for d in e.diagnostics]))
+             json.dumps([_diag_to_row(d) for d in e.diagnostics]) if e.diagnostics else None)
             for (path, oid), e in entries.items()
         ]
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def get_trees(self, specs: Iterable[str]) -> dict[str, str | None]:
         wanted = set(specs)
@@ -134,14 +148,6 @@ class BuildCache:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO trees VALUES (?, ?)",
                                 sorted(trees.items()))
-
-    def forget_files_except(self, keep: Iterable[tuple[str, str]]) -> None:
-        """Drop entries of files that are no longer in the tree, so the cache does not grow."""
-        keep_set = set(keep)
-        rows = self.db.execute("SELECT path, oid FROM files")
-        stale = [k for k in rows if tuple(k) not in keep_set]
-        with self.db:
-            self.db.executemany("DELETE FROM files WHERE path = ? AND oid = ?", stale)
 
     def history(self) -> tuple[str | None, dict[str, PathTimes]]:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'history_head'").fetchone()

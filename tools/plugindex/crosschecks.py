@@ -6,6 +6,7 @@ taken from the cache need not be re-parsed unless they have a problem.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -16,6 +17,9 @@ from plugindex.diagnostics import Diagnostic, pointer
 from plugindex.manifest import Facts, split_manifest_path
 from plugindex.rules import diagnostic
 
+_version = functools.lru_cache(maxsize=65536)(Version)
+_canonical = functools.lru_cache(maxsize=None)(canonicalize_name)
+
 
 def check_registry(
     manifests: Sequence[tuple[str, Facts]],
@@ -24,7 +28,8 @@ def check_registry(
 ) -> list[Diagnostic]:
     """Cross-manifest rules.
 
-    ``manifests`` are the facts of the well-formed manifests, with their paths;
+    ``manifests`` are the facts of the manifests (of well-formed ones, and of the valid fields
+    of the others), with their paths;
     ``other_paths`` are manifest files that failed earlier stages (their plugin names still
     count as existing, so one broken file does not cascade into 'unknown plugin' errors
     elsewhere). ``source_found`` maps the path of each manifest with an in-repository source
@@ -43,22 +48,17 @@ def check_registry(
 
     by_canonical: dict[str, set[str]] = defaultdict(set)
     for name in names:
-        by_canonical[canonicalize_name(name)].add(name)
+        by_canonical[_canonical(name)].add(name)
+    # Only groups of two or more names collide; in a healthy registry there are none.
+    collisions = {name: sorted(group - {name}) for group in by_canonical.values()
+                  if len(group) > 1 for name in group}
     versions: dict[tuple[str, Version], list[str]] = defaultdict(list)
     for path, m in manifests:
-        clash = sorted(by_canonical[canonicalize_name(m.name)] - {m.name})
+        clash = collisions.get(m.name)
         if clash:
             report("PI060", path, pointer("name"),
                    f"'{m.name}' and '{clash[0]}' are the same name after normalization")
-        versions[(m.name, Version(m.version))].append(path)
-    for paths in versions.values():
-        for path in paths:
-            for other in paths:
-                if other != path:
-                    report("PI061", path, pointer("version"), f"same version as {other}")
-                    break
-
-    for path, m in manifests:
+        versions[(m.name, _version(m.version))].append(path)
         for name in m.requires:
             if name not in names and name != m.name:
                 report("PI062", path, pointer("requires", "plugins", name),
@@ -71,7 +71,13 @@ def check_registry(
         if replacement is not None and replacement != m.name and replacement not in names:
             report("PI063", path, pointer("deprecated", "replacement"),
                    f"no plugin named '{replacement}' in this registry")
-        if source_found is not None and m.source_kind == "path" and not source_found.get(path):
+        if (source_found is not None and m.source_kind == "path" and m.source_location
+                and not source_found.get(path)):
             report("PI050", path, pointer("source", "path"),
                    f"'{m.source_location}' is not a directory in the repository")
+    for paths in versions.values():
+        if len(paths) > 1:
+            for path in paths:
+                other = next(p for p in paths if p != path)
+                report("PI061", path, pointer("version"), f"same version as {other}")
     return sorted(found)

@@ -22,23 +22,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, data: bytes, sync: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write one file atomically: temp file, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write_file(tmp, data)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 def recover(target: Path) -> None:
     """Undo what a build killed mid-publication left behind."""
     parent = target.parent
@@ -59,16 +42,19 @@ def publish_tree(target: Path, files: Mapping[str, bytes | None]) -> None:
     new = target.with_name(f"{target.name}.new-{os.getpid()}")
     shutil.rmtree(new, ignore_errors=True)
     new.mkdir(parents=True)
-    dirs = {new}
+    old_dir, new_dir = str(target), str(new)
+    made: set[str] = set()
     for rel, data in sorted(files.items()):
-        dest = new / rel
-        if dest.parent not in dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dirs.add(dest.parent)
+        parent = os.path.dirname(rel)
+        if parent and parent not in made:
+            os.makedirs(os.path.join(new_dir, parent), exist_ok=True)
+            made.add(parent)
+        dest = os.path.join(new_dir, rel)
         if data is None:
-            os.link(target / rel, dest)
+            os.link(os.path.join(old_dir, rel), dest)
         else:
-            write_file(dest, data, sync=False)
+            with open(dest, "wb") as f:
+                f.write(data)
     os.sync()  # one flush of everything written, instead of an fsync per file
     old = target.with_name(f"{target.name}.old-{os.getpid()}")
     if target.exists():

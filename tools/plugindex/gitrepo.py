@@ -20,7 +20,7 @@ class TreeEntry:
     mode: str  # '100644' regular, '100755' executable, '120000' symlink, '160000' submodule
     kind: str  # 'blob', 'tree' or 'commit'
     oid: str
-    size: int | None  # None for submodules
+    size: int | None  # None when not read (ls_tree does not read sizes)
     path: str
 
 
@@ -72,21 +72,31 @@ class GitRepo:
         return True
 
     def ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
-        """Every entry under ``prefix`` at ``commit``, recursively, with blob sizes."""
+        """Every entry under ``prefix`` at ``commit``, recursively (sizes not read: see
+        ``blob_sizes``, which costs a look at each object)."""
         raw: bytes = self.repo.git.ls_tree(
-            "-r", "-z", "-l", "--full-tree", commit, "--", prefix, stdout_as_string=False
+            "-r", "-z", "--full-tree", commit, "--", prefix, stdout_as_string=False
         )
         entries = []
         for record in raw.split(b"\0"):
             if not record:
                 continue
             meta, _, path = record.partition(b"\t")
-            mode, kind, oid, size = meta.split()
-            entries.append(TreeEntry(
-                mode.decode(), kind.decode(), oid.decode(),
-                int(size) if size != b"-" else None, _decode(path),
-            ))
+            mode, kind, oid = meta.decode().split()
+            entries.append(TreeEntry(mode, kind, oid, None, _decode(path)))
         return entries
+
+    def blob_sizes(self, oids: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(oids))
+        if not wanted:
+            return {}
+        out = self._batch_check(wanted)
+        sizes = {}
+        for oid, line in zip(wanted, out.splitlines(), strict=True):
+            fields = line.split()
+            if len(fields) == 3:
+                sizes[oid] = int(fields[2])
+        return sizes
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Blob contents through one 'git cat-file --batch' (a thread feeds it the ids)."""

@@ -145,11 +145,11 @@ def _terms(terms: Sequence[Term]) -> list[dict[str, str]]:
     return [{"id": t.id, "title": t.title, "description": t.description} for t in terms]
 
 
-def render_index(
-    registry: RegistryConfig, entries: Sequence[str], version_count: int, updated: str | None
-) -> bytes:
-    """index.json from the plugins' entry lines (already sorted by name)."""
-    header: dict[str, Any] = {
+def index_header(
+    registry: RegistryConfig, plugin_count: int, version_count: int, updated: str | None
+) -> dict[str, Any]:
+    """Everything in index.json but the plugins."""
+    return {
         "schema_version": 1,
         "registry": {
             "name": registry.name,
@@ -161,8 +161,12 @@ def render_index(
             "permissions": _terms(registry.permissions),
         },
         "updated": updated,
-        "counts": {"plugins": len(entries), "versions": version_count},
+        "counts": {"plugins": plugin_count, "versions": version_count},
     }
+
+
+def render_index(header: dict[str, Any], entries: Sequence[str]) -> bytes:
+    """index.json from its header and the plugins' entry lines (already sorted by name)."""
     parts = [f"{dumps(key)}: {dumps(value)}" for key, value in header.items()]
     plugins = "[\n" + ",\n".join(entries) + "\n]" if entries else "[]"
     parts.append(f'"plugins": {plugins}')

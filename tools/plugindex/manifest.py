@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -81,14 +81,17 @@ class Facts:
     source_kind: SourceKind
     source_location: str
 
-    def to_json(self) -> list[Any]:
-        return [self.name, self.version, list(self.requires), list(self.conflicts),
-                self.replacement, self.source_kind, self.source_location]
+    def to_row(self) -> tuple[str, str, str, str, str | None, str, str]:
+        """Flat columns for the cache (names never contain a newline)."""
+        return (self.name, self.version, "\n".join(self.requires), "\n".join(self.conflicts),
+                self.replacement, self.source_kind, self.source_location)
 
     @classmethod
-    def from_json(cls, row: list[Any]) -> Facts:
+    def from_row(cls, row: Sequence[Any]) -> Facts:
         name, version, requires, conflicts, replacement, kind, location = row
-        return cls(name, version, tuple(requires), tuple(conflicts), replacement, kind, location)
+        return cls(name, version, tuple(requires.split("\n")) if requires else (),
+                   tuple(conflicts.split("\n")) if conflicts else (), replacement, kind,
+                   location)
 
 
 def facts_of(m: Manifest) -> Facts:
@@ -149,7 +152,7 @@ def _build(data: Mapping[str, Any]) -> Manifest:
             for m in data.get("maintainers", ())
         ),
         license=data.get("license", ""),
-        source=source_from(data.get("source", {"path": ""})),
+        source=source_from(data.get("source", {"path": ""})),  # '' : no source (see needs)
         host=data.get("host", ""),
         requires_python=requires.get("python"),
         requires_plugins=tuple(sorted(requires.get("plugins", {}).items())),

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from plugindex.checks import Reporter, check_manifest, check_path
 from plugindex.diagnostics import Diagnostic, has_errors, split_pointer
-from plugindex.manifest import MANIFEST_SCHEMA, Manifest, manifest_from, partial_manifest
+from plugindex.manifest import (
+    MANIFEST_SCHEMA,
+    Facts,
+    Manifest,
+    facts_of,
+    manifest_from,
+    partial_manifest,
+)
 from plugindex.registry import RegistryConfig
 from plugindex.schema import SchemaChecker
 from plugindex.yamlsafe import load
@@ -19,6 +26,9 @@ class FileResult:
     path: str
     manifest: Manifest | None
     diagnostics: tuple[Diagnostic, ...]
+    # What the registry-wide rules need, also for a manifest whose other fields are invalid
+    # (from its valid fields), so that its references are checked in the same run.
+    facts: Facts | None = None
 
     @property
     def ok(self) -> bool:
@@ -45,8 +55,10 @@ class ManifestValidator:
         found += schema_problems
         if schema_problems:
             invalid = {split_pointer(d.pointer)[0] for d in schema_problems if d.pointer}
-            check_manifest(partial_manifest(document.data, invalid), self.registry, report)
-            return FileResult(path, None, tuple(sorted(found)))
+            partial = partial_manifest(document.data, invalid)
+            check_manifest(partial, self.registry, report)
+            facts = facts_of(partial) if {"name", "version"} <= partial.data.keys() else None
+            return FileResult(path, None, tuple(sorted(found)), facts)
         manifest = manifest_from(document.data)
         check_manifest(manifest, self.registry, report)
-        return FileResult(path, manifest, tuple(sorted(found)))
+        return FileResult(path, manifest, tuple(sorted(found)), facts_of(manifest))

@@ -11,7 +11,7 @@ from pathlib import Path
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
-from plugindex.manifest import SUBMISSIONS, facts_of
+from plugindex.manifest import SUBMISSIONS
 from plugindex.registry import RegistryConfig, load_registry
 from plugindex.report import render, summary
 from plugindex.rules import diagnostic
@@ -70,12 +70,12 @@ def validate_tree(root: Path, registry: RegistryConfig,
             results.append(FileResult(rel, None, (data,)))
         else:
             results.append(validator.check(rel, data))
-    valid = [(r.path, facts_of(r.manifest)) for r in results if r.manifest is not None]
+    known = [(r.path, r.facts) for r in results if r.facts is not None]
     found = {
-        r.path: (root / r.manifest.source.location).is_dir()
-        for r in results if r.manifest is not None and r.manifest.source.kind == "path"
+        path: (root / facts.source_location).is_dir()
+        for path, facts in known if facts.source_kind == "path" and facts.source_location
     }
-    cross = check_registry(valid, [r.path for r in results if r.manifest is None], found)
+    cross = check_registry(known, [r.path for r in results if r.facts is None], found)
     for d in cross:
         document = load((root / d.file).read_bytes(), d.file, registry.limits).document
         line = document.line_of(d.pointer) if document else 1
