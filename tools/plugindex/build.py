@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from plugindex import __version__
-from plugindex.cache import BuildCache, CachedFile, CachedPlugin
+from plugindex.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import EnvironmentProblem, InternalError
 from plugindex.fsutil import publish_tree
 from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry
-from plugindex.history import PathTimes, apply_changes, iso
+from plugindex.history import apply_changes, iso
 from plugindex.index import (
     INDEX_FILE,
     INDEX_SCHEMA,
@@ -47,9 +47,9 @@ from plugindex.index import (
 from plugindex.manifest import (
     MANIFEST_SCHEMA,
     SUBMISSIONS,
-    Facts,
     Manifest,
     manifest_from,
+    split_manifest_path,
 )
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.rules import diagnostic
@@ -96,39 +96,35 @@ class BuildOutcome:
         return not has_errors(self.diagnostics)
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """One manifest file after the load stage (from the cache or freshly validated)."""
-
-    path: str
-    oid: str
-    facts: Facts | None
-    diagnostics: tuple[Diagnostic, ...]
-    valid: bool  # well-formed: its data is cached and it can be published
-
-
 def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def classify_tree(entries: Sequence[TreeEntry]) -> tuple[list[TreeEntry], list[Diagnostic]]:
-    """Split submissions/ into manifests to read and files refused without reading them."""
+def plugin_of(path: str) -> str | None:
+    parts = split_manifest_path(path)
+    return parts[0] if parts else None
+
+
+def classify_tree(entries: Sequence[TreeEntry]) -> tuple[list[TreeEntry], list[FileRow]]:
+    """Split files of submissions/ into manifests to read and files refused unread."""
     readable: list[TreeEntry] = []
-    problems: list[Diagnostic] = []
+    refused: list[FileRow] = []
+
+    def refuse(e: TreeEntry, rule_id: str, message: str) -> None:
+        diag = diagnostic(rule_id, e.path, 1, "", message)
+        refused.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diag,)))
+
     for e in entries:
         if e.path in ALLOWED_EXTRA:
             continue
         if not e.path.endswith(".yaml"):
-            problems.append(diagnostic(
-                "PI030", e.path, 1, "", "only <version>.yaml manifests belong in submissions/"))
+            refuse(e, "PI030", "only <version>.yaml manifests belong in submissions/")
         elif e.mode != REGULAR_FILE or e.kind != "blob":
             what = {"120000": "a symlink", "160000": "a submodule", "100755": "an executable"}
-            problems.append(diagnostic(
-                "PI014", e.path, 1, "",
-                f"the manifest is {what.get(e.mode, 'not a regular file')}"))
+            refuse(e, "PI014", f"the manifest is {what.get(e.mode, 'not a regular file')}")
         else:
             readable.append(e)
-    return readable, problems
+    return readable, refused
 
 
 def _context(registry: RegistryConfig) -> str:
@@ -207,129 +203,68 @@ class Builder:
             raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {head[:12]}")
         return parse_registry(self.repo.read_blobs([blob.oid])[blob.oid])
 
-    def load_files(self, entries: Sequence[TreeEntry], registry: RegistryConfig,
-                   cache: BuildCache) -> list[Loaded]:
-        keys = [(e.path, e.oid) for e in entries]
-        cached = cache.get_files(keys)  # also forgets files no longer in the tree
-        missing = [e for e in entries if (e.path, e.oid) not in cached]
-        # Sizes first, so that an oversize blob is refused without being read.
-        sizes = self.repo.blob_sizes(e.oid for e in missing)
-        limit = registry.limits.max_bytes
-        oversize = {
-            e.oid: FileResult(e.path, None, (diagnostic(
-                "PI001", e.path, 1, "", f"file is {sizes[e.oid]} bytes; the limit is {limit} bytes"
-            ),))
-            for e in missing if sizes.get(e.oid, 0) > limit
-        }
-        blobs = self.repo.read_blobs(e.oid for e in missing if e.oid not in oversize)
-        todo = [(e.path, blobs[e.oid]) for e in missing if e.oid not in oversize]
-        validated = iter(_map(_validate_chunk, todo, registry))
-        results = [oversize.get(e.oid) or next(validated) for e in missing]
-        fresh = {
-            (e.path, e.oid): CachedFile(
-                r.facts, r.diagnostics, r.manifest is not None,
-                dict(r.manifest.data) if r.manifest else None)
-            for e, r in zip(missing, results, strict=True)
-        }
-        cache.put_files(fresh)
-        loaded = []
-        for key in keys:
-            entry = cached.get(key) or fresh[key]
-            loaded.append(Loaded(key[0], key[1], entry.facts, entry.diagnostics, entry.valid))
-        return loaded
-
-    def history(self, head: str, cache: BuildCache) -> dict[str, PathTimes]:
-        since, state = cache.history()
-        full = since is None or not self.repo.is_ancestor(since, head)
-        changes = self.repo.changes(head, None if full else since, SUBMISSIONS)
-        state, touched = apply_changes({} if full else state, changes)
-        cache.set_history(head, state, touched, full)
-        return state
-
-    def source_trees(self, specs: Sequence[str], cache: BuildCache) -> dict[str, str | None]:
-        trees = cache.get_trees(specs)
-        missing = [s for s in specs if s not in trees]
-        fresh = self.repo.tree_ids(missing)
-        cache.put_trees(fresh)
-        return {**trees, **fresh}
-
-    def place(self, diagnostics: Sequence[Diagnostic], oids: dict[str, str],
-              registry: RegistryConfig) -> list[Diagnostic]:
-        """Give cross-manifest findings their line numbers (re-reading only those files)."""
-        unplaced = [d for d in diagnostics if d.line == 0]
-        if not unplaced:
-            return list(diagnostics)
-        blobs = self.repo.read_blobs({oids[d.file] for d in unplaced})
-        documents = {
-            path: load(blobs[oids[path]], path, registry.limits).document
-            for path in {d.file for d in unplaced}
-        }
-        placed = []
-        for d in diagnostics:
-            doc = documents.get(d.file) if d.line == 0 else None
-            placed.append(replace(d, line=doc.line_of(d.pointer) if doc else max(d.line, 1)))
-        return placed
-
-    def build(self, rev: str = "HEAD", check: bool = False, write: bool = True) -> BuildOutcome:
-        t = self.timings
-        with t.stage("tree"):
+    def build(self, rev: str = "HEAD", check: bool = False) -> BuildOutcome:
+        with self.timings.stage("tree"):
             head = self.repo.resolve(rev)
             if self.repo.is_shallow():
                 raise EnvironmentProblem(
                     "the clone is shallow, so publish times cannot be read from history; "
                     "run 'git fetch --unshallow' (in CI: actions/checkout with fetch-depth: 0)")
             registry = self.read_registry(head)
-            entries = self.repo.ls_tree(head, SUBMISSIONS)
-            readable, problems = classify_tree(entries)
         cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE, _context(registry))
         try:
-            return self._build(head, registry, readable, problems, cache, check, write)
+            return self._build(head, registry, cache, check)
         finally:
             if self.cache_arg is None:
                 cache.close()
 
-    def _build(self, head: str, registry: RegistryConfig, readable: list[TreeEntry],
-               problems: list[Diagnostic], cache: BuildCache, check: bool,
-               write: bool) -> BuildOutcome:
+    def _build(self, head: str, registry: RegistryConfig, cache: BuildCache,
+               check: bool) -> BuildOutcome:
         t = self.timings
+        state = cache.state()
+        full = state is None or not self.repo.commit_exists(state)
+        with t.stage("tree"):
+            changed: list[TreeEntry] = []
+            removed: list[str] = []
+            if state is None or full:
+                changed = self.repo.ls_tree(head, SUBMISSIONS)
+            elif state != head:
+                changed, removed = self.repo.diff_tree(state, head, SUBMISSIONS)
         with t.stage("load"):
-            loaded = self.load_files(readable, registry, cache)
-        diagnostics = problems + [d for f in loaded for d in f.diagnostics]
-        known = [(f.path, f.facts) for f in loaded if f.facts is not None]
-        valid = [(f.path, f.facts) for f in loaded if f.facts is not None and f.valid]
-        oids = {f.path: f.oid for f in loaded}
-        nfiles = len(readable) + len(problems)
-
+            # The plugins a changed file belonged to, and claimed to be, before and after.
+            before = {f.name for _, f in cache.facts_of_paths(
+                [*removed, *(e.path for e in changed)])}
+            rows = self.load_entries(changed, registry)
+            if full:
+                cache.clear_files()
+            cache.delete_files(removed)
+            cache.put_files(rows)
         with t.stage("history"):
-            state = self.history(head, cache)
-        missing = [p for p, _ in known if p not in state]
-        if missing:
-            raise EnvironmentProblem(f"git history does not show how {missing[0]} was added")
-
-        with t.stage("sources"):
-            specs = {p: f"{state[p].published_commit}:{f.source_location}"
-                     for p, f in known if f.source_kind == "path" and f.source_location}
-            trees = self.source_trees(sorted(set(specs.values())), cache)
-            source_found = {p: trees.get(spec) is not None for p, spec in specs.items()}
+            touched = self.history(head, None if full else state, cache)
+        affected = {plugin_of(p) for p in [*removed, *(r.path for r in rows), *touched]}
+        affected |= before | {r.facts.name for r in rows if r.facts is not None}
+        scope = {name for name in affected if name is not None}
 
         with t.stage("cross"):
-            broken = [f.path for f in loaded if f.facts is None]
-            cross = check_registry(known, broken, source_found)
-            diagnostics = self.place(diagnostics + cross, oids, registry)
-        diagnostics.sort()
+            names = cache.plugin_names()
+            if full or cache.names_digest() != names_digest(names):
+                diagnostics = self.cross(cache, registry, None, names)
+            else:
+                diagnostics = self.cross(cache, registry, scope, names)
         if has_errors(diagnostics):
-            return BuildOutcome(head, tuple(diagnostics), 0, 0, nfiles, 0, (), t.stages)
+            cache.commit(head, names)
+            return BuildOutcome(head, tuple(diagnostics), 0, 0, cache.file_count(), 0, (),
+                                t.stages)
 
         with t.stage("render"):
             previous = cache.plugins()
             files, plugins, written = self.render(
-                registry, valid, oids, state, {p: trees.get(s) for p, s in specs.items()},
-                cache, previous, check)
+                registry, cache, names, previous, None if full else scope, check)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
                 stale = self.compare(head, files, plugins)
-        elif write:
+        else:
             with t.stage("publish"):
                 target = self.repo.root / INDEX_DIR
                 publish_tree(target, files)
@@ -341,61 +276,143 @@ class Builder:
                     for name, p in plugins.items()
                 }
                 cache.set_plugins(stamped, previous)
-        return BuildOutcome(head, tuple(diagnostics), len(plugins), len(valid), nfiles,
-                            written, stale, t.stages)
+        versions, _ = cache.counts()
+        cache.commit(head, names)
+        return BuildOutcome(head, tuple(diagnostics), len(plugins), versions,
+                            cache.file_count(), written, stale, t.stages)
 
-    def render(self, registry: RegistryConfig, valid: Sequence[tuple[str, Facts]],
-               oids: dict[str, str], state: dict[str, PathTimes],
-               trees: dict[str, str | None], cache: BuildCache,
-               previous: dict[str, CachedPlugin], check: bool,
+    def load_entries(self, entries: Sequence[TreeEntry], registry: RegistryConfig
+                     ) -> list[FileRow]:
+        """Validate changed files; a blob over the size limit is refused without being read."""
+        readable, rows = classify_tree(entries)
+        sizes = self.repo.blob_sizes(e.oid for e in readable)
+        limit = registry.limits.max_bytes
+        todo = []
+        for e in readable:
+            if sizes.get(e.oid, 0) > limit:
+                rows.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diagnostic(
+                    "PI001", e.path, 1, "",
+                    f"file is {sizes[e.oid]} bytes; the limit is {limit} bytes"),)))
+            else:
+                todo.append(e)
+        blobs = self.repo.read_blobs(e.oid for e in todo)
+        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in todo], registry)
+        for e, r in zip(todo, results, strict=True):
+            rows.append(FileRow(
+                e.path, e.oid, plugin_of(e.path), r.facts, r.manifest is not None,
+                r.diagnostics, dict(r.manifest.data) if r.manifest else None))
+        return rows
+
+    def history(self, head: str, state: str | None, cache: BuildCache) -> set[str]:
+        """Bring publish and update times to ``head``; return the paths whose times changed."""
+        if state is None or not self.repo.is_ancestor(state, head):
+            times, touched = apply_changes({}, self.repo.changes(head, None, SUBMISSIONS))
+            cache.clear_times()
+            cache.put_times(times)
+            return set(times) | touched
+        changes = self.repo.changes(head, state, SUBMISSIONS)
+        old = cache.times({c.path for c in changes})
+        times, touched = apply_changes(old, changes)
+        cache.put_times({p: times.get(p) for p in touched})
+        return touched
+
+    def cross(self, cache: BuildCache, registry: RegistryConfig, scope: set[str] | None,
+              names: set[str]) -> list[Diagnostic]:
+        """Registry-wide rules for the files of ``scope`` (None: all files); every problem
+        of every file (stored and new) comes back."""
+        facts = cache.facts(scope)
+        broken = cache.paths_without_facts(scope)
+        times = cache.times([p for p, f in facts if f.source_kind == "path"])
+        specs = {p: f"{times[p].published_commit}:{f.source_location}"
+                 for p, f in facts if f.source_kind == "path" and f.source_location and p in times}
+        trees = self.source_trees(sorted(set(specs.values())), cache)
+        found = check_registry(facts, broken, {p: trees.get(s) is not None
+                                               for p, s in specs.items()}, names)
+        by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+        for d in self.place(found, cache, registry):
+            by_path[d.file].append(d)
+        cache.set_cross([p for p, _ in facts] + broken, by_path)
+        return sorted(cache.problems())
+
+    def source_trees(self, specs: Sequence[str], cache: BuildCache) -> dict[str, str | None]:
+        trees = cache.get_trees(specs)
+        missing = [s for s in specs if s not in trees]
+        fresh = self.repo.tree_ids(missing)
+        cache.put_trees(fresh)
+        return {**trees, **fresh}
+
+    def place(self, diagnostics: Sequence[Diagnostic], cache: BuildCache,
+              registry: RegistryConfig) -> list[Diagnostic]:
+        """Give registry-wide findings their line numbers (re-reading only those files)."""
+        paths = {d.file for d in diagnostics}
+        if not paths:
+            return []
+        oids = cache.oids(paths)
+        blobs = self.repo.read_blobs(oids.values())
+        documents = {p: load(blobs[oids[p]], p, registry.limits).document for p in paths}
+        placed = []
+        for d in diagnostics:
+            doc = documents.get(d.file)
+            placed.append(replace(d, line=doc.line_of(d.pointer) if doc else 1))
+        return placed
+
+    def render(self, registry: RegistryConfig, cache: BuildCache, names: set[str],
+               previous: dict[str, CachedPlugin], scope: set[str] | None, check: bool,
                ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
-        by_name: dict[str, list[str]] = defaultdict(list)
-        for path, facts in valid:
-            by_name[facts.name].append(path)
+        """Render the plugins of ``scope`` (None: all) and any whose published file is not the
+        one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
         target = self.repo.root / INDEX_DIR
+        todo = set(names) if scope is None else (scope & names) | (names - previous.keys())
+        if not check:
+            todo |= {n for n in names - todo
+                     if previous[n].stamp != _stamp(target / f"plugins/{n}.json")}
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
-        todo: list[tuple[str, str]] = []  # (name, inputs digest) of plugins to render
-        for name in sorted(by_name):
+        for name in names - todo:
+            files[f"plugins/{name}.json"] = None
+            plugins[name] = previous[name]
+
+        groups = cache.valid_files(todo)
+        paths = [p for members in groups.values() for p, _ in members]
+        data = cache.data(paths)
+        times = cache.times(paths)
+        manifests = {p: manifest_from(data[p]) for p in paths}
+        specs = {p: f"{times[p].published_commit}:{m.source.location}"
+                 for p, m in manifests.items() if m.source.kind == "path"}
+        trees = self.source_trees(sorted(set(specs.values())), cache)
+        work = []
+        for name in sorted(todo):
+            versions = [
+                Published(
+                    path=p, blob=oid, manifest=manifests[p],
+                    published=iso(times[p].published), updated=iso(times[p].updated),
+                    source_digest=_source_digest(manifests[p], trees.get(specs.get(p, ""))),
+                )
+                for p, oid in groups.get(name, [])
+            ]
             inputs = hashlib.sha256("\n".join(sorted(
-                f"{p}\t{oids[p]}\t{state[p].published}\t{state[p].updated}\t{trees.get(p)}"
-                for p in by_name[name]
+                f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
+                for v in versions
             )).encode()).hexdigest()
             old = previous.get(name)
-            rel = f"plugins/{name}.json"
             if old is not None and old.inputs == inputs and (
-                check or old.stamp == _stamp(target / rel)
+                check or old.stamp == _stamp(target / f"plugins/{name}.json")
             ):
+                files[f"plugins/{name}.json"] = None
                 plugins[name] = old
-                files[rel] = None
             else:
-                todo.append((name, inputs))
-
-        keys = [(p, oids[p]) for name, _ in todo for p in by_name[name]]
-        data = cache.get_data(keys)
-        work = []
-        for name, _ in todo:
-            versions = []
-            for p in by_name[name]:
-                m = manifest_from(data[(p, oids[p])])
-                versions.append(Published(
-                    path=p, blob=oids[p], manifest=m,
-                    published=iso(state[p].published), updated=iso(state[p].updated),
-                    source_digest=_source_digest(m, trees.get(p)),
-                ))
-            work.append((name, versions))
-        for (name, inputs), rendered in zip(
-            todo, _map(_render_chunk, work, registry), strict=True
-        ):
-            files[f"plugins/{name}.json"] = rendered.file
-            plugins[name] = CachedPlugin(inputs, rendered.entry, sha256(rendered.file),
-                                         git_blob_id(rendered.file), "")
-        newest = max((state[p].updated for p, _ in valid), default=None)
-        header = index_header(registry, len(plugins), len(valid),
+                work.append((name, inputs, versions))
+        rendered = _map(_render_chunk, [(name, versions) for name, _, versions in work], registry)
+        for (name, inputs, _), out in zip(work, rendered, strict=True):
+            files[f"plugins/{name}.json"] = out.file
+            plugins[name] = CachedPlugin(inputs, out.entry, sha256(out.file),
+                                         git_blob_id(out.file), "")
+        count, newest = cache.counts()
+        header = index_header(registry, len(plugins), count,
                               iso(newest) if newest is not None else None)
         output_schemas().check_index(header)
         files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
-        return files, plugins, len(todo)
+        return files, plugins, len(work)
 
     def compare(self, head: str, files: dict[str, bytes | None],
                 plugins: dict[str, CachedPlugin]) -> tuple[str, ...]:

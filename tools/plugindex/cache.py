@@ -1,20 +1,23 @@
-"""The build cache: work keyed by content, in one SQLite file outside the published tree.
+"""The build cache: what the last build learned, in one SQLite file outside the published tree.
 
-* per manifest file, keyed by (path, blob id): its diagnostics, the facts the registry-wide
-  rules need, and the validated data (read only for plugins that must be re-rendered);
-* the history fold, with the commit it was computed at;
-* the tree id of each in-repository source at its publishing commit (immutable);
-* per plugin, keyed by a digest of its inputs: the rendered index entry and file digest.
+The cache describes the registry at one commit, its *state*: one row per file of submissions/
+with the file's blob id, its diagnostics, the facts the registry-wide rules need, their
+findings, and the validated data (read only for plugins that must be re-rendered); the publish
+and update times of each file; and one row per plugin with what was last published for it.
+A build moves the state to the commit it builds by applying only what changed in between, in
+one transaction: a build that dies leaves the previous state, never a mix.
 
+Also kept: the tree id of each in-repository source at its publishing commit (immutable).
 Everything is dropped when the tool, the schemas or registry.yaml change (the context key).
 The cache only ever saves work: deleting it changes no output.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,29 +26,37 @@ from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.history import PathTimes
 from plugindex.manifest import Facts
 
+CACHE_FORMAT = "5"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT NOT NULL, oid TEXT NOT NULL,
+    path TEXT PRIMARY KEY, oid TEXT NOT NULL, plugin TEXT,
     name TEXT, version TEXT, requires TEXT, conflicts TEXT, replacement TEXT, kind TEXT,
-    location TEXT, data TEXT, diagnostics TEXT,
-    PRIMARY KEY (path, oid));
-CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
+    location TEXT, valid INTEGER NOT NULL, data TEXT, diagnostics TEXT, cross TEXT);
+CREATE INDEX IF NOT EXISTS files_by_plugin ON files (plugin);
 CREATE TABLE IF NOT EXISTS history (
     path TEXT PRIMARY KEY, commit_id TEXT NOT NULL, published INTEGER NOT NULL,
     updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
 CREATE TABLE IF NOT EXISTS plugins (
     name TEXT PRIMARY KEY, inputs TEXT NOT NULL, entry TEXT NOT NULL, sha256 TEXT NOT NULL,
     oid TEXT NOT NULL, stamp TEXT NOT NULL);
 """
+_FACTS = "name, version, requires, conflicts, replacement, kind, location"
 
 
 @dataclass(frozen=True)
-class CachedFile:
+class FileRow:
+    """One file of submissions/ as the load stage left it."""
+
+    path: str
+    oid: str
+    plugin: str | None  # the <name> directory, when the path has the manifest layout
     facts: Facts | None  # None: not even name and version could be read
+    valid: bool  # well-formed: then ``data`` is stored and the manifest can be published
     diagnostics: tuple[Diagnostic, ...]
-    valid: bool  # well-formed; then ``data`` is stored
-    data: dict[str, Any] | None = None  # filled when the file is stored, not when read
+    data: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,19 +65,19 @@ class CachedPlugin:
     entry: str  # its line in index.json
     sha256: str  # of plugins/<name>.json
     oid: str  # git blob id of plugins/<name>.json
-    stamp: str  # size and mtime of the published file when it was written (reuse guard)
+    stamp: str  # size, mtime and inode of the published file when written (reuse guard)
 
 
-def _diag_to_row(d: Diagnostic) -> list[object]:
-    return [d.line, d.rule, d.pointer, d.message, d.hint, d.severity.value]
+def _diags_json(diagnostics: Iterable[Diagnostic]) -> str | None:
+    rows = [[d.line, d.rule, d.pointer, d.message, d.hint, d.severity.value] for d in diagnostics]
+    return json.dumps(rows) if rows else None
 
 
-def _diag_from_row(file: str, row: list[Any]) -> Diagnostic:
-    line, rule, ptr, message, hint, severity = row
-    return Diagnostic(file, line, rule, ptr, message, hint, Severity(severity))
-
-
-CACHE_FORMAT = "4"
+def _diags_from(file: str, text: str | None) -> list[Diagnostic]:
+    if not text:
+        return []
+    return [Diagnostic(file, line, rule, ptr, message, hint, Severity(severity))
+            for line, rule, ptr, message, hint, severity in json.loads(text)]
 
 
 def _context_of(db: sqlite3.Connection) -> str | None:
@@ -77,102 +88,184 @@ def _context_of(db: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 class BuildCache:
+    """Open a cache for one context; all changes are one transaction, kept by ``commit``."""
+
     def __init__(self, path: Path | None, context: str) -> None:
         context = f"{CACHE_FORMAT}:{context}"
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path) if path is not None else ":memory:")
+        self.db = sqlite3.connect(str(path) if path is not None else ":memory:",
+                                  isolation_level=None)
         if path is not None and path.stat().st_size and _context_of(self.db) != context:
             # Another tool version, schema or registry.yaml: start afresh.
             self.db.close()
             path.unlink()
-            self.db = sqlite3.connect(str(path))
+            self.db = sqlite3.connect(str(path), isolation_level=None)
         self.db.executescript(_SCHEMA)
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (context,))
+        self.db.execute("BEGIN")
+        self._set_meta("context", context)
+
+    def commit(self, state: str, names: Collection[str]) -> None:
+        """Keep every change of this build; the cache now describes commit ``state``."""
+        self._set_meta("state", state)
+        self._set_meta("names", names_digest(names))
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
 
     def close(self) -> None:
+        """Close; changes not committed are rolled back."""
         self.db.close()
 
-    def get_files(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], CachedFile]:
-        """The cached entries of ``keys``; entries of files no longer wanted are dropped."""
-        wanted = set(keys)
-        found: dict[tuple[str, str], CachedFile] = {}
-        stale = []
-        rows = self.db.execute(
-            "SELECT path, oid, diagnostics, data IS NOT NULL, name, version, requires, "
-            "conflicts, replacement, kind, location FROM files")
-        for row in rows:
-            path, oid, diags = row[:3]
-            if (path, oid) not in wanted:
-                stale.append((path, oid))
-                continue
-            found[(path, oid)] = CachedFile(
-                Facts.from_row(row[4:]) if row[4] is not None else None,
-                tuple(_diag_from_row(path, r) for r in json.loads(diags)) if diags else (),
-                bool(row[3]),
-            )
-        if stale:
-            with self.db:
-                self.db.executemany("DELETE FROM files WHERE path = ? AND oid = ?", stale)
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def state(self) -> str | None:
+        return self._meta("state")
+
+    def names_digest(self) -> str | None:
+        return self._meta("names")
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def clear_files(self) -> None:
+        self.db.execute("DELETE FROM files")
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
+
+    def put_files(self, rows: Iterable[FileRow]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [(r.path, r.oid, r.plugin,
+              *(r.facts.to_row() if r.facts is not None else (None,) * 7),
+              int(r.valid),
+              json.dumps(r.data, sort_keys=True) if r.data is not None else None,
+              _diags_json(r.diagnostics))
+             for r in rows],
+        )
+
+    def plugin_names(self) -> set[str]:
+        """The plugin directories of submissions/ and the names manifests give themselves."""
+        found = {p for (p,) in self.db.execute(
+            "SELECT DISTINCT plugin FROM files WHERE plugin IS NOT NULL")}
+        found |= {n for (n,) in self.db.execute(
+            "SELECT DISTINCT name FROM files WHERE name IS NOT NULL")}
         return found
 
-    def get_data(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found = {}
-        for path, oid in keys:
-            row = self.db.execute(
-                "SELECT data FROM files WHERE path = ? AND oid = ?", (path, oid)).fetchone()
-            if row is not None and row[0] is not None:
-                found[(path, oid)] = json.loads(row[0])
+    def _select(self, sql: str, column: str, values: Collection[str] | None
+                ) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (a SELECT whose WHERE ends in '{in}') for rows whose ``column`` is one
+        of ``values`` (None: every row), in chunks that SQLite accepts."""
+        if values is None:
+            return list(self.db.execute(sql.format(**{"in": "1"})))
+        values = list(values)
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), 900):
+            part = values[start:start + 900]
+            rows += self.db.execute(
+                sql.format(**{"in": f"{column} IN ({_marks(len(part))})"}), part)
+        return rows
+
+    def facts(self, plugins: Collection[str] | None) -> list[tuple[str, Facts]]:
+        """(path, facts) of the files that have facts and belong to, or name themselves as,
+        one of ``plugins`` (None: of all files)."""
+        rows = self._select(
+            f"SELECT path, {_FACTS} FROM files WHERE name IS NOT NULL AND {{in}}",  # noqa: S608
+            "plugin", plugins)
+        if plugins is not None:
+            rows += [row for row in self._select(
+                f"SELECT path, {_FACTS} FROM files WHERE {{in}}", "name", plugins)  # noqa: S608
+                if row not in rows]
+        return [(row[0], Facts.from_row(row[1:])) for row in rows]
+
+    def facts_of_paths(self, paths: Collection[str]) -> list[tuple[str, Facts]]:
+        rows = self._select(
+            f"SELECT path, {_FACTS} FROM files WHERE name IS NOT NULL AND {{in}}",  # noqa: S608
+            "path", paths)
+        return [(row[0], Facts.from_row(row[1:])) for row in rows]
+
+    def file_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+
+    def paths_without_facts(self, plugins: Collection[str] | None) -> list[str]:
+        rows = self._select("SELECT path FROM files WHERE name IS NULL AND {in}", "plugin",
+                            plugins)
+        return [p for (p,) in rows]
+
+    def valid_files(self, plugins: Collection[str] | None) -> dict[str, list[tuple[str, str]]]:
+        """plugin -> [(path, blob id)] of its well-formed manifests."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for plugin, path, oid in self._select(
+            "SELECT plugin, path, oid FROM files WHERE valid AND {in}", "plugin", plugins
+        ):
+            found.setdefault(plugin, []).append((path, oid))
         return found
 
-    def put_files(self, entries: Mapping[tuple[str, str], CachedFile]) -> None:
-        rows = [
-            (path, oid,
-             *(e.facts.to_row() if e.facts is not None else (None,) * 7),
-             json.dumps(e.data, sort_keys=True) if e.data is not None else None,
-             json.dumps([_diag_to_row(d) for d in e.diagnostics]) if e.diagnostics else None)
-            for (path, oid), e in entries.items()
-        ]
-        with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    def data(self, paths: Collection[str]) -> dict[str, dict[str, Any]]:
+        rows = self._select("SELECT path, data FROM files WHERE {in}", "path", paths)
+        return {path: json.loads(data) for path, data in rows}
 
-    def get_trees(self, specs: Iterable[str]) -> dict[str, str | None]:
-        wanted = set(specs)
-        return {spec: tree for spec, tree in self.db.execute("SELECT spec, tree FROM trees")
-                if spec in wanted}
+    def oids(self, paths: Collection[str]) -> dict[str, str]:
+        return dict(self._select("SELECT path, oid FROM files WHERE {in}", "path", paths))
+
+    def set_cross(self, paths: Iterable[str], found: Mapping[str, list[Diagnostic]]) -> None:
+        """Store the registry-wide findings of ``paths`` (the ones rechecked this build)."""
+        self.db.executemany("UPDATE files SET cross = ? WHERE path = ?",
+                            [(_diags_json(found.get(p, ())), p) for p in paths])
+
+    def problems(self) -> list[Diagnostic]:
+        """Every stored diagnostic of every file, file-level and registry-wide."""
+        found: list[Diagnostic] = []
+        for path, diags, cross in self.db.execute(
+            "SELECT path, diagnostics, cross FROM files "
+            "WHERE diagnostics IS NOT NULL OR cross IS NOT NULL"
+        ):
+            found += _diags_from(path, diags) + _diags_from(path, cross)
+        return found
+
+    def counts(self) -> tuple[int, int | None]:
+        """Number of well-formed manifests, and their newest update time."""
+        count, newest = self.db.execute(
+            "SELECT COUNT(*), MAX(h.updated) FROM files f JOIN history h USING (path) "
+            "WHERE f.valid").fetchone()
+        return int(count), newest
+
+    # -- history -------------------------------------------------------------------------------
+
+    def times(self, paths: Collection[str] | None) -> dict[str, PathTimes]:
+        rows = self._select("SELECT * FROM history WHERE {in}", "path", paths)
+        return {path: PathTimes(commit, published, updated)
+                for path, commit, published, updated in rows}
+
+    def clear_times(self) -> None:
+        self.db.execute("DELETE FROM history")
+
+    def put_times(self, state: Mapping[str, PathTimes | None]) -> None:
+        gone = [(p,) for p, t in state.items() if t is None]
+        self.db.executemany("DELETE FROM history WHERE path = ?", gone)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?)",
+            [(p, t.published_commit, t.published, t.updated) for p, t in state.items() if t],
+        )
+
+    # -- in-repository source trees (immutable) ------------------------------------------------
+
+    def get_trees(self, specs: Collection[str]) -> dict[str, str | None]:
+        return dict(self._select("SELECT spec, tree FROM trees WHERE {in}", "spec", specs))
 
     def put_trees(self, trees: Mapping[str, str | None]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO trees VALUES (?, ?)",
-                                sorted(trees.items()))
+        self.db.executemany("INSERT OR REPLACE INTO trees VALUES (?, ?)", sorted(trees.items()))
 
-    def history(self) -> tuple[str | None, dict[str, PathTimes]]:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'history_head'").fetchone()
-        state = {
-            path: PathTimes(commit, published, updated)
-            for path, commit, published, updated in self.db.execute("SELECT * FROM history")
-        }
-        return (row[0] if row else None), state
-
-    def set_history(self, head: str, state: Mapping[str, PathTimes], touched: Iterable[str],
-                    full: bool) -> None:
-        with self.db:
-            if full:
-                self.db.execute("DELETE FROM history")
-                touched = state.keys()
-            for path in touched:
-                times = state.get(path)
-                if times is None:
-                    self.db.execute("DELETE FROM history WHERE path = ?", (path,))
-                else:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?)",
-                        (path, times.published_commit, times.published, times.updated),
-                    )
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('history_head', ?)", (head,))
+    # -- published plugins ---------------------------------------------------------------------
 
     def plugins(self) -> dict[str, CachedPlugin]:
         return {
@@ -187,7 +280,9 @@ class BuildCache:
         changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp)
                    for n, p in sorted(plugins.items()) if previous.get(n) != p]
         gone = [(n,) for n in previous if n not in plugins]
-        with self.db:
-            self.db.executemany("DELETE FROM plugins WHERE name = ?", gone)
-            self.db.executemany("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?)",
-                                changed)
+        self.db.executemany("DELETE FROM plugins WHERE name = ?", gone)
+        self.db.executemany("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?)", changed)
+
+
+def names_digest(names: Collection[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -25,6 +25,7 @@ def check_registry(
     manifests: Sequence[tuple[str, Facts]],
     other_paths: Sequence[str] = (),
     source_found: Mapping[str, bool] | None = None,
+    names: Collection[str] | None = None,
 ) -> list[Diagnostic]:
     """Cross-manifest rules.
 
@@ -33,18 +34,20 @@ def check_registry(
     ``other_paths`` are manifest files that failed earlier stages (their plugin names still
     count as existing, so one broken file does not cascade into 'unknown plugin' errors
     elsewhere). ``source_found`` maps the path of each manifest with an in-repository source
-    to whether that source directory exists (None: not checked).
+    to whether that source directory exists (None: not checked). ``names`` are all the plugin
+    names of the registry, when ``manifests`` are only some of its manifests.
     """
     found: list[Diagnostic] = []
 
     def report(rule_id: str, path: str, ptr: str, message: str) -> None:
         found.append(diagnostic(rule_id, path, 0, ptr, message))
 
-    names = {m.name for _, m in manifests}
-    for path in other_paths:
-        parts = split_manifest_path(path)
-        if parts:
-            names.add(parts[0])
+    if names is None:
+        names = {m.name for _, m in manifests}
+        for path in other_paths:
+            parts = split_manifest_path(path)
+            if parts:
+                names.add(parts[0])
 
     by_canonical: dict[str, set[str]] = defaultdict(set)
     for name in names:

@@ -128,15 +128,31 @@ class GitRepo:
         return blobs
 
     def tree_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
-        """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree."""
-        specs = list(specs)
-        if not specs:
-            return {}
-        out = self._batch_check(specs)
+        """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree.
+
+        One 'git ls-tree' per commit and batch of paths: resolving '<commit>:<path>' one at a
+        time re-reads the large parent trees for every path.
+        """
+        by_commit: dict[str, list[str]] = {}
+        for spec in specs:
+            commit, _, path = spec.partition(":")
+            by_commit.setdefault(commit, []).append(path)
         result: dict[str, str | None] = {}
-        for spec, line in zip(specs, out.splitlines(), strict=True):
-            fields = line.split()
-            result[spec] = fields[0] if len(fields) == 3 and fields[1] == "tree" else None
+        for commit, paths in by_commit.items():
+            for start in range(0, len(paths), 1000):
+                batch = paths[start:start + 1000]
+                raw: bytes = self.repo.git.ls_tree(
+                    "-z", commit, "--", *batch, stdout_as_string=False,
+                    env={"GIT_LITERAL_PATHSPECS": "1"},
+                )
+                trees = {}
+                for record in raw.split(b"\0"):
+                    meta, _, found = record.partition(b"\t")
+                    fields = meta.split()
+                    if len(fields) == 3 and fields[1] == b"tree":
+                        trees[_decode(found)] = fields[2].decode()
+                for path in batch:
+                    result[f"{commit}:{path}"] = trees.get(path)
         return result
 
     def _batch_check(self, specs: list[str]) -> str:
@@ -170,3 +186,32 @@ class GitRepo:
 
     def has_uncommitted(self, *paths: str) -> bool:
         return bool(str(self.repo.git.status("--porcelain", "--", *paths)).strip())
+
+    def commit_exists(self, sha: str) -> bool:
+        try:
+            self.repo.git.cat_file("-e", f"{sha}^{{commit}}")
+        except git.GitCommandError:
+            return False
+        return True
+
+    def diff_tree(self, old: str, new: str, prefix: str) -> tuple[list[TreeEntry], list[str]]:
+        """Files under ``prefix`` that differ between two commits: the new entries of added
+        or changed files, and the paths of deleted ones."""
+        raw: bytes = self.repo.git.diff_tree(
+            "-r", "-z", "--no-renames", "--no-commit-id", old, new, "--", prefix,
+            stdout_as_string=False,
+        )
+        fields = raw.split(b"\0")
+        changed: list[TreeEntry] = []
+        removed: list[str] = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta.startswith(b":"):
+                continue
+            _, new_mode, _, new_oid, status = meta[1:].decode().split()
+            name = _decode(path)
+            if status == "D":
+                removed.append(name)
+            else:
+                kind = "commit" if new_mode == "160000" else "blob"
+                changed.append(TreeEntry(new_mode, kind, new_oid, None, name))
+        return changed, removed
