@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Any
 
 import pytest
@@ -273,10 +272,10 @@ def test_many_keys_hit_the_node_cap() -> None:
     b"[" * 25_000 + b"]" * 25_000,
 ])
 def test_deep_nesting_stops_at_the_cap(data: bytes) -> None:
-    start = time.perf_counter()
     diag = only(data)
-    assert time.perf_counter() - start < 2
     assert (diag.rule, diag.line) == ("PI008", 1)
+    # Stopped at the cap: the reported node is the first one too deep, not the innermost.
+    assert diag.pointer.count("/") <= DEFAULT.max_depth + 1
 
 
 def test_deep_flow_mappings_do_not_crash() -> None:
@@ -301,9 +300,7 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 
 
 def test_billion_laughs() -> None:
-    start = time.perf_counter()
-    diag = only(BILLION_LAUGHS)
-    assert time.perf_counter() - start < 1
+    diag = only(BILLION_LAUGHS)  # refused at the first anchor, before any alias expands
     assert (diag.rule, diag.line, diag.pointer) == ("PI005", 1, "/a")
 
 

@@ -1,12 +1,14 @@
 """plugindex build: the manifests at a commit -> index/v1, incrementally and atomically.
 
-Stages (each a method below, ordered by ``Builder.build``):
-  tree     list submissions/ at the commit; refuse what is not a regular, small file
-  load     validate only the blobs the cache has not seen (keyed by path + blob id)
+The cache describes the registry at the commit last built; a build applies the difference.
+Stages (each a method below, ordered by ``Builder._build``):
+  tree     what changed in submissions/ since the cached commit (git diff-tree; all: ls-tree)
+  load     refuse what is not a regular, small .yaml file; validate the changed files
   history  fold first-parent history since the cached commit into publish/update times
-  sources  digest every version's source (in-repo sources: the tree at the publishing commit)
-  cross    registry-wide rules (names, versions, references), on cached facts
-  render   re-render only plugins whose inputs changed; check them against the index schema
+  cross    registry-wide rules (names, versions, references, in-repo sources) for the plugins
+           touched, or for all when the set of plugin names changed
+  render   re-render the plugins touched (and any whose published file was altered); check
+           each against the index schema
   publish  swap the new tree in atomically (or, with check, compare with the commit's index)
 Large batches of validation and rendering are spread over the machine's cores.
 """
