@@ -274,7 +274,7 @@ class Builder:
                 # inputs are unchanged and the file is still the one written here.
                 stamped = {
                     name: p if files[f"plugins/{name}.json"] is None
-                    else replace(p, stamp=_stamp(target / f"plugins/{name}.json"))
+                    else replace(p, stamp=_stamp(f"{target}/plugins/{name}.json"))
                     for name, p in plugins.items()
                 }
                 cache.set_plugins(stamped, previous)
@@ -367,7 +367,7 @@ class Builder:
         todo = set(names) if scope is None else (scope & names) | (names - previous.keys())
         if not check:
             todo |= {n for n in names - todo
-                     if previous[n].stamp != _stamp(target / f"plugins/{n}.json")}
+                     if previous[n].stamp != _stamp(f"{target}/plugins/{n}.json")}
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
         for name in names - todo:
@@ -398,7 +398,7 @@ class Builder:
             )).encode()).hexdigest()
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
-                check or old.stamp == _stamp(target / f"plugins/{name}.json")
+                check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
             ):
                 files[f"plugins/{name}.json"] = None
                 plugins[name] = old
@@ -433,7 +433,7 @@ class Builder:
         return tuple(sorted(n for n in names if committed.get(n) != expected.get(n)))
 
 
-def _stamp(path: Path) -> str:
+def _stamp(path: str) -> str:
     try:
         st = os.stat(path)
     except OSError:

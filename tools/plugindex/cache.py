@@ -26,7 +26,7 @@ from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.history import PathTimes
 from plugindex.manifest import Facts
 
-CACHE_FORMAT = "5"
+CACHE_FORMAT = "6"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS files (
     name TEXT, version TEXT, requires TEXT, conflicts TEXT, replacement TEXT, kind TEXT,
     location TEXT, valid INTEGER NOT NULL, data TEXT, diagnostics TEXT, cross TEXT);
 CREATE INDEX IF NOT EXISTS files_by_plugin ON files (plugin);
+CREATE INDEX IF NOT EXISTS files_by_name ON files (name);
 CREATE TABLE IF NOT EXISTS history (
     path TEXT PRIMARY KEY, commit_id TEXT NOT NULL, published INTEGER NOT NULL,
     updated INTEGER NOT NULL);
