@@ -218,10 +218,14 @@ class BuildCache:
     def oids(self, paths: Collection[str]) -> dict[str, str]:
         return dict(self._select("SELECT path, oid FROM files WHERE {in}", "path", paths))
 
-    def set_cross(self, paths: Iterable[str], found: Mapping[str, list[Diagnostic]]) -> None:
-        """Store the registry-wide findings of ``paths`` (the ones rechecked this build)."""
-        self.db.executemany("UPDATE files SET cross = ? WHERE path = ?",
-                            [(_diags_json(found.get(p, ())), p) for p in paths])
+    def set_cross(self, paths: Collection[str], found: Mapping[str, list[Diagnostic]]) -> None:
+        """Store the registry-wide findings of ``paths`` (the ones rechecked this build).
+
+        Only rows that held findings, or get some, are written (a healthy registry has none).
+        """
+        held = {p for (p,) in self.db.execute("SELECT path FROM files WHERE cross IS NOT NULL")}
+        rows = [(_diags_json(found.get(p, ())), p) for p in paths if p in held or p in found]
+        self.db.executemany("UPDATE files SET cross = ? WHERE path = ?", rows)
 
     def problems(self) -> list[Diagnostic]:
         """Every stored diagnostic of every file, file-level and registry-wide."""
