@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from plugindex import __version__
-from plugindex.commands import build, validate
+from plugindex.commands import build, resolve, validate
 from plugindex.errors import ConfigError, PlugindexError
 from plugindex.report import FORMATS, text_line
 
@@ -53,6 +53,17 @@ def make_parser() -> _Parser:
     p.add_argument("--rev", default="HEAD", help="the commit to build (default: HEAD)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--timings", action="store_true", help="print per-stage times on stderr")
+
+    p = _command(sub, "resolve", "an install plan for plugins, or why there is none",
+                 "plugindex resolve rag-pipeline 'auth-oauth>=2' --host 2.1.0", resolve.run)
+    p.add_argument("requests", nargs="+", metavar="NAME[SPEC]",
+                   help="a plugin, optionally with a PEP 440 range: 'name>=1.2,<2'")
+    p.add_argument("--host", metavar="VERSION",
+                   help="the host version to install on (default: the newest released)")
+    p.add_argument("--pre", action="store_true", help="allow pre-releases")
+    p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
+                   help="give up (exit 1, 'undecided') after this long (default: 10)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 

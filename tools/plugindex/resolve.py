@@ -1,0 +1,382 @@
+"""Dependency resolution between plugins, on resolvelib (the resolver inside pip).
+
+A pure function: ``resolve(catalog, request, options) -> Resolution``. The catalog says which
+releases of each plugin exist; nothing here reads files or git.
+
+* Versions and ranges are ``packaging`` versions and specifier sets (PEP 440).
+* A release is a candidate only if its host range admits the requested host version.
+* Yanked releases are skipped unless a requirement pins them exactly (``==``), as PEP 592 does.
+* Pre-releases are skipped unless allowed, named by a range, or the only releases that match.
+* A declared conflict (``conflicts: {b: "<2"}``) is an optional requirement: if ``b`` is
+  installed, its version must be outside the range. Every plugin has an "absent" candidate that
+  satisfies optional requirements only, so the resolver can backtrack around conflicts.
+* Failures are explained: each constraint with who imposed it, and every release of the plugin
+  with the reason it was not chosen; cycles are reported with their path.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+from resolvelib import AbstractProvider, BaseReporter
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+from resolvelib.resolvers.resolution import Resolution as _Resolution
+
+ANY = SpecifierSet("")
+
+
+@dataclass(frozen=True)
+class Release:
+    """One published version of one plugin, as the resolver sees it."""
+
+    name: str
+    version: Version
+    requires: tuple[tuple[str, SpecifierSet], ...] = ()
+    conflicts: tuple[tuple[str, SpecifierSet], ...] = ()
+    host: SpecifierSet = ANY
+    yanked: bool = False
+    deprecated: bool = False
+    label: str = ""  # the version as the manifest spells it ('1.1.0-beta.1'); default: PEP 440
+
+    @property
+    def shown(self) -> str:
+        return self.label or str(self.version)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.shown}"
+
+
+@dataclass(frozen=True)
+class Absent:
+    """The candidate 'not installed': satisfies optional requirements (conflicts) only."""
+
+    name: str
+
+
+Candidate = Release | Absent
+
+
+@dataclass(frozen=True)
+class Want:
+    """A requirement: ``name`` within ``spec`` (and outside ``exclude``, for conflicts)."""
+
+    name: str
+    spec: SpecifierSet = ANY
+    exclude: SpecifierSet | None = None  # a declared conflict: versions that may not be used
+    optional: bool = False  # conflicts do not pull a plugin in
+
+    def allows(self, version: Version) -> bool:
+        if not self.spec.contains(version, prereleases=True):
+            return False
+        return self.exclude is None or not self.exclude.contains(version, prereleases=True)
+
+    def pins(self, version: Version) -> bool:
+        """An exact '==' pin of ``version`` (which may select a yanked release)."""
+        return any(s.operator in ("==", "===") and "*" not in s.version
+                   and s.contains(version, prereleases=True) for s in self.spec)
+
+    def describe(self) -> str:
+        if self.exclude is not None:
+            return f"conflicts with {self.name} {self.exclude or '(any version)'}"
+        return f"{self.name} {self.spec}".rstrip()
+
+
+Catalog = Callable[[str], Sequence[Release] | None]
+"""name -> every release of that plugin (any order), or None if there is no such plugin."""
+
+
+@dataclass(frozen=True)
+class Options:
+    host: Version | None = None  # None: any host
+    allow_pre: bool = False
+    time_budget: float = 10.0  # seconds
+    max_rounds: int = 500_000
+
+
+@dataclass(frozen=True)
+class Constraint:
+    by: str  # 'requested' or '<name> <version>'
+    spec: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a request cannot be installed, about one plugin."""
+
+    kind: str  # missing | unsatisfiable | conflict | cycle
+    plugin: str
+    constraints: tuple[Constraint, ...] = ()
+    available: tuple[tuple[str, str], ...] = ()  # (version, why it was not usable or '')
+    path: tuple[str, ...] = ()  # for cycles
+
+    def message(self) -> str:
+        if self.kind == "cycle":
+            return "dependency cycle: " + " -> ".join(self.path)
+        who = "; ".join(
+            f"requested {c.spec}" if c.by == "requested"
+            else f"{c.by} {c.spec}" if c.spec.startswith("conflicts with")
+            else f"{c.by} requires {c.spec}"
+            for c in self.constraints
+        )
+        if self.kind == "missing":
+            return f"no plugin named '{self.plugin}' ({who})"
+        shown = ", ".join(v + (f" ({why})" if why else "") for v, why in self.available)
+        return f"{self.plugin}: {who}; available: {shown or 'none'}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "plugin": self.plugin,
+            "constraints": [{"by": c.by, "spec": c.spec} for c in self.constraints],
+            "available": [{"version": v, "excluded": why or None} for v, why in self.available],
+            "path": list(self.path),
+            "message": self.message(),
+        }
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome: an install plan, or the problems, or 'undecided' with the reason."""
+
+    chosen: tuple[Release, ...] = ()  # in install order: dependencies before dependents
+    edges: tuple[tuple[str, str], ...] = ()  # (dependent, dependency), sorted
+    problems: tuple[Problem, ...] = ()
+    undecided: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.undecided is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "install": [{"name": r.name, "version": r.shown, "yanked": r.yanked,
+                         "deprecated": r.deprecated} for r in self.chosen],
+            "edges": [list(e) for e in self.edges],
+            "problems": [p.as_json() for p in self.problems],
+            "undecided": self.undecided,
+        }
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def parse_request(text: str) -> Want:
+    """'name', 'name>=1.2' or 'name==1.0.0' -> Want; raises ValueError when malformed."""
+    cut = next((i for i, ch in enumerate(text) if ch in "<>=!~ "), len(text))
+    name, spec = text[:cut].strip(), text[cut:].strip()
+    if not name:
+        raise ValueError(f"'{text}' names no plugin")
+    try:
+        return Want(name, SpecifierSet(spec))
+    except InvalidSpecifier:
+        raise ValueError(f"'{spec}' is not a PEP 440 version range") from None
+
+
+class _Provider(AbstractProvider[Want, Candidate, str]):
+    def __init__(self, catalog: Catalog, options: Options, roots: set[str]) -> None:
+        self.catalog = catalog
+        self.options = options
+        self.roots = roots
+        self.deadline = time.monotonic() + options.time_budget
+        self._releases: dict[str, list[Release] | None] = {}
+
+    def releases(self, name: str) -> list[Release] | None:
+        """Releases for the requested host, newest first (cached per plugin)."""
+        if name not in self._releases:
+            found = self.catalog(name)
+            host = self.options.host
+            self._releases[name] = None if found is None else sorted(
+                (r for r in found if host is None or r.host.contains(host, prereleases=True)),
+                key=lambda r: r.version, reverse=True)
+        return self._releases[name]
+
+    def _tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _OutOfTime
+
+    def identify(self, requirement_or_candidate: Want | Candidate) -> str:
+        return requirement_or_candidate.name
+
+    def get_preference(self, identifier: str, resolutions: Mapping[str, Candidate],
+                       candidates: Mapping[str, Iterator[Candidate]],
+                       information: Mapping[str, Iterator[Any]],
+                       backtrack_causes: Sequence[Any]) -> Any:
+        self._tick()
+        causes = {c.requirement.name for c in backtrack_causes}
+        infos = list(information[identifier])
+        pinned = any(s.operator in ("==", "===") for i in infos for s in i.requirement.spec)
+        only_optional = all(i.requirement.optional for i in infos)
+        # Work first on what caused the last backtrack, on exact pins, on real requirements,
+        # on what was requested; ties by name, so that resolution is deterministic.
+        return (identifier not in causes, not pinned, only_optional,
+                identifier not in self.roots, identifier)
+
+    def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Want]],
+                     incompatibilities: Mapping[str, Iterator[Candidate]]) -> list[Candidate]:
+        self._tick()
+        wants = list(requirements[identifier])
+        bad = {c.version if isinstance(c, Release) else None
+               for c in incompatibilities[identifier]}
+        found: list[Candidate] = []
+        for r in usable(self.releases(identifier) or [], wants, self.options.allow_pre):
+            if r.version not in bad:
+                found.append(r)
+        if all(w.optional for w in wants) and None not in bad:
+            found.insert(0, Absent(identifier))  # not installing is preferred
+        return found
+
+    def is_satisfied_by(self, requirement: Want, candidate: Candidate) -> bool:
+        if isinstance(candidate, Absent):
+            return requirement.optional
+        return requirement.allows(candidate.version)
+
+    def get_dependencies(self, candidate: Candidate) -> Iterable[Want]:
+        if isinstance(candidate, Absent):
+            return []
+        wants = [Want(n, s) for n, s in candidate.requires]
+        wants += [Want(n, ANY, exclude=s, optional=True) for n, s in candidate.conflicts]
+        return wants
+
+
+def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
+           ) -> list[Release]:
+    """Releases (newest first) that every requirement allows, after the yank and pre-release
+    policies: yanked only when pinned exactly; pre-releases when allowed, named by a range, or
+    when no final release matches."""
+    matching = [r for r in releases if all(w.allows(r.version) for w in wants)]
+    matching = [r for r in matching if not r.yanked or any(w.pins(r.version) for w in wants)]
+    if allow_pre or any(w.spec.prereleases for w in wants):
+        return matching
+    final = [r for r in matching if not r.version.is_prerelease]
+    return final or matching
+
+
+def _why_not(release: Release, wants: Sequence[Want], options: Options) -> str:
+    if options.host is not None and not release.host.contains(options.host, prereleases=True):
+        return f"host {release.host}"
+    for w in wants:
+        if not w.allows(release.version):
+            return "in a conflicting range" if w.exclude is not None else f"not {w.spec}"
+    if release.yanked and not any(w.pins(release.version) for w in wants):
+        return "yanked"
+    if release.version.is_prerelease and not options.allow_pre:
+        return "pre-release"
+    return ""
+
+
+def _explain(causes: Iterable[Any], catalog: Catalog, options: Options) -> list[Problem]:
+    by_name: dict[str, list[Any]] = {}
+    for cause in causes:
+        by_name.setdefault(cause.requirement.name, []).append(cause)
+    problems = []
+    for name in sorted(by_name):
+        infos = by_name[name]
+        constraints = tuple(sorted({
+            Constraint("requested" if i.parent is None else str(i.parent),
+                       i.requirement.describe())
+            for i in infos
+        }, key=lambda c: (c.by != "requested", c.by, c.spec)))
+        releases = catalog(name)
+        if releases is None:
+            problems.append(Problem("missing", name, constraints))
+            continue
+        wants = [i.requirement for i in infos]
+        available = tuple(
+            (r.shown, _why_not(r, wants, options))
+            for r in sorted(releases, key=lambda r: r.version)
+        )
+        kind = "conflict" if any(w.optional for w in wants) else "unsatisfiable"
+        problems.append(Problem(kind, name, constraints, available))
+    return problems
+
+
+def _closure(requested: Sequence[Want], mapping: Mapping[str, Candidate]
+             ) -> tuple[list[Release], list[tuple[str, str]]]:
+    """The releases reachable from the request, and the edges between them (iterative)."""
+    chosen: dict[str, Release] = {}
+    edges: set[tuple[str, str]] = set()
+    todo = [w.name for w in requested]
+    while todo:
+        name = todo.pop()
+        candidate = mapping.get(name)
+        if name in chosen or not isinstance(candidate, Release):
+            continue
+        chosen[name] = candidate
+        for dep, _ in candidate.requires:
+            edges.add((name, dep))
+            todo.append(dep)
+    return list(chosen.values()), sorted(edges)
+
+
+def install_order(names: Iterable[str], edges: Iterable[tuple[str, str]]
+                  ) -> tuple[list[str], list[str]]:
+    """Dependencies before dependents, ties by name. Returns (order, cycle path or [])."""
+    nodes = set(names)
+    waiting = dict.fromkeys(nodes, 0)  # dependencies not yet placed
+    dependents: dict[str, list[str]] = {n: [] for n in nodes}
+    deps: dict[str, list[str]] = {n: [] for n in nodes}
+    for dependent, dependency in set(edges):
+        if dependent in nodes and dependency in nodes:
+            waiting[dependent] += 1
+            dependents[dependency].append(dependent)
+            deps[dependent].append(dependency)
+    ready = [n for n, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(name)
+        for d in dependents[name]:
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                heapq.heappush(ready, d)
+    if len(order) == len(nodes):
+        return order, []
+    return order, _find_cycle(sorted(n for n in nodes if waiting[n] > 0), deps, waiting)
+
+
+def _find_cycle(stuck: list[str], deps: Mapping[str, list[str]],
+                waiting: Mapping[str, int]) -> list[str]:
+    """A cycle among nodes that could not be placed: follow unplaced dependencies until a
+    node repeats (every stuck node has one)."""
+    seen: dict[str, int] = {}
+    path: list[str] = []
+    node = stuck[0]
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = min(d for d in deps[node] if waiting[d] > 0)
+    return [*path[seen[node]:], node]
+
+
+def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options()
+            ) -> Resolution:
+    """Resolve ``request`` against ``catalog``: a plan, or the explained problems."""
+    provider = _Provider(catalog, options, {w.name for w in request})
+    # resolvelib's Resolver.resolve builds its result graph recursively (a chain of 10,000
+    # plugins overflows the stack); the state's mapping is all we need, walked iteratively.
+    reporter: BaseReporter[Want, Candidate, str] = BaseReporter()
+    resolution: _Resolution[Want, Candidate, str] = _Resolution(provider, reporter)
+    try:
+        state = resolution.resolve(request, max_rounds=options.max_rounds)
+    except ResolutionImpossible as exc:
+        return Resolution(problems=tuple(_explain(exc.causes, catalog, options)))
+    except ResolutionTooDeep as exc:
+        return Resolution(undecided=f"gave up after {exc.round_count} resolution rounds")
+    except _OutOfTime:
+        return Resolution(undecided=f"time budget of {options.time_budget:g} s exceeded")
+    chosen, edges = _closure(request, state.mapping)
+    order, cycle = install_order((r.name for r in chosen), edges)
+    if cycle:
+        return Resolution(edges=tuple(edges), problems=(Problem("cycle", cycle[0],
+                                                                path=tuple(cycle)),))
+    by_name = {r.name: r for r in chosen}
+    return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges))
