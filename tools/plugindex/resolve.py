@@ -187,6 +187,7 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         self.roots = roots
         self.deadline = time.monotonic() + options.time_budget
         self._releases: dict[str, list[Release] | None] = {}
+        self.rejected: dict[Release, str] = {}  # why early rejection dropped a release
 
     def releases(self, name: str) -> list[Release] | None:
         """Releases for the requested host, newest first (cached per plugin)."""
@@ -227,11 +228,23 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
                for c in incompatibilities[identifier]}
         found: list[Candidate] = []
         for r in usable(self.releases(identifier) or [], wants, self.options.allow_pre):
-            if r.version not in bad:
+            if r.version not in bad and self._viable(r, requirements):
                 found.append(r)
         if all(w.optional for w in wants) and None not in bad:
             found.insert(0, Absent(identifier))  # not installing is preferred
         return found
+
+    def _viable(self, release: Release, requirements: Mapping[str, Iterator[Want]]) -> bool:
+        """Early rejection: a release whose requirement on a plugin leaves that plugin no
+        usable release, given what is already required of it, can never be part of a plan."""
+        for dep, spec in release.requires:
+            known = list(requirements[dep]) if dep in requirements else []
+            if not usable(self.releases(dep) or [], [*known, Want(dep, spec)],
+                          self.options.allow_pre):
+                already = ", ".join(sorted({w.describe() for w in known})) or "nothing usable"
+                self.rejected[release] = f"needs {dep} {spec or '(any)'}, but: {already}"
+                return False
+        return True
 
     def is_satisfied_by(self, requirement: Want, candidate: Candidate) -> bool:
         if isinstance(candidate, Absent):
@@ -259,7 +272,8 @@ def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
     return final or matching
 
 
-def _why_not(release: Release, wants: Sequence[Want], options: Options) -> str:
+def _why_not(release: Release, wants: Sequence[Want], options: Options,
+             rejected: Mapping[Release, str]) -> str:
     if options.host is not None and not release.host.contains(options.host, prereleases=True):
         return f"host {release.host}"
     for w in wants:
@@ -269,10 +283,11 @@ def _why_not(release: Release, wants: Sequence[Want], options: Options) -> str:
         return "yanked"
     if release.version.is_prerelease and not options.allow_pre:
         return "pre-release"
-    return ""
+    return rejected.get(release, "")
 
 
-def _explain(causes: Iterable[Any], catalog: Catalog, options: Options) -> list[Problem]:
+def _explain(causes: Iterable[Any], catalog: Catalog, options: Options,
+             rejected: Mapping[Release, str]) -> list[Problem]:
     by_name: dict[str, list[Any]] = {}
     for cause in causes:
         by_name.setdefault(cause.requirement.name, []).append(cause)
@@ -290,7 +305,7 @@ def _explain(causes: Iterable[Any], catalog: Catalog, options: Options) -> list[
             continue
         wants = [i.requirement for i in infos]
         available = tuple(
-            (r.shown, _why_not(r, wants, options))
+            (r.shown, _why_not(r, wants, options, rejected))
             for r in sorted(releases, key=lambda r: r.version)
         )
         kind = "conflict" if any(w.optional for w in wants) else "unsatisfiable"
@@ -368,7 +383,8 @@ def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Option
     try:
         state = resolution.resolve(request, max_rounds=options.max_rounds)
     except ResolutionImpossible as exc:
-        return Resolution(problems=tuple(_explain(exc.causes, catalog, options)))
+        return Resolution(problems=tuple(_explain(exc.causes, catalog, options,
+                                                  provider.rejected)))
     except ResolutionTooDeep as exc:
         return Resolution(undecided=f"gave up after {exc.round_count} resolution rounds")
     except _OutOfTime:
