@@ -17,6 +17,7 @@ releases of each plugin exist; nothing here reads files or git.
 from __future__ import annotations
 
 import heapq
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.resolvers.resolution import Resolution as _Resolution
 
 ANY = SpecifierSet("")
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
+_RETRIES = 32  # re-resolutions after a plan broke a policy or formed an avoidable cycle
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,8 @@ def parse_request(text: str) -> Want:
     """'name', 'name>=1.2' or 'name==1.0.0' -> Want; raises ValueError when malformed."""
     cut = next((i for i, ch in enumerate(text) if ch in "<>=!~ "), len(text))
     name, spec = text[:cut].strip(), text[cut:].strip()
-    if not name:
-        raise ValueError(f"'{text}' names no plugin")
+    if not _NAME.match(name):
+        raise ValueError(f"'{text}' does not start with a plugin name")
     try:
         return Want(name, SpecifierSet(spec))
     except InvalidSpecifier:
@@ -181,11 +184,13 @@ def parse_request(text: str) -> Want:
 
 
 class _Provider(AbstractProvider[Want, Candidate, str]):
-    def __init__(self, catalog: Catalog, options: Options, roots: set[str]) -> None:
+    def __init__(self, catalog: Catalog, options: Options, roots: set[str], deadline: float,
+                 banned: frozenset[Release] = frozenset()) -> None:
         self.catalog = catalog
         self.options = options
         self.roots = roots
-        self.deadline = time.monotonic() + options.time_budget
+        self.deadline = deadline
+        self.banned = banned
         self._releases: dict[str, list[Release] | None] = {}
         self.rejected: dict[Release, str] = {}  # why early rejection dropped a release
 
@@ -195,7 +200,8 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
             found = self.catalog(name)
             host = self.options.host
             self._releases[name] = None if found is None else sorted(
-                (r for r in found if host is None or r.host.contains(host, prereleases=True)),
+                (r for r in found if r not in self.banned
+                 and (host is None or r.host.contains(host, prereleases=True))),
                 key=lambda r: r.version, reverse=True)
         return self._releases[name]
 
@@ -235,12 +241,17 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         return found
 
     def _viable(self, release: Release, requirements: Mapping[str, Iterator[Want]]) -> bool:
-        """Early rejection: a release whose requirement on a plugin leaves that plugin no
-        usable release, given what is already required of it, can never be part of a plan."""
+        """Early rejection: a release whose requirement on a plugin contradicts what is
+        already required of that plugin cannot be part of a plan in this state."""
         for dep, spec in release.requires:
             known = list(requirements[dep]) if dep in requirements else []
-            if not usable(self.releases(dep) or [], [*known, Want(dep, spec)],
-                          self.options.allow_pre):
+            releases = self.releases(dep) or []
+            if not known or not usable(releases, [Want(dep, spec)], self.options.allow_pre):
+                # Nothing else constrains the dependency yet, or the requirement alone is
+                # impossible: let the resolver reach it, so that the explanation names the
+                # real cause (a missing plugin, the host range, the versions that exist).
+                continue
+            if not usable(releases, [*known, Want(dep, spec)], self.options.allow_pre):
                 already = ", ".join(sorted({w.describe() for w in known})) or "nothing usable"
                 self.rejected[release] = f"needs {dep} {spec or '(any)'}, but: {already}"
                 return False
@@ -273,7 +284,7 @@ def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
 
 
 def _why_not(release: Release, wants: Sequence[Want], options: Options,
-             rejected: Mapping[Release, str]) -> str:
+             rejected: Mapping[Release, str], banned: frozenset[Release]) -> str:
     if options.host is not None and not release.host.contains(options.host, prereleases=True):
         return f"host {release.host}"
     for w in wants:
@@ -281,13 +292,17 @@ def _why_not(release: Release, wants: Sequence[Want], options: Options,
             return "in a conflicting range" if w.exclude is not None else f"not {w.spec}"
     if release.yanked and not any(w.pins(release.version) for w in wants):
         return "yanked"
+    if release in banned:  # dropped after a plan broke a policy with it
+        return "yanked" if release.yanked else "pre-release"
+    if release in rejected:
+        return rejected[release]
     if release.version.is_prerelease and not options.allow_pre:
         return "pre-release"
-    return rejected.get(release, "")
+    return ""
 
 
 def _explain(causes: Iterable[Any], catalog: Catalog, options: Options,
-             rejected: Mapping[Release, str]) -> list[Problem]:
+             rejected: Mapping[Release, str], banned: frozenset[Release]) -> list[Problem]:
     by_name: dict[str, list[Any]] = {}
     for cause in causes:
         by_name.setdefault(cause.requirement.name, []).append(cause)
@@ -305,7 +320,7 @@ def _explain(causes: Iterable[Any], catalog: Catalog, options: Options,
             continue
         wants = [i.requirement for i in infos]
         available = tuple(
-            (r.shown, _why_not(r, wants, options, rejected))
+            (r.shown, _why_not(r, wants, options, rejected, banned))
             for r in sorted(releases, key=lambda r: r.version)
         )
         kind = "conflict" if any(w.optional for w in wants) else "unsatisfiable"
@@ -372,10 +387,35 @@ def _find_cycle(stuck: list[str], deps: Mapping[str, list[str]],
     return [*path[seen[node]:], node]
 
 
-def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options()
-            ) -> Resolution:
-    """Resolve ``request`` against ``catalog``: a plan, or the explained problems."""
-    provider = _Provider(catalog, options, {w.name for w in request})
+def _plan_wants(request: Sequence[Want], chosen: Sequence[Release]) -> list[Want]:
+    wants = list(request)
+    for r in chosen:
+        wants += [Want(n, s) for n, s in r.requires]
+        wants += [Want(n, ANY, exclude=s, optional=True) for n, s in r.conflicts]
+    return wants
+
+
+def _violations(chosen: Sequence[Release], request: Sequence[Want], provider: _Provider
+                ) -> set[Release]:
+    """Releases of a finished plan that break the yank or pre-release policy once the plan's
+    own requirements are known. resolvelib does not revisit candidate lists when the release
+    whose pin or conflict shaped them leaves the plan, so the plan is checked afterwards."""
+    wants = _plan_wants(request, chosen)
+    bad = set()
+    for r in chosen:
+        mine = [w for w in wants if w.name == r.name]
+        yanked = r.yanked and not any(w.pins(r.version) for w in mine)
+        unwanted_pre = r.version.is_prerelease and r not in usable(
+            provider.releases(r.name) or [], mine, provider.options.allow_pre)
+        if yanked or unwanted_pre:
+            bad.add(r)
+    return bad
+
+
+def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline: float,
+          banned: frozenset[Release]) -> tuple[Resolution, dict[str, Release], set[Release]]:
+    """One resolution: (result, chosen releases by name, releases that break a policy)."""
+    provider = _Provider(catalog, options, {w.name for w in request}, deadline, banned)
     # resolvelib's Resolver.resolve builds its result graph recursively (a chain of 10,000
     # plugins overflows the stack); the state's mapping is all we need, walked iteratively.
     reporter: BaseReporter[Want, Candidate, str] = BaseReporter()
@@ -383,16 +423,43 @@ def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Option
     try:
         state = resolution.resolve(request, max_rounds=options.max_rounds)
     except ResolutionImpossible as exc:
-        return Resolution(problems=tuple(_explain(exc.causes, catalog, options,
-                                                  provider.rejected)))
+        problems = _explain(exc.causes, catalog, options, provider.rejected, banned)
+        return Resolution(problems=tuple(problems)), {}, set()
     except ResolutionTooDeep as exc:
-        return Resolution(undecided=f"gave up after {exc.round_count} resolution rounds")
+        return Resolution(undecided=f"gave up after {exc.round_count} resolution rounds"), {}, set()
+    chosen, edges = _closure(request, state.mapping)
+    by_name = {r.name: r for r in chosen}
+    bad = _violations(chosen, request, provider)
+    order, cycle = install_order(by_name, edges)
+    if cycle:
+        return Resolution(edges=tuple(edges), problems=(
+            Problem("cycle", cycle[0], path=tuple(cycle)),)), by_name, bad
+    return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges)), by_name, bad
+
+
+def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options()
+            ) -> Resolution:
+    """Resolve ``request`` against ``catalog``: a plan, or the explained problems.
+
+    A plan that breaks the yank or pre-release policy is resolved again without the
+    offending releases; a plan with a dependency cycle is resolved again without each release
+    of the cycle in turn, and the cycle is reported only if no alternative avoids it.
+    """
+    deadline = time.monotonic() + options.time_budget
+    banned: frozenset[Release] = frozenset()
+    try:
+        for _ in range(_RETRIES):
+            result, chosen, bad = _once(catalog, request, options, deadline, banned)
+            if bad:
+                banned |= bad
+                continue
+            if result.problems and result.problems[0].kind == "cycle":
+                for name in sorted(set(result.problems[0].path))[:5]:
+                    alternative, _, alt_bad = _once(catalog, request, options, deadline,
+                                                    banned | {chosen[name]})
+                    if alternative.ok and not alt_bad:
+                        return alternative
+            return result
     except _OutOfTime:
         return Resolution(undecided=f"time budget of {options.time_budget:g} s exceeded")
-    chosen, edges = _closure(request, state.mapping)
-    order, cycle = install_order((r.name for r in chosen), edges)
-    if cycle:
-        return Resolution(edges=tuple(edges), problems=(Problem("cycle", cycle[0],
-                                                                path=tuple(cycle)),))
-    by_name = {r.name: r for r in chosen}
-    return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges))
+    return Resolution(undecided=f"no plan within policy after {_RETRIES} attempts")
