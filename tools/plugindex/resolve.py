@@ -252,7 +252,7 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
                 # real cause (a missing plugin, the host range, the versions that exist).
                 continue
             if not usable(releases, [*known, Want(dep, spec)], self.options.allow_pre):
-                already = ", ".join(sorted({w.describe() for w in known})) or "nothing usable"
+                already = ", ".join(sorted({w.describe() for w in known}))
                 self.rejected[release] = f"needs {dep} {spec or '(any)'}, but: {already}"
                 return False
         return True
