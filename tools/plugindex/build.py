@@ -21,7 +21,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -324,24 +324,29 @@ class Builder:
         of every file (stored and new) comes back."""
         facts = cache.facts(scope)
         broken = cache.paths_without_facts(scope)
-        times = cache.times([p for p, f in facts if f.source_kind == "path"])
-        specs = {p: f"{times[p].published_commit}:{f.source_location}"
-                 for p, f in facts if f.source_kind == "path" and f.source_location and p in times}
-        trees = self.source_trees(sorted(set(specs.values())), cache)
-        found = check_registry(facts, broken, {p: trees.get(s) is not None
-                                               for p, s in specs.items()}, names)
+        trees = self.source_trees(
+            {p: f.source_location for p, f in facts if f.source_kind == "path"}, cache)
+        found = check_registry(facts, broken, {p: t is not None for p, t in trees.items()},
+                               names)
         by_path: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in self.place(found, cache, registry):
             by_path[d.file].append(d)
         cache.set_cross([p for p, _ in facts] + broken, by_path)
         return sorted(cache.problems())
 
-    def source_trees(self, specs: Sequence[str], cache: BuildCache) -> dict[str, str | None]:
-        trees = cache.get_trees(specs)
-        missing = [s for s in specs if s not in trees]
-        fresh = self.repo.tree_ids(missing)
+    def source_trees(self, locations: Mapping[str, str], cache: BuildCache
+                     ) -> dict[str, str | None]:
+        """manifest path -> git tree of its in-repository source at the commit that published
+        the manifest (None: not a directory there). Immutable, so cached for good."""
+        times = cache.times(list(locations))
+        specs = {p: f"{times[p].published_commit}:{loc}"
+                 for p, loc in locations.items() if loc and p in times}
+        wanted = sorted(set(specs.values()))
+        trees = cache.get_trees(wanted)
+        fresh = self.repo.tree_ids([s for s in wanted if s not in trees])
         cache.put_trees(fresh)
-        return {**trees, **fresh}
+        trees.update(fresh)
+        return {p: trees.get(spec) for p, spec in specs.items()}
 
     def place(self, diagnostics: Sequence[Diagnostic], cache: BuildCache,
               registry: RegistryConfig) -> list[Diagnostic]:
@@ -378,17 +383,21 @@ class Builder:
         paths = [p for members in groups.values() for p, _ in members]
         data = cache.data(paths)
         times = cache.times(paths)
+        unexplained = sorted(set(paths) - times.keys())
+        if unexplained:
+            raise InternalError(f"git history does not show how {unexplained[0]} was added; "
+                                "delete .cache/plugindex and build again")
         manifests = {p: manifest_from(data[p]) for p in paths}
-        specs = {p: f"{times[p].published_commit}:{m.source.location}"
-                 for p, m in manifests.items() if m.source.kind == "path"}
-        trees = self.source_trees(sorted(set(specs.values())), cache)
+        trees = self.source_trees(
+            {p: m.source.location for p, m in manifests.items() if m.source.kind == "path"},
+            cache)
         work = []
         for name in sorted(todo):
             versions = [
                 Published(
                     path=p, blob=oid, manifest=manifests[p],
                     published=iso(times[p].published), updated=iso(times[p].updated),
-                    source_digest=_source_digest(manifests[p], trees.get(specs.get(p, ""))),
+                    source_digest=_source_digest(manifests[p], trees.get(p)),
                 )
                 for p, oid in groups.get(name, [])
             ]

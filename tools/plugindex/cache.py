@@ -183,9 +183,10 @@ class BuildCache:
             f"SELECT path, {_FACTS} FROM files WHERE name IS NOT NULL AND {{in}}",  # noqa: S608
             "plugin", plugins)
         if plugins is not None:
+            seen = {row[0] for row in rows}
             rows += [row for row in self._select(
                 f"SELECT path, {_FACTS} FROM files WHERE {{in}}", "name", plugins)  # noqa: S608
-                if row not in rows]
+                if row[0] not in seen]
         return [(row[0], Facts.from_row(row[1:])) for row in rows]
 
     def facts_of_paths(self, paths: Collection[str]) -> list[tuple[str, Facts]]:

@@ -20,7 +20,6 @@ class TreeEntry:
     mode: str  # '100644' regular, '100755' executable, '120000' symlink, '160000' submodule
     kind: str  # 'blob', 'tree' or 'commit'
     oid: str
-    size: int | None  # None when not read (ls_tree does not read sizes)
     path: str
 
 
@@ -54,13 +53,6 @@ class GitRepo:
         except git.GitCommandError:
             raise EnvironmentProblem(f"'{rev}' is not a commit in {self.root}") from None
 
-    def has_commits(self) -> bool:
-        try:
-            self.repo.git.rev_parse("--verify", "HEAD")
-        except git.GitCommandError:
-            return False
-        return True
-
     def is_shallow(self) -> bool:
         return str(self.repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
 
@@ -72,7 +64,7 @@ class GitRepo:
         return True
 
     def ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
-        """Every entry under ``prefix`` at ``commit``, recursively (sizes not read: see
+        """Every entry under ``prefix`` at ``commit``, recursively (without sizes: see
         ``blob_sizes``, which costs a look at each object)."""
         raw: bytes = self.repo.git.ls_tree(
             "-r", "-z", "--full-tree", commit, "--", prefix, stdout_as_string=False
@@ -83,7 +75,7 @@ class GitRepo:
                 continue
             meta, _, path = record.partition(b"\t")
             mode, kind, oid = meta.decode().split()
-            entries.append(TreeEntry(mode, kind, oid, None, _decode(path)))
+            entries.append(TreeEntry(mode, kind, oid, _decode(path)))
         return entries
 
     def blob_sizes(self, oids: Iterable[str]) -> dict[str, int]:
@@ -213,5 +205,5 @@ class GitRepo:
                 removed.append(name)
             else:
                 kind = "commit" if new_mode == "160000" else "blob"
-                changed.append(TreeEntry(new_mode, kind, new_oid, None, name))
+                changed.append(TreeEntry(new_mode, kind, new_oid, name))
         return changed, removed
