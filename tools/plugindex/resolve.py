@@ -437,14 +437,71 @@ def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline:
     return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges)), by_name, bad
 
 
+def newest_plan(catalog: Catalog, request: Sequence[Want], options: Options
+                ) -> Resolution | None:
+    """The plan that takes the newest usable release of every plugin it reaches, if that plan
+    is consistent: every release in it is the newest usable one under all the plan's
+    requirements, no conflict is violated and there is no cycle. This is the plan resolvelib
+    reaches without backtracking, found in time linear in its size; None: ask resolvelib.
+    """
+    host = options.host
+    available: dict[str, list[Release]] = {}
+
+    def releases(name: str) -> list[Release] | None:
+        if name not in available:
+            found = catalog(name)
+            if found is None:
+                return None
+            available[name] = sorted(
+                (r for r in found if host is None or r.host.contains(host, prereleases=True)),
+                key=lambda r: r.version, reverse=True)
+        return available[name]
+
+    wants: dict[str, list[Want]] = {}
+    for w in request:
+        wants.setdefault(w.name, []).append(w)
+    chosen: dict[str, Release] = {}
+    todo = sorted(wants, reverse=True)
+    while todo:
+        name = todo.pop()
+        if name in chosen:
+            continue
+        found = releases(name)
+        picks = usable(found, wants[name], options.allow_pre) if found is not None else []
+        if not picks:
+            return None
+        chosen[name] = release = picks[0]
+        for dep, spec in release.requires:
+            wants.setdefault(dep, []).append(Want(dep, spec))
+            todo.append(dep)
+        for dep, spec in release.conflicts:
+            wants.setdefault(dep, []).append(Want(dep, ANY, exclude=spec, optional=True))
+    for name, release in chosen.items():
+        picks = usable(available[name], wants[name], options.allow_pre)
+        if not picks or picks[0] != release:
+            return None  # a later requirement moved the choice: backtracking needed
+    edges = sorted({(r.name, dep) for r in chosen.values() for dep, _ in r.requires})
+    order, cycle = install_order(chosen, edges)
+    if cycle:
+        return None
+    return Resolution(chosen=tuple(chosen[n] for n in order), edges=tuple(edges))
+
+
 def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options()
             ) -> Resolution:
     """Resolve ``request`` against ``catalog``: a plan, or the explained problems.
 
+    The newest plan is tried first (linear time); if it does not hold, resolvelib searches.
     A plan that breaks the yank or pre-release policy is resolved again without the
     offending releases; a plan with a dependency cycle is resolved again without each release
     of the cycle in turn, and the cycle is reported only if no alternative avoids it.
     """
+    return newest_plan(catalog, request, options) or search(catalog, request, options)
+
+
+def search(catalog: Catalog, request: Sequence[Want], options: Options = Options()
+           ) -> Resolution:
+    """Resolution by resolvelib's backtracking search (see ``resolve``)."""
     deadline = time.monotonic() + options.time_budget
     banned: frozenset[Release] = frozenset()
     try:
