@@ -20,24 +20,37 @@ from plugindex.build import Builder
 from plugindex.gitrepo import GitRepo
 from tests.conftest import GIT_ENV, VALID_MANIFEST, GitRegistry
 
+RANGES = [">=1.0", ">=1.0", ">=2", "<2", "==1.0.0", ""]
+
 
 def manifest(name: str, version: str, rng: random.Random, names: list[str]) -> str:
+    """Requirements and conflicts with ranges that later versions and yanks can satisfy or
+    break, and host ranges, so that installability moves with changes elsewhere."""
     text = VALID_MANIFEST.format(name=name, version=version)
+    if rng.random() < 0.2:
+        text = text.replace('host: ">=1.0"', f'host: "{rng.choice(["<2", ">=2", ">=1.2"])}"')
     others = [n for n in names if n != name]
-    if others and rng.random() < 0.4:
-        text += f'requires:\n  plugins:\n    {rng.choice(others)}: ">=1.0"\n'
+    if others and rng.random() < 0.5:
+        text += f'requires:\n  plugins:\n    {rng.choice(others)}: "{rng.choice(RANGES)}"\n'
+    if others and rng.random() < 0.15:
+        text += f'conflicts:\n  {rng.choice(others)}: "{rng.choice(RANGES)}"\n'
     if rng.random() < 0.1:
         text += "yanked: broken release\n"
     return text
 
 
-def step(reg: GitRegistry, rng: random.Random) -> str:
+ALL_ACTIONS = ["new-plugin", "new-version", "new-version", "yank", "delete-version",
+               "delete-plugin", "break", "repair", "source", "rename-field", "require-ghost",
+               "conflict-ghost", "lose-source"]
+# Changes that keep the registry publishable and move what depends on the changed plugin.
+DEPENDENCY_ACTIONS = ["new-plugin", "new-version", "new-version", "yank", "delete-version"]
+
+
+def step(reg: GitRegistry, rng: random.Random, actions: list[str] = ALL_ACTIONS) -> str:
     """Make one random change; return what it was (for failure messages)."""
     sub = reg.root / "submissions"
     plugins = sorted(p.name for p in sub.iterdir()) if sub.exists() else []
-    action = rng.choice(["new-plugin", "new-version", "new-version", "yank", "delete-version",
-                         "delete-plugin", "break", "repair", "source", "rename-field",
-                         "require-ghost", "conflict-ghost", "lose-source"])
+    action = rng.choice(actions)
     if action == "new-plugin" or not plugins:
         name = f"p{rng.randrange(100):02d}"
         reg.add_plugin(name, "1.0.0", manifest(name, "1.0.0", rng, plugins))
@@ -103,18 +116,29 @@ def summary(outcome: object) -> tuple[object, ...]:
             outcome.versions)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize(("seed", "actions"), [
+    (1, ALL_ACTIONS), (2, ALL_ACTIONS), (3, ALL_ACTIONS), (4, ALL_ACTIONS),
+    (5, DEPENDENCY_ACTIONS), (6, DEPENDENCY_ACTIONS),
+], ids=["all-1", "all-2", "all-3", "all-4", "dependencies-5", "dependencies-6"])
 def test_incremental_build_equals_cold_build(git_registry: GitRegistry, tmp_path: Path,
-                                             seed: int) -> None:
+                                             seed: int, actions: list[str]) -> None:
     rng = random.Random(seed)
     reg = git_registry
     history = []
+    if actions is DEPENDENCY_ACTIONS:
+        # Start from plugins that depend on each other, so that churn reaches dependents.
+        names: list[str] = []
+        for i in range(8):
+            name = f"p{i * 10:02d}"
+            reg.add_plugin(name, "1.0.0", manifest(name, "1.0.0", rng, names))
+            names.append(name)
+        reg.commit("eight plugins")
     for _ in range(14):
-        history.append(step(reg, rng))
+        history.append(step(reg, rng, actions))
         if rng.random() < 0.2:
             # A change on a branch, merged with a merge commit.
             reg.git("checkout", "-q", "-b", f"topic{len(history)}")
-            history.append(step(reg, rng))
+            history.append(step(reg, rng, actions))
             reg.commit("topic")
             reg.git("checkout", "-q", "main")
             reg.git("merge", "-q", "--no-ff", "-m", "merge", f"topic{len(history) - 1}")

@@ -7,8 +7,9 @@ Stages (each a method below, ordered by ``Builder._build``):
   history  fold first-parent history since the cached commit into publish/update times
   cross    registry-wide rules (names, versions, references, in-repo sources) for the plugins
            touched, or for all when the set of plugin names changed
-  render   re-render the plugins touched (and any whose published file was altered); check
-           each against the index schema
+  render   re-render the plugins touched, those whose dependency cone changed (their
+           requirement checks and the full resolution of their latest version, kept per cone),
+           and any whose published file was altered; check each against the index schema
   publish  swap the new tree in atomically (or, with check, compare with the commit's index)
 Large batches of validation and rendering are spread over the machine's cores.
 """
@@ -30,6 +31,7 @@ from typing import Any, TypeVar
 
 from plugindex import __version__
 from plugindex.cache import BuildCache, CachedPlugin, FileRow, names_digest
+from plugindex.catalog import TextCatalog
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import EnvironmentProblem, InternalError
@@ -41,10 +43,18 @@ from plugindex.index import (
     INDEX_SCHEMA,
     Published,
     RenderedPlugin,
+    dumps,
     index_header,
     render_index,
     render_plugin,
     sha256,
+)
+from plugindex.installability import (
+    Installability,
+    RequirementCheck,
+    RequirementChecker,
+    cone_keys,
+    install_latest,
 )
 from plugindex.manifest import (
     MANIFEST_SCHEMA,
@@ -145,11 +155,24 @@ def _source_digest(m: Manifest, tree: str | None) -> str:
 # -- work done in worker processes -------------------------------------------------------------
 
 _WORKER_REGISTRY: RegistryConfig | None = None
+_WORKER_RESOLVER: tuple[TextCatalog, tuple[str, ...], float] | None = None
 
 
 def _init_worker(registry: RegistryConfig) -> None:
     global _WORKER_REGISTRY  # noqa: PLW0603 - one registry per worker process
     _WORKER_REGISTRY = registry
+
+
+def _init_resolver(texts: Mapping[str, Sequence[str]], hosts: tuple[str, ...],
+                   budget: float) -> None:
+    global _WORKER_RESOLVER  # noqa: PLW0603 - one catalog per worker process
+    _WORKER_RESOLVER = (TextCatalog(texts), hosts, budget)
+
+
+def _install_chunk(names: list[str]) -> list[str]:
+    assert _WORKER_RESOLVER is not None  # noqa: S101 - set by the pool initializer
+    catalog, hosts, budget = _WORKER_RESOLVER
+    return [dumps(install_latest(name, catalog, hosts, budget).as_json()) for name in names]
 
 
 def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
@@ -158,25 +181,30 @@ def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
     return [validate_blob(validator, path, data) for path, data in items]
 
 
-def _render_chunk(items: list[tuple[str, list[Published]]]) -> list[RenderedPlugin]:
+RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability]
+
+
+def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
     schemas = output_schemas()
     out = []
-    for name, versions in items:
-        rendered = render_plugin(name, versions)
+    for name, versions, checks, install in items:
+        rendered = render_plugin(name, versions, checks, install)
         schemas.check_plugin(name, rendered.entry, rendered.file)
         out.append(rendered)
     return out
 
 
-def _map(fn: Callable[[list[T]], list[R]], items: list[T], registry: RegistryConfig) -> list[R]:
-    """fn over items, in chunks spread over the cores when there are enough items."""
+def _map(fn: Callable[[list[T]], list[R]], items: list[T], setup: Callable[..., None],
+         *args: Any, parallel_min: int = PARALLEL_MIN, chunk: int = 64) -> list[R]:
+    """fn over items, in chunks spread over the cores when there are enough items; each
+    process is prepared by ``setup(*args)``."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN or workers < 2:
-        _init_worker(registry)
+    if len(items) < parallel_min or workers < 2:
+        setup(*args)
         return fn(items)
-    size = max(64, len(items) // (workers * 4))
+    size = max(chunk, len(items) // (workers * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(registry,)) as pool:
+    with ProcessPoolExecutor(workers, initializer=setup, initargs=args) as pool:
         return [r for part in pool.map(fn, chunks) for r in part]
 
 
@@ -298,7 +326,8 @@ class Builder:
             else:
                 todo.append(e)
         blobs = self.repo.read_blobs(e.oid for e in todo)
-        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in todo], registry)
+        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in todo], _init_worker,
+                       registry)
         for e, r in zip(todo, results, strict=True):
             rows.append(FileRow(
                 e.path, e.oid, plugin_of(e.path), r.facts, r.manifest is not None,
@@ -373,6 +402,12 @@ class Builder:
         if not check:
             todo |= {n for n in names - todo
                      if previous[n].stamp != _stamp(f"{target}/plugins/{n}.json")}
+        # A plugin's output also depends on the releases in its dependency cone (its
+        # requirement checks and the resolution of its latest version): re-render where the
+        # cone changed, wherever the change was made.
+        texts = cache.release_texts()
+        cones = cone_keys(texts)
+        todo |= {n for n in names - todo if previous[n].cone != cones.get(n)}
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
         for name in names - todo:
@@ -401,10 +436,10 @@ class Builder:
                 )
                 for p, oid in groups.get(name, [])
             ]
-            inputs = hashlib.sha256("\n".join(sorted(
+            inputs = hashlib.sha256("\n".join([*sorted(
                 f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
                 for v in versions
-            )).encode()).hexdigest()
+            ), f"cone\t{cones[name]}"]).encode()).hexdigest()
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
@@ -413,17 +448,41 @@ class Builder:
                 plugins[name] = old
             else:
                 work.append((name, inputs, versions))
-        rendered = _map(_render_chunk, [(name, versions) for name, _, versions in work], registry)
+        with self.timings.stage("resolve"):
+            installs = self.installs(registry, texts, cones, previous,
+                                     [name for name, _, _ in work])
+        with self.timings.stage("requirements"):
+            checker = RequirementChecker(TextCatalog(texts), registry.host_versions)
+            catalog = checker.catalog
+            items: list[RenderItem] = []
+            for name, _, versions in work:
+                checks = {r.shown: checker.check(r) for r in catalog(name) or []}
+                items.append((name, versions, checks,
+                              Installability.from_json(json.loads(installs[name]))))
+        rendered = _map(_render_chunk, items, _init_worker, registry)
         for (name, inputs, _), out in zip(work, rendered, strict=True):
             files[f"plugins/{name}.json"] = out.file
             plugins[name] = CachedPlugin(inputs, out.entry, sha256(out.file),
-                                         git_blob_id(out.file), "")
+                                         git_blob_id(out.file), "", cones[name], installs[name])
         count, newest = cache.counts()
         header = index_header(registry, len(plugins), count,
                               iso(newest) if newest is not None else None)
         output_schemas().check_index(header)
         files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
         return files, plugins, len(work)
+
+    def installs(self, registry: RegistryConfig, texts: Mapping[str, Sequence[str]],
+                 cones: Mapping[str, str], previous: Mapping[str, CachedPlugin],
+                 names: Sequence[str]) -> dict[str, str]:
+        """The full resolution of each plugin's latest version (JSON), reused while the
+        plugin's dependency cone is unchanged, else resolved anew (over the cores)."""
+        found = {n: previous[n].install for n in names
+                 if n in previous and previous[n].cone == cones[n]}
+        todo = sorted(n for n in names if n not in found)
+        results = _map(_install_chunk, todo, _init_resolver, texts, registry.host_versions,
+                       registry.resolution_seconds, parallel_min=32, chunk=8)
+        found.update(zip(todo, results, strict=True))
+        return found
 
     def compare(self, head: str, files: dict[str, bytes | None],
                 plugins: dict[str, CachedPlugin]) -> tuple[str, ...]:

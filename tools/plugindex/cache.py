@@ -2,8 +2,10 @@
 
 The cache describes the registry at one commit, its *state*: one row per file of submissions/
 with the file's blob id, its diagnostics, the facts the registry-wide rules need, their
-findings, and the validated data (read only for plugins that must be re-rendered); the publish
-and update times of each file; and one row per plugin with what was last published for it.
+findings, the validated data (read only for plugins that must be re-rendered) and the
+resolver's view of it; the publish and update times of each file; and one row per plugin with
+what was last published for it, including the full resolution of its latest version and the
+key of the dependency cone that it holds for.
 A build moves the state to the commit it builds by applying only what changed in between, in
 one transaction: a build that dies leaves the previous state, never a mix.
 
@@ -22,18 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plugindex.catalog import release_text
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.history import PathTimes
 from plugindex.manifest import Facts
 
-CACHE_FORMAT = "6"
+CACHE_FORMAT = "7"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, oid TEXT NOT NULL, plugin TEXT,
     name TEXT, version TEXT, requires TEXT, conflicts TEXT, replacement TEXT, kind TEXT,
-    location TEXT, valid INTEGER NOT NULL, data TEXT, diagnostics TEXT, cross TEXT);
+    location TEXT, valid INTEGER NOT NULL, data TEXT, diagnostics TEXT, cross TEXT,
+    release TEXT);
 CREATE INDEX IF NOT EXISTS files_by_plugin ON files (plugin);
 CREATE INDEX IF NOT EXISTS files_by_name ON files (name);
 CREATE TABLE IF NOT EXISTS history (
@@ -42,7 +46,7 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
 CREATE TABLE IF NOT EXISTS plugins (
     name TEXT PRIMARY KEY, inputs TEXT NOT NULL, entry TEXT NOT NULL, sha256 TEXT NOT NULL,
-    oid TEXT NOT NULL, stamp TEXT NOT NULL);
+    oid TEXT NOT NULL, stamp TEXT NOT NULL, cone TEXT NOT NULL, install TEXT NOT NULL);
 """
 _FACTS = "name, version, requires, conflicts, replacement, kind, location"
 
@@ -67,6 +71,8 @@ class CachedPlugin:
     sha256: str  # of plugins/<name>.json
     oid: str  # git blob id of plugins/<name>.json
     stamp: str  # size, mtime and inode of the published file when written (reuse guard)
+    cone: str  # digest of the releases in the plugin's dependency cone
+    install: str  # the full resolution of its latest version (JSON), valid while cone holds
 
 
 def _diags_json(diagnostics: Iterable[Diagnostic]) -> str | None:
@@ -145,12 +151,13 @@ class BuildCache:
 
     def put_files(self, rows: Iterable[FileRow]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [(r.path, r.oid, r.plugin,
               *(r.facts.to_row() if r.facts is not None else (None,) * 7),
               int(r.valid),
               json.dumps(r.data, sort_keys=True) if r.data is not None else None,
-              _diags_json(r.diagnostics))
+              _diags_json(r.diagnostics),
+              release_text(r.data) if r.data is not None else None)
              for r in rows],
         )
 
@@ -210,6 +217,15 @@ class BuildCache:
             "SELECT plugin, path, oid FROM files WHERE valid AND {in}", "plugin", plugins
         ):
             found.setdefault(plugin, []).append((path, oid))
+        return found
+
+    def release_texts(self) -> dict[str, list[str]]:
+        """plugin -> the resolver's view of each of its well-formed manifests (sorted)."""
+        found: dict[str, list[str]] = {}
+        for plugin, text in self.db.execute(
+            "SELECT plugin, release FROM files WHERE valid ORDER BY plugin, release"
+        ):
+            found.setdefault(plugin, []).append(text)
         return found
 
     def data(self, paths: Collection[str]) -> dict[str, dict[str, Any]]:
@@ -277,17 +293,18 @@ class BuildCache:
         return {
             row[0]: CachedPlugin(*row[1:])
             for row in self.db.execute(
-                "SELECT name, inputs, entry, sha256, oid, stamp FROM plugins")
+                "SELECT name, inputs, entry, sha256, oid, stamp, cone, install FROM plugins")
         }
 
     def set_plugins(self, plugins: Mapping[str, CachedPlugin],
                     previous: Mapping[str, CachedPlugin]) -> None:
         """Store ``plugins`` as the current set, writing only rows that differ from ``previous``."""
-        changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp)
+        changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp, p.cone, p.install)
                    for n, p in sorted(plugins.items()) if previous.get(n) != p]
         gone = [(n,) for n in previous if n not in plugins]
         self.db.executemany("DELETE FROM plugins WHERE name = ?", gone)
-        self.db.executemany("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?)", changed)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed)
 
 
 def names_digest(names: Collection[str]) -> str:

@@ -1,13 +1,14 @@
-"""Releases for the resolver, read from the published index (index/v1), plugin by plugin.
+"""Releases for the resolver: from manifests, from compact release texts (the build cache),
+or from the published index (index/v1), plugin by plugin.
 
-The resolver's catalog is the public contract: the same files any tool fetches. A plugin's
+``plugindex resolve`` reads the public contract: the same files any tool fetches. A plugin's
 file is read only when the resolution reaches it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,45 @@ from plugindex.resolve import Release
 
 
 def release_from_manifest(data: Mapping[str, Any]) -> Release:
-    requires = data.get("requires", {}).get("plugins", {})
+    return release_from_text(data["name"], release_text(data))
+
+
+def release_text(data: Mapping[str, Any]) -> str:
+    """What the resolver needs of a manifest, as compact canonical JSON (a cache column, and
+    the input of the dependency-cone keys)."""
+    return json.dumps([
+        data["version"], data.get("requires", {}).get("plugins", {}),
+        data.get("conflicts", {}), data["host"], "yanked" in data, "deprecated" in data,
+    ], sort_keys=True, separators=(",", ":"))
+
+
+def release_from_text(name: str, text: str) -> Release:
+    version, requires, conflicts, host, yanked, deprecated = json.loads(text)
     return Release(
-        name=data["name"],
-        version=Version(data["version"]),
+        name=name,
+        version=Version(version),
         requires=tuple((n, parse_range(r)) for n, r in sorted(requires.items())),
-        conflicts=tuple((n, parse_range(r)) for n, r in sorted(data.get("conflicts", {}).items())),
-        host=parse_range(data["host"]),
-        yanked="yanked" in data,
-        deprecated="deprecated" in data,
-        label=data["version"],
+        conflicts=tuple((n, parse_range(r)) for n, r in sorted(conflicts.items())),
+        host=parse_range(host),
+        yanked=yanked,
+        deprecated=deprecated,
+        label=version,
     )
+
+
+class TextCatalog:
+    """name -> releases, parsed from release texts when first asked for."""
+
+    def __init__(self, texts: Mapping[str, Sequence[str]]) -> None:
+        self.texts = texts
+        self._cache: dict[str, list[Release]] = {}
+
+    def __call__(self, name: str) -> list[Release] | None:
+        if name not in self.texts:
+            return None
+        if name not in self._cache:
+            self._cache[name] = [release_from_text(name, t) for t in self.texts[name]]
+        return self._cache[name]
 
 
 class IndexCatalog:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plugindex.installability import Installability, RequirementCheck
 from plugindex.manifest import Manifest
 from plugindex.registry import RegistryConfig, Term
 
@@ -62,10 +63,16 @@ def _deprecation(m: Manifest) -> dict[str, Any] | None:
     return {"reason": m.deprecated.reason, "replacement": m.deprecated.replacement}
 
 
-def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
+def render_plugin(name: str, versions: Sequence[Published],
+                  checks: Mapping[str, RequirementCheck], install: Installability
+                  ) -> RenderedPlugin:
+    """The plugin's file and index entry; ``checks`` maps each version to its requirement
+    check, ``install`` is the full resolution of the latest version."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
     latest = latest_of(versions)
     m = latest.manifest
+    if install.version != m.version:
+        raise ValueError(f"{name}: resolved {install.version}, but the latest is {m.version}")
     published = min(p.published for p in versions)
     updated = max(p.updated for p in versions)
     detail = {
@@ -93,9 +100,11 @@ def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
                     "digest": p.source_digest,
                 },
                 "manifest": p.manifest.data,
+                "requirements": checks[p.manifest.version].as_json(),
             }
             for p in newest_first
         ],
+        "install": install.as_json(),
     }
     file = _one_per_line(detail, "versions").encode("utf-8")
     summary = {
@@ -122,6 +131,8 @@ def render_plugin(name: str, versions: Sequence[Published]) -> RenderedPlugin:
             }
             for p in newest_first
         ],
+        "install": {"status": install.status, "version": install.version,
+                    "host": install.host, "plugins": len(install.plan)},
         "source_digest": latest.source_digest,
         "published": published,
         "updated": updated,

@@ -20,6 +20,7 @@ from plugindex.yamlsafe import Limits, load
 
 REGISTRY_FILE = "registry.yaml"
 REGISTRY_SCHEMA = "registry.v1.schema.json"
+DEFAULT_RESOLUTION_SECONDS = 5.0
 _REGISTRY_LIMITS = Limits(max_bytes=1024 * 1024, max_depth=10, max_nodes=50000)
 
 
@@ -48,6 +49,7 @@ class RegistryConfig:
     limits: Limits
     max_plugin_requirements: int
     max_package_requirements: int
+    resolution_seconds: float  # time budget of each full resolution during a build
     digest: str
     raw: Mapping[str, Any]
 
@@ -122,6 +124,7 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         limits=Limits(limits["manifest_bytes"], limits["yaml_depth"], limits["yaml_nodes"]),
         max_plugin_requirements=limits["plugin_requirements"],
         max_package_requirements=limits["package_requirements"],
+        resolution_seconds=float(limits.get("resolution_seconds", DEFAULT_RESOLUTION_SECONDS)),
         digest=hashlib.sha256(data).hexdigest(),
         raw=raw,
     )

@@ -1,0 +1,272 @@
+"""Installability of published versions: what ``plugindex build`` records in the index.
+
+Pure functions over the registry's releases (the resolver's view of each manifest):
+
+* ``RequirementChecker.check(release)``: on each registry host version the release supports,
+  whether each of its requirements can be met by some published, non-yanked release of the
+  required plugin that supports that host. Cheap: one verdict per (plugin, range, host),
+  shared by every release that asks.
+* ``install_latest(name, catalog, hosts, budget)``: a full resolution of the plugin's latest
+  version on the newest host version it supports: installable or not, the closure and the
+  install order; 'undecided' with the reason when the time budget runs out.
+* ``cone_keys(texts)``: for each plugin, a digest of every release its resolution can read
+  (its dependency cone), computed over strongly connected components so that cycles and
+  10,000-long chains cost linear time. A resolution and a plugin's checks need computing
+  again only when that key changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from plugindex.resolve import Catalog, Options, Release, Want, resolve
+
+# Why a requirement is not met on a host (strongest first); '' when it is met.
+MISSING = "missing"  # no plugin of that name
+NO_MATCH = "no-match"  # no published version in the range
+YANKED = "yanked"  # only yanked versions in the range
+HOST = "host"  # versions in the range exist, but none supports this host
+DEPRECATED = "deprecated"  # met, but only by deprecated versions
+
+
+@dataclass(frozen=True)
+class Unmet:
+    plugin: str
+    range: str
+    host: str
+    reason: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"plugin": self.plugin, "range": self.range, "host": self.host,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RequirementCheck:
+    """The cheap check of one release's requirements on each host it supports."""
+
+    hosts: tuple[str, ...]  # registry host versions in the release's host range
+    unmet: tuple[Unmet, ...]  # sorted by plugin, then host
+    deprecated_only: tuple[str, ...]  # required plugins met only by deprecated versions
+
+    @property
+    def met_on(self) -> tuple[str, ...]:
+        failing = {u.host for u in self.unmet}
+        return tuple(h for h in self.hosts if h not in failing)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"hosts": list(self.hosts), "met_on": list(self.met_on),
+                "unmet": [u.as_json() for u in self.unmet],
+                "deprecated_only": list(self.deprecated_only)}
+
+
+class RequirementChecker:
+    """Checks releases against a catalog; verdicts are shared between releases."""
+
+    def __init__(self, catalog: Catalog, hosts: Sequence[str]) -> None:
+        self.catalog = catalog
+        self.hosts = [(h, Version(h)) for h in hosts]
+        self._supported: dict[SpecifierSet, tuple[tuple[str, Version], ...]] = {}
+        self._in_range: dict[tuple[str, SpecifierSet], tuple[Release, ...] | None] = {}
+        self._verdicts: dict[tuple[str, SpecifierSet, str], str] = {}
+
+    def supported(self, host_range: SpecifierSet) -> tuple[tuple[str, Version], ...]:
+        if host_range not in self._supported:
+            self._supported[host_range] = tuple(
+                (h, v) for h, v in self.hosts if host_range.contains(v, prereleases=True))
+        return self._supported[host_range]
+
+    def verdict(self, plugin: str, spec: SpecifierSet, host: tuple[str, Version]) -> str:
+        key = (plugin, spec, host[0])
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._decide(plugin, spec, host[1])
+        return found
+
+    def _decide(self, plugin: str, spec: SpecifierSet, host: Version) -> str:
+        rkey = (plugin, spec)
+        if rkey not in self._in_range:
+            releases = self.catalog(plugin)
+            self._in_range[rkey] = None if releases is None else tuple(
+                r for r in releases if spec.contains(r.version, prereleases=True))
+        matching = self._in_range[rkey]
+        if matching is None:
+            return MISSING
+        if not matching:
+            return NO_MATCH
+        live = [r for r in matching if not r.yanked]
+        if not live:
+            return YANKED
+        fits = [r for r in live if r.host.contains(host, prereleases=True)]
+        if not fits:
+            return HOST
+        return DEPRECATED if all(r.deprecated for r in fits) else ""
+
+    def check(self, release: Release) -> RequirementCheck:
+        hosts = self.supported(release.host)
+        unmet = []
+        deprecated = set()
+        for plugin, spec in release.requires:
+            for host in hosts:
+                why = self.verdict(plugin, spec, host)
+                if why == DEPRECATED:
+                    deprecated.add(plugin)
+                elif why:
+                    unmet.append(Unmet(plugin, str(spec), host[0], why))
+        return RequirementCheck(tuple(h for h, _ in hosts), tuple(unmet), tuple(sorted(deprecated)))
+
+
+def latest_release(releases: Sequence[Release]) -> Release:
+    """Highest release neither yanked nor pre-release; else highest not yanked; else highest
+    (the rule of the index's 'latest')."""
+    ordered = sorted(releases, key=lambda r: r.version)
+    live = [r for r in ordered if not r.yanked]
+    final = [r for r in live if not r.version.is_prerelease]
+    return (final or live or ordered)[-1]
+
+
+@dataclass(frozen=True)
+class Installability:
+    """The full resolution of a plugin's latest version on the newest host it supports."""
+
+    version: str
+    host: str | None  # None: the version supports none of the registry's host versions
+    status: str  # installable | not-installable | undecided
+    plan: tuple[tuple[str, str], ...] = ()  # (name, version) in install order
+    edges: tuple[tuple[str, str], ...] = ()  # (dependent, dependency)
+    problems: tuple[dict[str, Any], ...] = ()
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "host": self.host,
+            "status": self.status,
+            "plan": [{"name": n, "version": v} for n, v in self.plan],
+            "edges": [list(e) for e in self.edges],
+            "problems": list(self.problems),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Installability:
+        return cls(data["version"], data["host"], data["status"],
+                   tuple((p["name"], p["version"]) for p in data["plan"]),
+                   tuple((a, b) for a, b in data["edges"]), tuple(data["problems"]),
+                   data["reason"])
+
+
+def install_latest(name: str, catalog: Catalog, hosts: Sequence[str], budget: float
+                   ) -> Installability:
+    """Resolve ``name``'s latest release, pinned exactly, on the newest host it supports."""
+    releases = catalog(name)
+    if not releases:
+        raise ValueError(f"no releases of {name}")
+    latest = latest_release(releases)
+    supported = [h for h in hosts if latest.host.contains(Version(h), prereleases=True)]
+    if not supported:
+        return Installability(latest.shown, None, "not-installable",
+                              reason=f"host range '{latest.host}' admits none of the "
+                                     "registry's host versions")
+    host = max(supported, key=Version)
+    request = [Want(name, SpecifierSet(f"=={latest.version}"))]
+    result = resolve(catalog, request, Options(host=Version(host), time_budget=budget))
+    if result.undecided is not None:
+        return Installability(latest.shown, host, "undecided", reason=result.undecided)
+    if result.problems:
+        problems = tuple({"kind": p.kind, "plugin": p.plugin, "message": p.message()}
+                         for p in result.problems)
+        return Installability(latest.shown, host, "not-installable", edges=result.edges,
+                              problems=problems,
+                              reason="; ".join(p["message"] for p in problems))
+    return Installability(latest.shown, host, "installable",
+                          plan=tuple((r.name, r.shown) for r in result.chosen),
+                          edges=result.edges)
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+
+def _digest(parts: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def neighbours(texts: Sequence[str]) -> list[str]:
+    """The plugins a plugin's releases require or conflict with (from release texts)."""
+    names: set[str] = set()
+    for text in texts:
+        _, requires, conflicts, *_ = json.loads(text)
+        names.update(requires)
+        names.update(conflicts)
+    return sorted(names)
+
+
+def cone_keys(texts: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """plugin -> digest of the releases of every plugin reachable from it through requirements
+    and conflicts (itself included); names that are not in the registry count by name."""
+    own = {name: _digest(sorted(t)) for name, t in texts.items()}
+    edges = {name: neighbours(t) for name, t in texts.items()}
+    keys: dict[str, str] = {}
+    for component in _components(sorted(texts), edges):
+        members = set(component)
+        parts = [f"{n}={own[n]}" for n in component]
+        outside = sorted({d for n in component for d in edges[n] if d not in members})
+        parts += [f"{d}->{keys[d]}" if d in keys else f"{d}->missing" for d in outside]
+        key = _digest(parts)
+        for n in component:
+            keys[n] = key
+    return keys
+
+
+def _components(nodes: Sequence[str], edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan, iterative), each sorted, dependencies first.
+    Edges to names that are not nodes are ignored."""
+    succ = {n: [t for t in targets if t in edges] for n, targets in edges.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, at = work.pop()
+            if at == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = succ.get(node, [])
+            if at < len(targets):
+                work.append((node, at + 1))
+                target = targets[at]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                found.append(sorted(component))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return found
