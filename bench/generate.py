@@ -1,10 +1,11 @@
 """Generate a synthetic registry of N manifests in a git repository (via git fast-import).
 
-    python bench/generate.py DIR N
+    python bench/generate.py DIR N [VERSIONS]
 
-Plugins get 1-6 versions, in-repository sources, requirements on earlier plugins, and
-realistic field sizes. The history has one commit per 1,000 manifests. Deterministic for a
-given N.
+Plugins get 1-6 versions (or exactly VERSIONS), in-repository sources, requirements on 0-2
+earlier plugins with ranges that sometimes exclude the newest versions, newest versions that
+sometimes need host 2, and realistic field sizes. The history has one commit per 1,000
+manifests. Deterministic for a given N and VERSIONS.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ WORDS = ("fast", "mongo", "react", "vector", "auth", "token", "cache", "queue", 
          "index", "store", "stream", "agent", "prompt", "model", "deploy")
 
 
-def manifest(name: str, version: str, requires: list[str], rng: random.Random) -> str:
+RANGES = [">=1.0", ">=1.0", ">=1.0", ">=1.1", ">=1.2", "<1.4", ">=1.1,<1.4"]
+
+
+def manifest(name: str, version: str, requires: list[str], rng: random.Random,
+             host: str = ">=1.0,<3") -> str:
     words = " ".join(rng.choice(WORDS) for _ in range(60))
     lines = [
         "schema: 1",
@@ -41,19 +46,19 @@ def manifest(name: str, version: str, requires: list[str], rng: random.Random) -
         f"homepage: https://github.com/farm-bench/{name}",
         "source:",
         f"  path: plugins/{name}",
-        'host: ">=1.0,<3"',
+        f'host: "{host}"',
         "requires:",
         '  python: ">=3.10"',
         "  packages: [\"fastapi>=0.110\", \"pydantic>=2\"]",
     ]
     if requires:
         lines.append("  plugins:")
-        lines += [f'    {r}: ">=1.0"' for r in requires]
+        lines += [f'    {r}: "{rng.choice(RANGES)}"' for r in requires]
     return "\n".join(lines) + "\n"
 
 
-def generate(root: Path, count: int) -> None:
-    rng = random.Random(count)
+def generate(root: Path, count: int, versions_each: int | None = None) -> None:
+    rng = random.Random(count if versions_each is None else count * 10 + versions_each)
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -64,13 +69,14 @@ def generate(root: Path, count: int) -> None:
     plugin = 0
     while made < count:
         name = f"plugin-{plugin:06d}"
-        versions = min(rng.randint(1, 6), count - made)
+        versions = min(versions_each or rng.randint(1, 6), count - made)
         requires = [f"plugin-{rng.randrange(plugin):06d}" for _ in range(rng.randint(0, 2))
                     ] if plugin else []
         files.append((f"plugins/{name}/README.md", f"# {name}\n".encode()))
         for v in range(versions):
             version = f"1.{v}.0"
-            text = manifest(name, version, sorted(set(requires)), rng)
+            host = ">=2.0,<3" if v >= 4 and rng.random() < 0.3 else ">=1.0,<3"
+            text = manifest(name, version, sorted(set(requires)), rng, host)
             files.append((f"submissions/{name}/{version}.yaml", text.encode()))
         made += versions
         plugin += 1
@@ -90,7 +96,8 @@ def generate(root: Path, count: int) -> None:
 
 
 def main() -> None:
-    generate(Path(sys.argv[1]), int(sys.argv[2]))
+    generate(Path(sys.argv[1]), int(sys.argv[2]),
+             int(sys.argv[3]) if len(sys.argv) > 3 else None)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ TESTED_ELSEWHERE = frozenset({
     "PI014",  # symlink, submodule or LFS pointer instead of a regular blob
     "PI030",  # a manifest outside submissions/<name>/<version>.yaml
     "PI050",  # an in-repository source path that does not exist
+    "PI065", "PI066", "PI067",  # requirements vs published versions: test_requirement_rules
 })
 
 

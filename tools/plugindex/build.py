@@ -36,7 +36,7 @@ from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import EnvironmentProblem, InternalError
 from plugindex.fsutil import publish_tree
-from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry
+from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.history import apply_changes, iso
 from plugindex.index import (
     INDEX_FILE,
@@ -102,14 +102,11 @@ class BuildOutcome:
     written: int  # plugin files rendered anew (the rest were reused)
     stale: tuple[str, ...]  # with check: files that differ from the commit's index
     timings: dict[str, float]
+    resolved: int = 0  # full resolutions computed anew (the rest were reused)
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
-
-
-def git_blob_id(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def plugin_of(path: str) -> str | None:
@@ -225,6 +222,7 @@ class Builder:
         self.repo = repo
         self.cache_arg = cache
         self.timings = Timings()
+        self.resolved = 0
 
     def read_registry(self, head: str) -> RegistryConfig:
         entries = self.repo.ls_tree(head, REGISTRY_FILE)
@@ -264,11 +262,15 @@ class Builder:
             # The plugins a changed file belonged to, and claimed to be, before and after.
             before = {f.name for _, f in cache.facts_of_paths(
                 [*removed, *(e.path for e in changed)])}
+            releases_before = cache.releases_of_paths([*removed, *(e.path for e in changed)])
             rows = self.load_entries(changed, registry)
             if full:
                 cache.clear_files()
             cache.delete_files(removed)
             cache.put_files(rows)
+            # Did what any resolution reads change? (Not if only prose or times changed.)
+            releases_moved = full or releases_before != cache.releases_of_paths(
+                [*removed, *(r.path for r in rows)])
         with t.stage("history"):
             touched = self.history(head, None if full else state, cache)
         affected = {plugin_of(p) for p in [*removed, *(r.path for r in rows), *touched]}
@@ -289,7 +291,8 @@ class Builder:
         with t.stage("render"):
             previous = cache.plugins()
             files, plugins, written = self.render(
-                registry, cache, names, previous, None if full else scope, check)
+                registry, cache, names, previous, None if full else scope, check,
+                releases_moved)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
@@ -309,7 +312,7 @@ class Builder:
         versions, _ = cache.counts()
         cache.commit(head, names)
         return BuildOutcome(head, tuple(diagnostics), len(plugins), versions,
-                            cache.file_count(), written, stale, t.stages)
+                            cache.file_count(), written, stale, t.stages, self.resolved)
 
     def load_entries(self, entries: Sequence[TreeEntry], registry: RegistryConfig
                      ) -> list[FileRow]:
@@ -394,6 +397,7 @@ class Builder:
 
     def render(self, registry: RegistryConfig, cache: BuildCache, names: set[str],
                previous: dict[str, CachedPlugin], scope: set[str] | None, check: bool,
+               releases_moved: bool = True,
                ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
         """Render the plugins of ``scope`` (None: all) and any whose published file is not the
         one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
@@ -405,8 +409,12 @@ class Builder:
         # A plugin's output also depends on the releases in its dependency cone (its
         # requirement checks and the resolution of its latest version): re-render where the
         # cone changed, wherever the change was made.
-        texts = cache.release_texts()
-        cones = cone_keys(texts)
+        with self.timings.stage("cones"):
+            texts = cache.release_texts()
+            if releases_moved or not names <= previous.keys():
+                cones = cone_keys(texts, cache.release_neighbours())
+            else:
+                cones = {n: previous[n].cone for n in names}
         todo |= {n for n in names - todo if previous[n].cone != cones.get(n)}
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
@@ -482,6 +490,7 @@ class Builder:
         results = _map(_install_chunk, todo, _init_resolver, texts, registry.host_versions,
                        registry.resolution_seconds, parallel_min=32, chunk=8)
         found.update(zip(todo, results, strict=True))
+        self.resolved += len(todo)
         return found
 
     def compare(self, head: str, files: dict[str, bytes | None],

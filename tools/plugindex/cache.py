@@ -228,6 +228,23 @@ class BuildCache:
             found.setdefault(plugin, []).append(text)
         return found
 
+    def release_neighbours(self) -> dict[str, set[str]]:
+        """plugin -> the plugins its well-formed manifests require or conflict with."""
+        found: dict[str, set[str]] = {}
+        for plugin, requires, conflicts in self.db.execute(
+            "SELECT plugin, requires, conflicts FROM files WHERE valid"
+        ):
+            names = found.setdefault(plugin, set())
+            for column in (requires, conflicts):
+                if column:
+                    names.update(column.split("\n"))
+        return found
+
+    def releases_of_paths(self, paths: Collection[str]) -> set[tuple[str, str, str]]:
+        """(path, plugin, release text) of the well-formed files among ``paths``."""
+        return {(p, plugin, text) for p, plugin, text in self._select(
+            "SELECT path, plugin, release FROM files WHERE valid AND {in}", "path", paths)}
+
     def data(self, paths: Collection[str]) -> dict[str, dict[str, Any]]:
         rows = self._select("SELECT path, data FROM files WHERE {in}", "path", paths)
         return {path: json.loads(data) for path, data in rows}

@@ -7,6 +7,7 @@ file is read only when the resolution reaches it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,13 +15,17 @@ from typing import Any
 
 from packaging.version import Version
 
-from plugindex.checks import parse_range
+from plugindex.checks import parse_range as _parse_range
 from plugindex.errors import EnvironmentProblem
 from plugindex.resolve import Release
 
 
 def release_from_manifest(data: Mapping[str, Any]) -> Release:
     return release_from_text(data["name"], release_text(data))
+
+
+# One object per distinct range text: releases share them, and checks key verdicts by them.
+parse_range = functools.lru_cache(maxsize=65536)(_parse_range)
 
 
 def release_text(data: Mapping[str, Any]) -> str:

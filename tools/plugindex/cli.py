@@ -44,6 +44,9 @@ def make_parser() -> _Parser:
                  validate.run)
     p.add_argument("paths", nargs="*", metavar="PATH", help="manifest files or directories")
     p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--base", metavar="REV",
+                   help="the commit a pull request starts from: manifests unchanged since "
+                        "then are judged as published (default: every manifest is new)")
 
     p = _command(sub, "build", "build index/v1 from the manifests at a commit",
                  "plugindex build --check   # exit 1 if the committed index is stale",

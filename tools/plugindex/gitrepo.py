@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import threading
 from collections.abc import Iterable
@@ -31,6 +32,11 @@ class Change:
     time: int  # committer time, seconds since the epoch
     status: str  # 'A', 'M' or 'D'
     path: str
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (without asking git)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _decode(raw: bytes) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,58 +68,66 @@ class RequirementCheck:
 
 
 class RequirementChecker:
-    """Checks releases against a catalog; verdicts are shared between releases."""
+    """Checks releases against a catalog; verdicts are shared between releases.
+
+    Verdicts are kept per range object: releases parsed from the same text share one
+    ``SpecifierSet`` (see catalog.parse_range), and hashing a ``SpecifierSet`` costs more than
+    deciding a verdict. Each entry holds its range, so that its id cannot be reused.
+    """
 
     def __init__(self, catalog: Catalog, hosts: Sequence[str]) -> None:
         self.catalog = catalog
         self.hosts = [(h, Version(h)) for h in hosts]
-        self._supported: dict[SpecifierSet, tuple[tuple[str, Version], ...]] = {}
-        self._in_range: dict[tuple[str, SpecifierSet], tuple[Release, ...] | None] = {}
-        self._verdicts: dict[tuple[str, SpecifierSet, str], str] = {}
+        self._supported: dict[int, tuple[SpecifierSet, tuple[tuple[str, Version], ...]]] = {}
+        self._verdicts: dict[tuple[str, int], tuple[SpecifierSet, dict[str, str]]] = {}
 
     def supported(self, host_range: SpecifierSet) -> tuple[tuple[str, Version], ...]:
-        if host_range not in self._supported:
-            self._supported[host_range] = tuple(
-                (h, v) for h, v in self.hosts if host_range.contains(v, prereleases=True))
-        return self._supported[host_range]
+        entry = self._supported.get(id(host_range))
+        if entry is None:
+            hosts = tuple((h, v) for h, v in self.hosts
+                          if host_range.contains(v, prereleases=True))
+            entry = self._supported[id(host_range)] = (host_range, hosts)
+        return entry[1]
+
+    def verdicts(self, plugin: str, spec: SpecifierSet) -> dict[str, str]:
+        """host -> why ``plugin`` in ``spec`` cannot be had there ('' : it can)."""
+        key = (plugin, id(spec))
+        entry = self._verdicts.get(key)
+        if entry is None:
+            entry = self._verdicts[key] = (spec, self._decide(plugin, spec))
+        return entry[1]
 
     def verdict(self, plugin: str, spec: SpecifierSet, host: tuple[str, Version]) -> str:
-        key = (plugin, spec, host[0])
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._verdicts[key] = self._decide(plugin, spec, host[1])
-        return found
+        return self.verdicts(plugin, spec)[host[0]]
 
-    def _decide(self, plugin: str, spec: SpecifierSet, host: Version) -> str:
-        rkey = (plugin, spec)
-        if rkey not in self._in_range:
-            releases = self.catalog(plugin)
-            self._in_range[rkey] = None if releases is None else tuple(
-                r for r in releases if spec.contains(r.version, prereleases=True))
-        matching = self._in_range[rkey]
-        if matching is None:
-            return MISSING
+    def _decide(self, plugin: str, spec: SpecifierSet) -> dict[str, str]:
+        releases = self.catalog(plugin)
+        if releases is None:
+            return dict.fromkeys((h for h, _ in self.hosts), MISSING)
+        matching = [r for r in releases if spec.contains(r.version, prereleases=True)]
         if not matching:
-            return NO_MATCH
+            return dict.fromkeys((h for h, _ in self.hosts), NO_MATCH)
         live = [r for r in matching if not r.yanked]
         if not live:
-            return YANKED
-        fits = [r for r in live if r.host.contains(host, prereleases=True)]
-        if not fits:
-            return HOST
-        return DEPRECATED if all(r.deprecated for r in fits) else ""
+            return dict.fromkeys((h for h, _ in self.hosts), YANKED)
+        found = {}
+        for h, v in self.hosts:
+            fits = [r for r in live if (h, v) in self.supported(r.host)]
+            found[h] = HOST if not fits else DEPRECATED if all(r.deprecated for r in fits) else ""
+        return found
 
     def check(self, release: Release) -> RequirementCheck:
         hosts = self.supported(release.host)
         unmet = []
         deprecated = set()
         for plugin, spec in release.requires:
-            for host in hosts:
-                why = self.verdict(plugin, spec, host)
+            verdicts = self.verdicts(plugin, spec)
+            for host, _ in hosts:
+                why = verdicts[host]
                 if why == DEPRECATED:
                     deprecated.add(plugin)
                 elif why:
-                    unmet.append(Unmet(plugin, str(spec), host[0], why))
+                    unmet.append(Unmet(plugin, str(spec), host, why))
         return RequirementCheck(tuple(h for h, _ in hosts), tuple(unmet), tuple(sorted(deprecated)))
 
 
@@ -212,11 +220,14 @@ def neighbours(texts: Sequence[str]) -> list[str]:
     return sorted(names)
 
 
-def cone_keys(texts: Mapping[str, Sequence[str]]) -> dict[str, str]:
+def cone_keys(texts: Mapping[str, Sequence[str]],
+              known: Mapping[str, Collection[str]] | None = None) -> dict[str, str]:
     """plugin -> digest of the releases of every plugin reachable from it through requirements
-    and conflicts (itself included); names that are not in the registry count by name."""
+    and conflicts (itself included); names that are not in the registry count by name.
+    ``known``: each plugin's neighbours, when the caller has them (else read from ``texts``)."""
     own = {name: _digest(sorted(t)) for name, t in texts.items()}
-    edges = {name: neighbours(t) for name, t in texts.items()}
+    edges = {name: sorted(known.get(name, ())) if known is not None else neighbours(t)
+             for name, t in texts.items()}
     keys: dict[str, str] = {}
     for component in _components(sorted(texts), edges):
         members = set(component)

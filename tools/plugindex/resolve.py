@@ -65,6 +65,24 @@ class Absent:
 Candidate = Release | Absent
 
 
+_CONTAINS: dict[tuple[int, int], tuple[SpecifierSet, Version, bool]] = {}
+_CONTAINS_MAX = 1_000_000
+
+
+def contains(spec: SpecifierSet, version: Version) -> bool:
+    """``spec.contains(version)`` with pre-releases admitted, memoized per pair of objects
+    (releases and requirements parsed once share them; asking packaging costs microseconds,
+    and resolutions ask the same questions again and again). Each entry holds its objects,
+    so that their ids cannot be reused while it lives."""
+    key = (id(spec), id(version))
+    entry = _CONTAINS.get(key)
+    if entry is None:
+        if len(_CONTAINS) >= _CONTAINS_MAX:
+            _CONTAINS.clear()
+        entry = _CONTAINS[key] = (spec, version, spec.contains(version, prereleases=True))
+    return entry[2]
+
+
 @dataclass(frozen=True)
 class Want:
     """A requirement: ``name`` within ``spec`` (and outside ``exclude``, for conflicts)."""
@@ -75,9 +93,9 @@ class Want:
     optional: bool = False  # conflicts do not pull a plugin in
 
     def allows(self, version: Version) -> bool:
-        if not self.spec.contains(version, prereleases=True):
+        if not contains(self.spec, version):
             return False
-        return self.exclude is None or not self.exclude.contains(version, prereleases=True)
+        return self.exclude is None or not contains(self.exclude, version)
 
     def pins(self, version: Version) -> bool:
         """An exact '==' pin of ``version`` (which may select a yanked release)."""

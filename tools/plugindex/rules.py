@@ -188,6 +188,23 @@ _RULES: tuple[Rule, ...] = (
     Rule("PI064", "unknown-conflict", W, "The conflicting plugin is not in the registry.",
          "check the name of the conflicting plugin",
          "A conflict with a plugin that does not exist has no effect; it is often a typo."),
+    Rule("PI065", "unsatisfiable-requirement", E,
+         "A new manifest requires a plugin version that no published version provides.",
+         "widen the range, or publish a version of the required plugin that is in the range "
+         "and supports one of this version's host versions first",
+         "A version whose requirements cannot be met can never be installed; every published, "
+         "non-yanked version of the required plugin on each supported host version is "
+         "checked."),
+    Rule("PI066", "requirement-met-only-by-yanked-or-deprecated", W,
+         "A new manifest's requirement is met only by yanked or deprecated versions.",
+         "require a version that is neither yanked nor deprecated (or the replacement)",
+         "Yanked versions are installed only when pinned exactly (PEP 592); deprecated ones "
+         "are on their way out."),
+    Rule("PI067", "published-requirement-unmet", W,
+         "A published version's requirement can no longer be met.",
+         "publish a new version whose requirements can be met, or yank this one",
+         "A dependency was yanked or changed after this version was published; the version "
+         "did not change, so this is a warning, not an error."),
 )
 
 CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}

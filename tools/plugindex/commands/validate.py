@@ -6,14 +6,18 @@ import argparse
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from plugindex.catalog import release_from_manifest
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
+from plugindex.gitrepo import GitRepo, git_blob_id
 from plugindex.manifest import SUBMISSIONS
 from plugindex.registry import RegistryConfig, load_registry
 from plugindex.report import render, summary
+from plugindex.requirechecks import check_requirements
 from plugindex.rules import diagnostic
 from plugindex.validate import FileResult, ManifestValidator
 from plugindex.workspace import find_root, relative
@@ -44,9 +48,14 @@ def _read(path: Path, rel: str, registry: RegistryConfig) -> bytes | Diagnostic:
         return f.read(registry.limits.max_bytes + 1)
 
 
-def validate_tree(root: Path, registry: RegistryConfig,
-                  requested: list[Path] | None) -> tuple[list[Diagnostic], int]:
-    """Validate the registry's manifests; report on ``requested`` files (default: all)."""
+def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | None,
+                  base: Mapping[str, str] | None = None) -> tuple[list[Diagnostic], int]:
+    """Validate the registry's manifests; report on ``requested`` files (default: all).
+
+    ``base``: path -> blob id of the manifests already published (at the base of a pull
+    request); a manifest identical to its published self is judged as published, any other
+    as new (None: every manifest is new).
+    """
     validator = ManifestValidator(registry)
     everything = _files_under(root / SUBMISSIONS)
     targets = everything if requested is None else requested
@@ -54,6 +63,7 @@ def validate_tree(root: Path, registry: RegistryConfig,
     results: list[FileResult] = []
     diagnostics: list[Diagnostic] = []
     seen: set[str] = set()
+    published: set[str] = set()
     for path in [*targets, *everything]:
         rel = relative(root, path)
         if rel in seen:
@@ -70,12 +80,23 @@ def validate_tree(root: Path, registry: RegistryConfig,
             results.append(FileResult(rel, None, (data,)))
         else:
             results.append(validator.check(rel, data))
+            if base is not None and base.get(rel) == git_blob_id(data):
+                published.add(rel)
     known = [(r.path, r.facts) for r in results if r.facts is not None]
     found = {
         path: (root / facts.source_location).is_dir()
         for path, facts in known if facts.source_kind == "path" and facts.source_location
     }
     cross = check_registry(known, [r.path for r in results if r.facts is None], found)
+    releases = []
+    for r in results:
+        if r.manifest is not None:
+            try:
+                releases.append((r.path, release_from_manifest(r.manifest.data)))
+            except ValueError:  # an invalid version or range: reported by its own rule
+                continue
+    cross += check_requirements(releases, {p for p, _ in releases if p not in published},
+                                registry.host_versions)
     for d in cross:
         document = load((root / d.file).read_bytes(), d.file, registry.limits).document
         line = document.line_of(d.pointer) if document else 1
@@ -85,9 +106,17 @@ def validate_tree(root: Path, registry: RegistryConfig,
     return sorted(d for d in diagnostics if d.file in wanted), len(wanted)
 
 
+def published_at(root: Path, rev: str) -> dict[str, str]:
+    """path -> blob id of each file of submissions/ at ``rev``."""
+    repo = GitRepo(root)
+    return {e.path: e.oid for e in repo.ls_tree(repo.resolve(rev), SUBMISSIONS)
+            if e.kind == "blob"}
+
+
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     registry = load_registry(root)
+    base = published_at(root, args.base) if args.base else None
     requested = None
     if args.paths:
         requested = []
@@ -99,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                 requested.append(path)
             else:
                 raise UsageError(f"{raw}: no such file or directory")
-    diagnostics, files = validate_tree(root, registry, requested)
+    diagnostics, files = validate_tree(root, registry, requested, base)
     output = render(diagnostics, args.format, files)
     if output:
         print(output)

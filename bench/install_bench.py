@@ -1,0 +1,112 @@
+"""Benchmark installability in plugindex build: 10,000 plugins x 5 versions (issue 3).
+
+    python bench/install_bench.py [PLUGINS]      (default 10000; BENCH_REUSE=1 keeps the
+                                                   registry and cache of an earlier run)
+
+Prints: the per-version requirement check of every version (from the build cache's release
+texts: parsing included, and the check alone); a cold build with its stages ('cones', 'resolve'
+and 'requirements' are parts of 'render'); then builds after one changed manifest: a change no
+resolution reads (a comment); a new version of a plugin in the middle of the registry, of one
+early in it (more plugins reach it), and of the plugin with the most direct dependents (the
+worst case: its cone holds a quarter of the registry); a yank.
+Targets: the check of 50,000 versions < 1 s; the resolutions of a cold build < 60 s; after a
+one-manifest change only the affected cones re-resolved, < 2 s.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from build_bench import WORK, git
+from generate import generate
+from plugindex.build import CACHE_FILE, Builder, _context
+from plugindex.cache import BuildCache
+from plugindex.catalog import TextCatalog
+from plugindex.gitrepo import GitRepo
+from plugindex.installability import RequirementChecker, neighbours
+
+VERSIONS = 5
+
+
+def commit_file(root: Path, path: str, text: str, message: str) -> None:
+    """Commit one file's new content with git plumbing (no checkout of the registry)."""
+    blob = git(root, "hash-object", "-w", "--stdin", stdin=text)
+    index = str(root / ".git" / "bench-index")
+    git(root, "read-tree", "HEAD", GIT_INDEX_FILE=index)
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
+        GIT_INDEX_FILE=index)
+    tree = git(root, "write-tree", GIT_INDEX_FILE=index)
+    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message)
+    git(root, "update-ref", "refs/heads/main", commit)
+
+
+def timed_build(root: Path, label: str) -> None:
+    builder = Builder(GitRepo(root))
+    start = time.perf_counter()
+    outcome = builder.build()
+    total = time.perf_counter() - start
+    assert outcome.ok, outcome.diagnostics[:3]
+    stages = "  ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items())
+    print(f"  {label:44} {total:7.2f} s  ({outcome.written} plugins rendered, "
+          f"{outcome.resolved} resolved)   {stages}", flush=True)
+
+
+def time_checks(root: Path) -> dict[str, list[str]]:
+    repo = GitRepo(root)
+    registry = Builder(repo).read_registry(repo.resolve("HEAD"))
+    cache = BuildCache(root / CACHE_FILE, _context(registry))
+    texts = cache.release_texts()
+    cache.close()
+    count = sum(len(t) for t in texts.values())
+    start = time.perf_counter()
+    catalog = TextCatalog(texts)
+    releases = [r for name in texts for r in catalog(name) or []]
+    parsed = time.perf_counter()
+    checker = RequirementChecker(catalog, registry.host_versions)
+    unmet = sum(1 for r in releases if checker.check(r).unmet)
+    done = time.perf_counter()
+    print(f"  requirement check of {count} versions: {done - start:.2f} s "
+          f"(parsing {parsed - start:.2f} s, checking {done - parsed:.2f} s); "
+          f"{unmet} with an unmet requirement", flush=True)
+    return texts
+
+
+def main() -> None:
+    plugins = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    root = WORK / f"registry-{plugins}x{VERSIONS}"
+    if os.environ.get("BENCH_REUSE") and root.exists():
+        print(f"{plugins} plugins x {VERSIONS} versions (reusing {root})", flush=True)
+        timed_build(root, "build, cache as found")
+    else:
+        start = time.perf_counter()
+        generate(root, plugins * VERSIONS, VERSIONS)
+        print(f"{plugins} plugins x {VERSIONS} versions (generated in "
+              f"{time.perf_counter() - start:.1f} s)", flush=True)
+        timed_build(root, "cold build")
+    texts = time_checks(root)
+    dependents = Counter(d for t in texts.values() for d in neighbours(t))
+    popular = dependents.most_common(1)[0][0]
+    last = f"1.{VERSIONS - 1}.0"
+    path = f"submissions/{popular}/{last}.yaml"
+    text = git(root, "show", f"HEAD:{path}") + "\n"
+
+    commit_file(root, path, text + "# a comment\n", "comment")
+    timed_build(root, "a comment (no resolution reads it)")
+    version = f"1.{VERSIONS + int(time.time()) % 1000}.0"
+    for name in (f"plugin-{plugins // 2:06d}", f"plugin-{plugins // 10:06d}", popular):
+        old = git(root, "show", f"HEAD:submissions/{name}/{last}.yaml")
+        commit_file(root, f"submissions/{name}/{version}.yaml",
+                    old.replace(f'version: "{last}"', f'version: "{version}"'), "new version")
+        timed_build(root, f"new version of {name} ({dependents[name]} direct dependents)")
+    if "yanked:" not in text:
+        commit_file(root, path, text + "yanked: broken build\n", "yank")
+    timed_build(root, f"yank of {popular} {last}")
+    timed_build(root, "nothing changed")
+
+
+if __name__ == "__main__":
+    main()
