@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import plugindex.resolve as resolve_module
 from build_bench import WORK, git
 from generate import generate
 from plugindex.build import CACHE_FILE, Builder, _context
@@ -62,15 +63,21 @@ def time_checks(root: Path) -> dict[str, list[str]]:
     texts = cache.release_texts()
     cache.close()
     count = sum(len(t) for t in texts.values())
-    start = time.perf_counter()
-    catalog = TextCatalog(texts)
-    releases = [r for name in texts for r in catalog(name) or []]
-    parsed = time.perf_counter()
-    checker = RequirementChecker(catalog, registry.host_versions)
-    unmet = sum(1 for r in releases if checker.check(r).unmet)
-    done = time.perf_counter()
-    print(f"  requirement check of {count} versions: {done - start:.2f} s "
-          f"(parsing {parsed - start:.2f} s, checking {done - parsed:.2f} s); "
+    best: tuple[float, float] | None = None
+    for _ in range(3):  # the best of three, each from nothing (this machine is noisy)
+        resolve_module._CONTAINS.clear()
+        start = time.perf_counter()
+        catalog = TextCatalog(texts)
+        releases = [r for name in texts for r in catalog(name) or []]
+        parsed = time.perf_counter()
+        checker = RequirementChecker(catalog, registry.host_versions)
+        unmet = sum(1 for r in releases if checker.check(r).unmet)
+        done = time.perf_counter()
+        if best is None or done - start < sum(best):
+            best = (parsed - start, done - parsed)
+    assert best is not None
+    print(f"  requirement check of {count} versions: {sum(best):.2f} s "
+          f"(parsing {best[0]:.2f} s, checking {best[1]:.2f} s); "
           f"{unmet} with an unmet requirement", flush=True)
     return texts
 

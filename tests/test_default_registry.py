@@ -93,3 +93,20 @@ def test_readme_example_manifest_is_valid() -> None:
     assert result.diagnostics == ()
     assert result.manifest is not None
     assert result.manifest.source.kind == "git"
+
+
+def test_index_install_plans_agree_with_plugindex_resolve(
+        index: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    """What the index says of each latest version is what a user asking for it gets."""
+    plugins = index["plugins"]
+    assert isinstance(plugins, list)
+    for entry in plugins:
+        detail = json.loads((ROOT / "index/v1" / entry["file"]).read_bytes())
+        install = detail["install"]
+        assert install["status"] == entry["install"]["status"] == "installable", entry["name"]
+        code = main(["resolve", f"{entry['name']}=={install['version']}", "--host",
+                     install["host"], "--format", "json", "--root", str(ROOT)])
+        plan = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert [{"name": p["name"], "version": p["version"]} for p in plan["install"]] == \
+            install["plan"], entry["name"]

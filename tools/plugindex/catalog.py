@@ -24,8 +24,11 @@ def release_from_manifest(data: Mapping[str, Any]) -> Release:
     return release_from_text(data["name"], release_text(data))
 
 
-# One object per distinct range text: releases share them, and checks key verdicts by them.
+# One object per distinct range or version text: releases share them, and range checks are
+# memoized per pair of objects (see resolve.contains), so a registry where many plugins use
+# the same ranges and version numbers asks packaging each question once.
 parse_range = functools.lru_cache(maxsize=65536)(_parse_range)
+parse_version = functools.lru_cache(maxsize=65536)(Version)
 
 
 def release_text(data: Mapping[str, Any]) -> str:
@@ -41,7 +44,7 @@ def release_from_text(name: str, text: str) -> Release:
     version, requires, conflicts, host, yanked, deprecated = json.loads(text)
     return Release(
         name=name,
-        version=Version(version),
+        version=parse_version(version),
         requires=tuple((n, parse_range(r)) for n, r in sorted(requires.items())),
         conflicts=tuple((n, parse_range(r)) for n, r in sorted(conflicts.items())),
         host=parse_range(host),

@@ -26,7 +26,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from plugindex.resolve import Catalog, Options, Release, Want, resolve
+from plugindex.resolve import Catalog, Options, Release, Want, contains, resolve
 
 # Why a requirement is not met on a host (strongest first); '' when it is met.
 MISSING = "missing"  # no plugin of that name
@@ -80,6 +80,8 @@ class RequirementChecker:
         self.hosts = [(h, Version(h)) for h in hosts]
         self._supported: dict[int, tuple[SpecifierSet, tuple[tuple[str, Version], ...]]] = {}
         self._verdicts: dict[tuple[str, int], tuple[SpecifierSet, dict[str, str]]] = {}
+        self._all_met: dict[str, str] = dict.fromkeys(hosts, "")
+        self._names: dict[int, tuple[str, ...]] = {}  # by id of a tuple kept in _supported
 
     def supported(self, host_range: SpecifierSet) -> tuple[tuple[str, Version], ...]:
         entry = self._supported.get(id(host_range))
@@ -94,41 +96,50 @@ class RequirementChecker:
         key = (plugin, id(spec))
         entry = self._verdicts.get(key)
         if entry is None:
-            entry = self._verdicts[key] = (spec, self._decide(plugin, spec))
+            decided = self._decide(plugin, spec)
+            if decided == self._all_met:
+                decided = self._all_met  # one shared object: the common case, skipped fast
+            entry = self._verdicts[key] = (spec, decided)
         return entry[1]
 
     def verdict(self, plugin: str, spec: SpecifierSet, host: tuple[str, Version]) -> str:
         return self.verdicts(plugin, spec)[host[0]]
 
     def _decide(self, plugin: str, spec: SpecifierSet) -> dict[str, str]:
+        hosts = [h for h, _ in self.hosts]
         releases = self.catalog(plugin)
         if releases is None:
-            return dict.fromkeys((h for h, _ in self.hosts), MISSING)
-        matching = [r for r in releases if spec.contains(r.version, prereleases=True)]
+            return dict.fromkeys(hosts, MISSING)
+        matching = [r for r in releases if contains(spec, r.version)]
         if not matching:
-            return dict.fromkeys((h for h, _ in self.hosts), NO_MATCH)
+            return dict.fromkeys(hosts, NO_MATCH)
         live = [r for r in matching if not r.yanked]
         if not live:
-            return dict.fromkeys((h for h, _ in self.hosts), YANKED)
-        found = {}
-        for h, v in self.hosts:
-            fits = [r for r in live if (h, v) in self.supported(r.host)]
-            found[h] = HOST if not fits else DEPRECATED if all(r.deprecated for r in fits) else ""
-        return found
+            return dict.fromkeys(hosts, YANKED)
+        fresh: set[str] = set()  # hosts with a matching release that is not deprecated
+        stale: set[str] = set()  # hosts with only deprecated ones
+        for r in live:
+            (stale if r.deprecated else fresh).update(h for h, _ in self.supported(r.host))
+        return {h: "" if h in fresh else DEPRECATED if h in stale else HOST for h in hosts}
 
     def check(self, release: Release) -> RequirementCheck:
         hosts = self.supported(release.host)
+        names = self._names.get(id(hosts))
+        if names is None:
+            names = self._names[id(hosts)] = tuple(h for h, _ in hosts)
         unmet = []
         deprecated = set()
         for plugin, spec in release.requires:
             verdicts = self.verdicts(plugin, spec)
-            for host, _ in hosts:
+            if verdicts is self._all_met:
+                continue
+            for host in names:
                 why = verdicts[host]
                 if why == DEPRECATED:
                     deprecated.add(plugin)
                 elif why:
                     unmet.append(Unmet(plugin, str(spec), host, why))
-        return RequirementCheck(tuple(h for h, _ in hosts), tuple(unmet), tuple(sorted(deprecated)))
+        return RequirementCheck(names, tuple(unmet), tuple(sorted(deprecated)))
 
 
 def latest_release(releases: Sequence[Release]) -> Release:
