@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from generate import generate
@@ -32,19 +33,39 @@ def git(root: Path, *args: str, stdin: str | None = None, **env: str) -> str:
                           input=stdin, env={**ENV, **env}).stdout.strip()
 
 
-def change_one(root: Path) -> None:
-    """Commit a change to one manifest (deprecating it), as a merged PR would; git plumbing
-    with a temporary index, so that no 100k-file checkout is needed."""
-    path = "submissions/plugin-000000/1.0.0.yaml"
-    head = git(root, "rev-parse", "HEAD")
-    text = git(root, "show", f"HEAD:{path}") + f"\n# changed on top of {head}\n"
+def commit_file(root: Path, path: str, text: str, message: str) -> None:
+    """Commit one file's new content as a merged PR would: git plumbing with a temporary
+    index, so that no 100k-file checkout is needed."""
     blob = git(root, "hash-object", "-w", "--stdin", stdin=text)
     index = str(root / ".git" / "bench-index")
     git(root, "read-tree", "HEAD", GIT_INDEX_FILE=index)
-    git(root, "update-index", "--cacheinfo", f"100644,{blob},{path}", GIT_INDEX_FILE=index)
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
+        GIT_INDEX_FILE=index)
     tree = git(root, "write-tree", GIT_INDEX_FILE=index)
-    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", "deprecate")
+    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message)
     git(root, "update-ref", "refs/heads/main", commit)
+
+
+def change_one(root: Path) -> None:
+    """Commit a change to one manifest (a comment)."""
+    path = "submissions/plugin-000000/1.0.0.yaml"
+    head = git(root, "rev-parse", "HEAD")
+    text = git(root, "show", f"HEAD:{path}") + f"\n# changed on top of {head}\n"
+    commit_file(root, path, text, "change one manifest")
+
+
+def prepare(root: Path, label: str, make: Callable[[], None],
+            build: Callable[[Path, str], None]) -> None:
+    """Generate the registry and build it cold, or (BENCH_REUSE=1) reuse one generated and
+    built by an earlier run and bring its build up to date."""
+    if os.environ.get("BENCH_REUSE") and root.exists():
+        print(f"{label} (reusing {root})", flush=True)
+        build(root, "build, cache as found")
+    else:
+        start = time.perf_counter()
+        make()
+        print(f"{label} (generated in {time.perf_counter() - start:.1f} s)", flush=True)
+        build(root, "cold build")
 
 
 def timed_build(root: Path, label: str) -> None:
@@ -61,14 +82,7 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     for n in sizes:
         root = WORK / f"registry-{n}"
-        if os.environ.get("BENCH_REUSE") and root.exists():
-            print(f"{n} manifests (reusing {root})", flush=True)
-            timed_build(root, "build, cache as found")
-        else:
-            start = time.perf_counter()
-            generate(root, n)
-            print(f"{n} manifests (generated in {time.perf_counter() - start:.1f} s)", flush=True)
-            timed_build(root, "cold build")
+        prepare(root, f"{n} manifests", lambda root=root, n=n: generate(root, n), timed_build)
         change_one(root)
         timed_build(root, "one manifest changed")
         timed_build(root, "nothing changed")

@@ -15,14 +15,13 @@ one-manifest change only the affected cones re-resolved, < 2 s.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import plugindex.resolve as resolve_module
-from build_bench import WORK, git
+from build_bench import WORK, commit_file, git, prepare
 from generate import generate
 from plugindex.build import CACHE_FILE, Builder, _context
 from plugindex.cache import BuildCache
@@ -31,18 +30,6 @@ from plugindex.gitrepo import GitRepo
 from plugindex.installability import RequirementChecker, neighbours
 
 VERSIONS = 5
-
-
-def commit_file(root: Path, path: str, text: str, message: str) -> None:
-    """Commit one file's new content with git plumbing (no checkout of the registry)."""
-    blob = git(root, "hash-object", "-w", "--stdin", stdin=text)
-    index = str(root / ".git" / "bench-index")
-    git(root, "read-tree", "HEAD", GIT_INDEX_FILE=index)
-    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
-        GIT_INDEX_FILE=index)
-    tree = git(root, "write-tree", GIT_INDEX_FILE=index)
-    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message)
-    git(root, "update-ref", "refs/heads/main", commit)
 
 
 def timed_build(root: Path, label: str) -> None:
@@ -85,15 +72,8 @@ def time_checks(root: Path) -> dict[str, list[str]]:
 def main() -> None:
     plugins = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     root = WORK / f"registry-{plugins}x{VERSIONS}"
-    if os.environ.get("BENCH_REUSE") and root.exists():
-        print(f"{plugins} plugins x {VERSIONS} versions (reusing {root})", flush=True)
-        timed_build(root, "build, cache as found")
-    else:
-        start = time.perf_counter()
-        generate(root, plugins * VERSIONS, VERSIONS)
-        print(f"{plugins} plugins x {VERSIONS} versions (generated in "
-              f"{time.perf_counter() - start:.1f} s)", flush=True)
-        timed_build(root, "cold build")
+    prepare(root, f"{plugins} plugins x {VERSIONS} versions",
+            lambda: generate(root, plugins * VERSIONS, VERSIONS), timed_build)
     texts = time_checks(root)
     dependents = Counter(d for t in texts.values() for d in neighbours(t))
     popular = dependents.most_common(1)[0][0]
@@ -103,15 +83,17 @@ def main() -> None:
 
     commit_file(root, path, text + "# a comment\n", "comment")
     timed_build(root, "a comment (no resolution reads it)")
-    version = f"1.{VERSIONS + int(time.time()) % 1000}.0"
     for name in (f"plugin-{plugins // 2:06d}", f"plugin-{plugins // 10:06d}", popular):
+        # The next free minor version (earlier runs with BENCH_REUSE=1 may have added some).
+        taken = git(root, "ls-tree", "--name-only", "HEAD", f"submissions/{name}/")
+        version = f"1.{len(taken.splitlines())}.0"
         old = git(root, "show", f"HEAD:submissions/{name}/{last}.yaml")
         commit_file(root, f"submissions/{name}/{version}.yaml",
                     old.replace(f'version: "{last}"', f'version: "{version}"'), "new version")
         timed_build(root, f"new version of {name} ({dependents[name]} direct dependents)")
-    if "yanked:" not in text:
+    if "yanked:" not in text:  # (not yet yanked by an earlier run)
         commit_file(root, path, text + "yanked: broken build\n", "yank")
-    timed_build(root, f"yank of {popular} {last}")
+        timed_build(root, f"yank of {popular} {last}")
     timed_build(root, "nothing changed")
 
 

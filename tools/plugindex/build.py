@@ -232,6 +232,7 @@ class Builder:
         return parse_registry(self.repo.read_blobs([blob.oid])[blob.oid])
 
     def build(self, rev: str = "HEAD", check: bool = False) -> BuildOutcome:
+        self.resolved = 0
         with self.timings.stage("tree"):
             head = self.repo.resolve(rev)
             if self.repo.is_shallow():
@@ -487,6 +488,8 @@ class Builder:
         found = {n: previous[n].install for n in names
                  if n in previous and previous[n].cone == cones[n]}
         todo = sorted(n for n in names if n not in found)
+        # A resolution costs milliseconds to seconds, not microseconds: worth the pool for a
+        # few dozen, in small chunks so that one slow resolution does not hold up many.
         results = _map(_install_chunk, todo, _init_resolver, texts, registry.host_versions,
                        registry.resolution_seconds, parallel_min=32, chunk=8)
         found.update(zip(todo, results, strict=True))

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plugindex.installability import Installability, RequirementCheck
+from plugindex.installability import Installability, RequirementCheck, pick_latest
 from plugindex.manifest import Manifest
 from plugindex.registry import RegistryConfig, Term
 
@@ -50,11 +50,8 @@ def sha256(data: bytes) -> str:
 
 
 def latest_of(versions: Sequence[Published]) -> Published:
-    """Highest release neither yanked nor pre-release; else highest not yanked; else highest."""
-    ordered = sorted(versions, key=lambda p: p.manifest.parsed_version)
-    stable = [p for p in ordered if p.manifest.yanked is None]
-    final = [p for p in stable if not p.manifest.parsed_version.is_prerelease]
-    return (final or stable or ordered)[-1]
+    return pick_latest(versions, lambda p: p.manifest.parsed_version,
+                       lambda p: p.manifest.yanked is not None)
 
 
 def _deprecation(m: Manifest) -> dict[str, Any] | None:

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from plugindex.resolve import Catalog, Options, Release, Want, contains, resolve
+
+T = TypeVar("T")
 
 # Why a requirement is not met on a host (strongest first); '' when it is met.
 MISSING = "missing"  # no plugin of that name
@@ -78,16 +80,15 @@ class RequirementChecker:
     def __init__(self, catalog: Catalog, hosts: Sequence[str]) -> None:
         self.catalog = catalog
         self.hosts = [(h, Version(h)) for h in hosts]
-        self._supported: dict[int, tuple[SpecifierSet, tuple[tuple[str, Version], ...]]] = {}
+        self._supported: dict[int, tuple[SpecifierSet, tuple[str, ...]]] = {}
         self._verdicts: dict[tuple[str, int], tuple[SpecifierSet, dict[str, str]]] = {}
         self._all_met: dict[str, str] = dict.fromkeys(hosts, "")
-        self._names: dict[int, tuple[str, ...]] = {}  # by id of a tuple kept in _supported
 
-    def supported(self, host_range: SpecifierSet) -> tuple[tuple[str, Version], ...]:
+    def supported(self, host_range: SpecifierSet) -> tuple[str, ...]:
+        """The registry host versions in ``host_range``, oldest first."""
         entry = self._supported.get(id(host_range))
         if entry is None:
-            hosts = tuple((h, v) for h, v in self.hosts
-                          if host_range.contains(v, prereleases=True))
+            hosts = tuple(h for h, v in self.hosts if host_range.contains(v, prereleases=True))
             entry = self._supported[id(host_range)] = (host_range, hosts)
         return entry[1]
 
@@ -101,9 +102,6 @@ class RequirementChecker:
                 decided = self._all_met  # one shared object: the common case, skipped fast
             entry = self._verdicts[key] = (spec, decided)
         return entry[1]
-
-    def verdict(self, plugin: str, spec: SpecifierSet, host: tuple[str, Version]) -> str:
-        return self.verdicts(plugin, spec)[host[0]]
 
     def _decide(self, plugin: str, spec: SpecifierSet) -> dict[str, str]:
         hosts = [h for h, _ in self.hosts]
@@ -119,36 +117,38 @@ class RequirementChecker:
         fresh: set[str] = set()  # hosts with a matching release that is not deprecated
         stale: set[str] = set()  # hosts with only deprecated ones
         for r in live:
-            (stale if r.deprecated else fresh).update(h for h, _ in self.supported(r.host))
+            (stale if r.deprecated else fresh).update(self.supported(r.host))
         return {h: "" if h in fresh else DEPRECATED if h in stale else HOST for h in hosts}
 
     def check(self, release: Release) -> RequirementCheck:
         hosts = self.supported(release.host)
-        names = self._names.get(id(hosts))
-        if names is None:
-            names = self._names[id(hosts)] = tuple(h for h, _ in hosts)
         unmet = []
         deprecated = set()
         for plugin, spec in release.requires:
             verdicts = self.verdicts(plugin, spec)
             if verdicts is self._all_met:
                 continue
-            for host in names:
+            for host in hosts:
                 why = verdicts[host]
                 if why == DEPRECATED:
                     deprecated.add(plugin)
                 elif why:
                     unmet.append(Unmet(plugin, str(spec), host, why))
-        return RequirementCheck(names, tuple(unmet), tuple(sorted(deprecated)))
+        return RequirementCheck(hosts, tuple(unmet), tuple(sorted(deprecated)))
+
+
+def pick_latest(items: Sequence[T], version: Callable[[T], Version],
+                yanked: Callable[[T], bool]) -> T:
+    """The index's 'latest': the highest version neither yanked nor a pre-release; failing
+    that, the highest not yanked; failing that, the highest."""
+    ordered = sorted(items, key=version)
+    live = [i for i in ordered if not yanked(i)]
+    final = [i for i in live if not version(i).is_prerelease]
+    return (final or live or ordered)[-1]
 
 
 def latest_release(releases: Sequence[Release]) -> Release:
-    """Highest release neither yanked nor pre-release; else highest not yanked; else highest
-    (the rule of the index's 'latest')."""
-    ordered = sorted(releases, key=lambda r: r.version)
-    live = [r for r in ordered if not r.yanked]
-    final = [r for r in live if not r.version.is_prerelease]
-    return (final or live or ordered)[-1]
+    return pick_latest(releases, lambda r: r.version, lambda r: r.yanked)
 
 
 @dataclass(frozen=True)

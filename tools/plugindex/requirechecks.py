@@ -41,9 +41,11 @@ def check_requirements(manifests: Sequence[tuple[str, Release]], new: Collection
         if not supported or not release.requires:
             continue  # no host at all is PI045's
         is_new = path in new
+        rows = [(plugin, spec, checker.verdicts(plugin, spec))
+                for plugin, spec in release.requires]
         blocked = False
-        for plugin, spec in release.requires:
-            verdicts = {checker.verdict(plugin, spec, host) for host in supported}
+        for plugin, spec, by_host in rows:
+            verdicts = {by_host[host] for host in supported}
             if "" in verdicts or MISSING in verdicts:
                 continue
             ptr = pointer("requires", "plugins", plugin)
@@ -66,17 +68,15 @@ def check_requirements(manifests: Sequence[tuple[str, Release]], new: Collection
             blocked = True
             found.append(diagnostic("PI065" if is_new else "PI067", path, 0, ptr,
                                     _why_unmet(plugin, spec, verdicts, by_name[plugin],
-                                               [h for h, _ in supported])))
-        if not blocked and not any(
-            all(checker.verdict(p, s, host) in ("", DEPRECATED, YANKED)
-                for p, s in release.requires)
-            for host in supported
-        ) and not any(checker.verdict(p, s, supported[0]) == MISSING
-                      for p, s in release.requires):
+                                               supported)))
+        missing = any(by_host[supported[0]] == MISSING for _, _, by_host in rows)
+        together = any(all(by_host[host] in ("", DEPRECATED, YANKED) for _, _, by_host in rows)
+                       for host in supported)
+        if not blocked and not missing and not together:
             found.append(diagnostic(
                 "PI065" if is_new else "PI067", path, 0, pointer("requires", "plugins"),
                 "each requirement can be met on some host version, but on none of "
-                f"{', '.join(h for h, _ in supported)} can all of them"))
+                f"{', '.join(supported)} can all of them"))
     return sorted(found)
 
 
