@@ -99,6 +99,19 @@ def test_check_detects_a_stale_index(populated: GitRegistry) -> None:
     assert build(populated, "--check") == 0
 
 
+def test_a_check_does_not_hide_a_change_from_the_next_build(populated: GitRegistry) -> None:
+    assert build(populated) == 0
+    populated.commit("index")
+    path = populated.root / "submissions/beta/0.1.0.yaml"
+    path.write_text(path.read_text().replace("summary: ", "summary: Changed. "))
+    populated.commit("edit beta")
+    assert build(populated, "--check") == 1
+    assert build(populated) == 0
+    assert "Changed." in (populated.root / "index/v1/plugins/beta.json").read_text()
+    populated.commit("index")
+    assert build(populated, "--check") == 0
+
+
 def test_check_detects_a_hand_edited_index(populated: GitRegistry) -> None:
     assert build(populated) == 0
     populated.commit("index")

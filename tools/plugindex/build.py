@@ -285,7 +285,8 @@ class Builder:
             else:
                 diagnostics = self.cross(cache, registry, scope, names)
         if has_errors(diagnostics):
-            cache.commit(head, names)
+            if not check:
+                cache.commit(head, names)
             return BuildOutcome(head, tuple(diagnostics), 0, 0, cache.file_count(), 0, (),
                                 t.stages)
 
@@ -311,7 +312,10 @@ class Builder:
                 }
                 cache.set_plugins(stamped, previous)
         versions, _ = cache.counts()
-        cache.commit(head, names)
+        if not check:
+            # A check publishes nothing, so the cache must not move: it describes what stands
+            # in index/v1 (closing without a commit rolls this build's changes back).
+            cache.commit(head, names)
         return BuildOutcome(head, tuple(diagnostics), len(plugins), versions,
                             cache.file_count(), written, stale, t.stages, self.resolved)
 
