@@ -1,0 +1,55 @@
+"""What fetching a plugin's source can go wrong with, and the caps that bound it.
+
+Two kinds of problem, both values for the scan report (never a traceback, never "clean"):
+- :class:`SourceRefused`: the source is unacceptable as it is (sha256 mismatch, an archive member
+  escaping the destination, a bomb, a commit not in the declared repository). Retrying cannot help.
+- :class:`FetchFailed`: the source could not be obtained (unreachable, timeout, 5xx after bounded
+  retries, 404). Recorded as a skip with its reason; ``transient`` says whether a later run may
+  succeed.
+``code`` is a stable, machine-readable id (``archive-member-path``, ``http-not-found``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """Caps on one fetched source (configurable under ``scan.limits`` in registry.yaml)."""
+
+    download_bytes: int = 50 * MiB  # bytes downloaded for one archive
+    members: int = 10_000  # entries (files and directories) in one archive or tree
+    total_bytes: int = 200 * MiB  # bytes of all extracted files together
+    file_bytes: int = 20 * MiB  # bytes of one extracted file
+    ratio: float = 100.0  # uncompressed bytes / compressed bytes, per member and overall
+    timeout_seconds: float = 120.0  # one clone or download, from start to end
+    retries: int = 2  # further attempts after a transient failure (timeout, 5xx, unreachable)
+
+
+class SourceProblem(Exception):
+    """Base: the source was not fetched. ``code`` is stable; ``str()`` is the message."""
+
+    refused = False
+    transient = False
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class SourceRefused(SourceProblem):
+    """The source is unacceptable: never retried, never extracted further."""
+
+    refused = True
+
+
+class FetchFailed(SourceProblem):
+    """The source could not be obtained; ``transient``: a later attempt may succeed."""
+
+    def __init__(self, code: str, message: str, *, transient: bool) -> None:
+        super().__init__(code, message)
+        self.transient = transient
