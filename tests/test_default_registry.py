@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -110,3 +111,43 @@ def test_index_install_plans_agree_with_plugindex_resolve(
         assert code == 0
         assert [{"name": p["name"], "version": p["version"]} for p in plan["install"]] == \
             install["plan"], entry["name"]
+
+
+def _plugin_file(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ROOT / f"index/v1/plugins/{name}.json").read_bytes())
+    return data
+
+
+def test_every_version_is_scanned_with_the_current_settings(
+        index: dict[str, Any]) -> None:
+    """index/cache holds a scan of every version's source, made with registry.yaml's settings
+    (rescan with 'plugindex scan' after changing them)."""
+    config_key = load_registry(ROOT).scan.scan_key
+    for entry in index["plugins"]:
+        for version in _plugin_file(entry["name"])["versions"]:
+            summary = version["scan"]["summary"]
+            assert summary["verdict"] != "not-scanned", (entry["name"], version["version"])
+            record = ROOT / "index/cache" / entry["name"]
+            assert any(json.loads(p.read_bytes())["config"] == config_key
+                       for p in record.glob("scan-*.json"))
+
+
+def test_the_scan_finds_the_seeded_problems() -> None:
+    def items(name: str, version: str) -> list[dict[str, Any]]:
+        found = next(v for v in _plugin_file(name)["versions"] if v["version"] == version)
+        return list(found["scan"]["items"])
+
+    redis = items("redis-cache", "1.1.0")
+    assert any(i["id"] == "B324" and i["where"].endswith(".py:24") and i["level"] == "block"
+               for i in redis)
+    alerts = items("alerts-webhook", "1.0.0")
+    assert {i["id"] for i in alerts if i["kind"] == "advisory"} == {
+        "PYSEC-2018-28", "PYSEC-2023-74"}
+    assert {i["id"] for i in alerts if i["kind"] == "suppressed"} == {"B311"}
+    deploy = items("docker-deploy", "1.2.0")
+    assert any(i["id"] == "B602" and i["overridden_by"] == "farm-registry-admin"
+               for i in deploy)
+    codegen = items("openapi-codegen", "1.2.0")  # ships a .bandit that skips B602: ignored
+    assert any(i["id"] == "B602" for i in codegen)
+    migrations = items("mongo-migrations", "1.1.0")
+    assert [i["id"] for i in migrations if i["kind"] == "permission"] == ["dynamic-code"]

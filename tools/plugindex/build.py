@@ -56,16 +56,23 @@ from plugindex.installability import (
     cone_keys,
     install_latest,
 )
+from plugindex.judge import Judgement, judge
 from plugindex.manifest import (
     MANIFEST_SCHEMA,
     SUBMISSIONS,
-    Manifest,
     manifest_from,
     split_manifest_path,
 )
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.rules import diagnostic
+from plugindex.scanrecord import (
+    CACHE_DIR,
+    audit_record_path,
+    audit_requirements,
+    source_record_path,
+)
 from plugindex.schema import SchemaChecker, load_schema, schema_digest
+from plugindex.source import source_key
 from plugindex.validate import FileResult, ManifestValidator
 from plugindex.yamlsafe import load
 
@@ -141,14 +148,6 @@ def _context(registry: RegistryConfig) -> str:
     return f"{__version__}:{digest}:{registry.digest}"
 
 
-def _source_digest(m: Manifest, tree: str | None) -> str:
-    if m.source.kind == "git":
-        return f"git-commit:{m.source.pin}"
-    if m.source.kind == "archive":
-        return f"sha256:{m.source.pin}"
-    return f"git-tree:{tree}"
-
-
 # -- work done in worker processes -------------------------------------------------------------
 
 _WORKER_REGISTRY: RegistryConfig | None = None
@@ -178,14 +177,15 @@ def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
     return [validate_blob(validator, path, data) for path, data in items]
 
 
-RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability]
+RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability,
+                   dict[str, Judgement]]
 
 
 def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
     schemas = output_schemas()
     out = []
-    for name, versions, checks, install in items:
-        rendered = render_plugin(name, versions, checks, install)
+    for name, versions, checks, install, scans in items:
+        rendered = render_plugin(name, versions, checks, install, scans)
         schemas.check_plugin(name, rendered.entry, rendered.file)
         out.append(rendered)
     return out
@@ -275,6 +275,11 @@ class Builder:
         with t.stage("history"):
             touched = self.history(head, None if full else state, cache)
         affected = {plugin_of(p) for p in [*removed, *(r.path for r in rows), *touched]}
+        if not full and state is not None and state != head:
+            # New or refreshed scan and audit records re-render their plugins.
+            changed_records, gone_records = self.repo.diff_tree(state, head, CACHE_DIR)
+            affected |= {_record_plugin(p) for p in [*gone_records,
+                                                    *(e.path for e in changed_records)]}
         affected |= before | {r.facts.name for r in rows if r.facts is not None}
         scope = {name for name in affected if name is not None}
 
@@ -293,7 +298,7 @@ class Builder:
         with t.stage("render"):
             previous = cache.plugins()
             files, plugins, written = self.render(
-                registry, cache, names, previous, None if full else scope, check,
+                head, registry, cache, names, previous, None if full else scope, check,
                 releases_moved)
         stale: tuple[str, ...] = ()
         if check:
@@ -400,7 +405,7 @@ class Builder:
             placed.append(replace(d, line=doc.line_of(d.pointer) if doc else 1))
         return placed
 
-    def render(self, registry: RegistryConfig, cache: BuildCache, names: set[str],
+    def render(self, head: str, registry: RegistryConfig, cache: BuildCache, names: set[str],
                previous: dict[str, CachedPlugin], scope: set[str] | None, check: bool,
                releases_moved: bool = True,
                ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
@@ -439,20 +444,21 @@ class Builder:
         trees = self.source_trees(
             {p: m.source.location for p, m in manifests.items() if m.source.kind == "path"},
             cache)
+        records = self.records(head, todo)
         work = []
         for name in sorted(todo):
             versions = [
                 Published(
                     path=p, blob=oid, manifest=manifests[p],
                     published=iso(times[p].published), updated=iso(times[p].updated),
-                    source_digest=_source_digest(manifests[p], trees.get(p)),
+                    source_digest=source_key(manifests[p].source, trees.get(p)),
                 )
                 for p, oid in groups.get(name, [])
             ]
             inputs = hashlib.sha256("\n".join([*sorted(
                 f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
                 for v in versions
-            ), f"cone\t{cones[name]}"]).encode()).hexdigest()
+            ), f"cone\t{cones[name]}", *records.oids(name)]).encode()).hexdigest()
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
@@ -471,7 +477,8 @@ class Builder:
             for name, _, versions in work:
                 checks = {r.shown: checker.check(r) for r in catalog(name) or []}
                 items.append((name, versions, checks,
-                              Installability.from_json(json.loads(installs[name]))))
+                              Installability.from_json(json.loads(installs[name])),
+                              {v.manifest.version: records.judge(v, registry) for v in versions}))
         rendered = _map(_render_chunk, items, _init_worker, registry)
         for (name, inputs, _), out in zip(work, rendered, strict=True):
             files[f"plugins/{name}.json"] = out.file
@@ -483,6 +490,14 @@ class Builder:
         output_schemas().check_index(header)
         files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
         return files, plugins, len(work)
+
+    def records(self, head: str, names: set[str]) -> ScanRecords:
+        """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
+        with self.timings.stage("scans"):
+            entries = [e for e in self.repo.ls_tree(head, CACHE_DIR)
+                       if e.kind == "blob" and _record_plugin(e.path) in names]
+            blobs = self.repo.read_blobs(e.oid for e in entries)
+            return ScanRecords({e.path: (e.oid, blobs[e.oid]) for e in entries})
 
     def installs(self, registry: RegistryConfig, texts: Mapping[str, Sequence[str]],
                  cones: Mapping[str, str], previous: Mapping[str, CachedPlugin],
@@ -515,6 +530,41 @@ class Builder:
                 expected[rel] = plugins[rel[len("plugins/"):-len(".json")]].oid
         names = set(committed) | set(expected)
         return tuple(sorted(n for n in names if committed.get(n) != expected.get(n)))
+
+
+def _record_plugin(path: str) -> str | None:
+    """index/cache/<plugin>/<record>.json -> plugin."""
+    parts = path.split("/")
+    return parts[2] if len(parts) == 4 else None
+
+
+class ScanRecords:
+    """Scan and audit records by path (index/cache/<plugin>/...): their blob ids, and the
+    judgement of each version by the registry's policy."""
+
+    def __init__(self, files: Mapping[str, tuple[str, bytes]]) -> None:
+        self.files = files
+
+    def oids(self, plugin: str) -> list[str]:
+        prefix = f"{CACHE_DIR}/{plugin}/"
+        return sorted(f"{p}\t{oid}" for p, (oid, _) in self.files.items()
+                      if p.startswith(prefix))
+
+    def _read(self, path: str) -> dict[str, Any] | None:
+        found = self.files.get(path)
+        if found is None:
+            return None
+        try:
+            record = json.loads(found[1])
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def judge(self, version: Published, registry: RegistryConfig) -> Judgement:
+        m = version.manifest
+        record = self._read(source_record_path(m.name, version.source_digest))
+        audit = self._read(audit_record_path(m.name, audit_requirements(m, record)))
+        return judge(m, record, audit, registry.scan)
 
 
 def _stamp(path: str) -> str:

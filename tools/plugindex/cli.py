@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from plugindex import __version__
-from plugindex.commands import build, resolve, validate
+from plugindex.commands import build, osv_server, resolve, scan, validate
 from plugindex.errors import ConfigError, PlugindexError
 from plugindex.report import FORMATS, text_line
 
@@ -67,6 +67,23 @@ def make_parser() -> _Parser:
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
                    help="give up (exit 1, 'undecided') after this long (default: 10)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = _command(sub, "scan", "scan plugin sources (bandit, permissions) and audit their "
+                 "dependencies (pip-audit) into index/cache",
+                 "plugindex scan alerts-webhook@1.0.0 --osv-url http://127.0.0.1:8790/v1/query",
+                 scan.run_scan)
+    scan.add_scan_arguments(p)
+
+    p = _command(sub, "audit", "ask the advisory service again about the dependencies of "
+                 "every published version (no source is rescanned)",
+                 "plugindex audit   # in a scheduled workflow; commit index/cache",
+                 scan.run_audit)
+    scan.add_audit_arguments(p)
+
+    p = _command(sub, "osv-server", "serve an OSV query endpoint over a directory of "
+                 "advisories (the PyPA advisory database layout), for mirrors and tests",
+                 "plugindex osv-server --db advisory-database --port 8790", osv_server.run)
+    osv_server.add_arguments(p)
     return parser
 
 

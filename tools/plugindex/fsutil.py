@@ -1,4 +1,4 @@
-"""Atomic publication of a directory tree.
+"""Atomic writes: one file, or a whole directory tree.
 
 A new tree is assembled beside the old one (unchanged files hard-linked, changed files written
 and flushed to disk), then swapped in with two renames. If a build dies at any moment, the published
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,3 +63,16 @@ def publish_tree(target: Path, files: Mapping[str, bytes | None]) -> None:
     os.replace(new, target)
     _fsync_dir(target.parent)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace one file's content as a whole: a temporary file beside it, flushed, renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)

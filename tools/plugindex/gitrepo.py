@@ -84,6 +84,17 @@ class GitRepo:
             entries.append(TreeEntry(mode, kind, oid, _decode(path)))
         return entries
 
+    def ls_files(self, treeish: str) -> list[TreeEntry]:
+        """Every entry of a tree (a tree id, or '<commit>:<path>'), recursively."""
+        raw: bytes = self.repo.git.ls_tree("-r", "-z", treeish, stdout_as_string=False)
+        entries = []
+        for record in raw.split(b"\0"):
+            if record:
+                meta, _, path = record.partition(b"\t")
+                mode, kind, oid = meta.decode().split()
+                entries.append(TreeEntry(mode, kind, oid, _decode(path)))
+        return entries
+
     def blob_sizes(self, oids: Iterable[str]) -> dict[str, int]:
         wanted = sorted(set(oids))
         if not wanted:

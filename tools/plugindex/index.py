@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugindex.installability import Installability, RequirementCheck, pick_latest
+from plugindex.judge import Judgement
 from plugindex.manifest import Manifest
 from plugindex.registry import RegistryConfig, Term
 
@@ -60,11 +61,23 @@ def _deprecation(m: Manifest) -> dict[str, Any] | None:
     return {"reason": m.deprecated.reason, "replacement": m.deprecated.replacement}
 
 
+def scan_json(judgement: Judgement) -> dict[str, Any]:
+    return {"summary": dict(judgement.summary),
+            "items": [i.as_json() for i in judgement.items]}
+
+
+def scan_brief(judgement: Judgement) -> dict[str, Any]:
+    s = judgement.summary
+    return {"verdict": judgement.verdict, "findings": s.get("findings"),
+            "advisories": s.get("advisories")}
+
+
 def render_plugin(name: str, versions: Sequence[Published],
-                  checks: Mapping[str, RequirementCheck], install: Installability
-                  ) -> RenderedPlugin:
+                  checks: Mapping[str, RequirementCheck], install: Installability,
+                  scans: Mapping[str, Judgement]) -> RenderedPlugin:
     """The plugin's file and index entry; ``checks`` maps each version to its requirement
-    check, ``install`` is the full resolution of the latest version."""
+    check, ``install`` is the full resolution of the latest version, ``scans`` maps each
+    version to the judgement of its scan and audit records."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
     latest = latest_of(versions)
     m = latest.manifest
@@ -98,6 +111,7 @@ def render_plugin(name: str, versions: Sequence[Published],
                 },
                 "manifest": p.manifest.data,
                 "requirements": checks[p.manifest.version].as_json(),
+                "scan": scan_json(scans[p.manifest.version]),
             }
             for p in newest_first
         ],
@@ -131,6 +145,7 @@ def render_plugin(name: str, versions: Sequence[Published],
         "install": {"status": install.status, "version": install.version,
                     "host": install.host, "plugins": len(install.plan)},
         "source_digest": latest.source_digest,
+        "scan": scan_brief(scans[m.version]),
         "published": published,
         "updated": updated,
         "file": f"plugins/{name}.json",

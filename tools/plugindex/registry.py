@@ -15,6 +15,7 @@ from packaging.version import Version
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
 from plugindex.rules import diagnostic
+from plugindex.scanconfig import ScanConfig, parse_scan
 from plugindex.schema import SchemaChecker
 from plugindex.yamlsafe import Limits, load
 
@@ -50,6 +51,7 @@ class RegistryConfig:
     max_plugin_requirements: int
     max_package_requirements: int
     resolution_seconds: float  # time budget of each full resolution during a build
+    scan: ScanConfig
     digest: str
     raw: Mapping[str, Any]
 
@@ -106,6 +108,20 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
                     f"'{entry['id']}' is listed twice", "list each id once",
                 ))
             seen.add(entry["id"])
+    scan_raw = raw.get("scan", {})
+    try:
+        scan = parse_scan(scan_raw, frozenset(p["id"] for p in raw["permissions"]))
+    except ValueError as exc:
+        ptr = pointer("scan", "permissions")
+        problems.append(diagnostic("PI020", file, result.document.line_of(ptr), ptr, str(exc)))
+        scan = ScanConfig()
+    for i, override in enumerate(scan.policy.overrides):
+        if override.approved_by not in raw["admins"]:
+            ptr = pointer("scan", "policy", "overrides", i, "approved_by")
+            problems.append(diagnostic(
+                "PI020", file, result.document.line_of(ptr), ptr,
+                f"'{override.approved_by}' is not one of the registry's admins",
+                "only a login listed under admins may approve an exception"))
     if has_errors(problems):
         raise ConfigError(f"{file} is not valid", problems)
     limits = raw["limits"]
@@ -125,6 +141,7 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         max_plugin_requirements=limits["plugin_requirements"],
         max_package_requirements=limits["package_requirements"],
         resolution_seconds=float(limits.get("resolution_seconds", DEFAULT_RESOLUTION_SECONDS)),
+        scan=scan,
         digest=hashlib.sha256(data).hexdigest(),
         raw=raw,
     )

@@ -205,6 +205,39 @@ _RULES: tuple[Rule, ...] = (
          "publish a new version whose requirements can be met, or yank this one",
          "A dependency was yanked or changed after this version was published; the version "
          "did not change, so this is a warning, not an error."),
+    # -- scanning: the source and its dependencies (severity by scan.policy in registry.yaml) -
+    Rule("PI070", "source-refused", E, "The source was refused: it is not what the manifest pins "
+         "or it is unsafe to unpack.",
+         "check the pinned commit or sha256, and publish a plain archive or repository",
+         "A sha256 mismatch, a commit that no branch or tag of the declared repository holds, "
+         "or an archive with links, devices or members escaping its directory is never "
+         "scanned, let alone installed."),
+    Rule("PI071", "source-not-fetched", W, "The source could not be fetched, so it was not "
+         "scanned.",
+         "make sure the URL is public and reachable; the scan is retried on the next run",
+         "An unreachable source is a skip with its reason, never a clean scan."),
+    Rule("PI072", "code-finding", W, "bandit found a security issue in the plugin's code.",
+         "fix the code, or ask an admin for an exception in registry.yaml (scan.policy)",
+         "bandit runs with the registry's configuration; a plugin's own .bandit or "
+         "[tool.bandit] cannot switch checks off, and '# nosec' comments are counted."),
+    Rule("PI073", "scan-error", W, "A file could not be scanned (bandit could not parse it).",
+         "make the file valid Python 3, or move it out of the package",
+         "A file bandit cannot read hides whatever it contains: it is reported, not passed."),
+    Rule("PI074", "advisory", E, "A dependency has a known vulnerability advisory.",
+         "raise the pinned version to one the advisory lists as fixed",
+         "Advisories come from the OSV database (pip-audit) for the exact versions the plugin "
+         "pins, or the version a range resolves to."),
+    Rule("PI075", "undeclared-permission", W, "The code uses a permission the manifest does not "
+         "declare.",
+         "add the permission to the manifest's permissions, or remove the use",
+         "Users decide what to install from the declared permissions; the scan reads imports "
+         "and calls from the syntax tree (nothing is run)."),
+    Rule("PI076", "audit-skipped", W, "Some dependencies could not be audited.",
+         "pin exact versions, or run the scan where the advisory service is reachable",
+         "A requirement that could not be audited is a skip with its reason, never clean."),
+    Rule("PI077", "not-scanned", W, "The version has no scan result in index/cache.",
+         "run 'plugindex scan NAME@VERSION' and commit index/cache",
+         "The build never fetches anything: it reads scan results from the repository."),
 )
 
 CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -1,0 +1,3 @@
+# expect: dynamic-code
+def run(expr):
+    return eval(expr)

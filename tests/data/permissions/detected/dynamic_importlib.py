@@ -1,0 +1,4 @@
+# expect: dynamic-code
+import importlib
+
+importlib.import_module("json")

@@ -1,0 +1,4 @@
+# expect: environment
+import os
+
+TOKEN = os.environ["TOKEN"]

@@ -1,0 +1,4 @@
+# expect: environment
+from os import getenv
+
+getenv("HOME")

@@ -1,0 +1,4 @@
+# expect: filesystem-write
+import shutil
+
+shutil.rmtree("/tmp/x")

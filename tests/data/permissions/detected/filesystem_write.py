@@ -1,0 +1,4 @@
+# expect: filesystem-write
+from pathlib import Path
+
+Path("out.txt").write_text("x")

@@ -1,0 +1,4 @@
+# expect: native-code
+import ctypes
+
+ctypes.CDLL("libc.so.6")

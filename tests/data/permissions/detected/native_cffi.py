@@ -1,0 +1,4 @@
+# expect: native-code
+from cffi import FFI
+
+FFI()

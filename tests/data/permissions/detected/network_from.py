@@ -1,0 +1,4 @@
+# expect: network
+from urllib.request import urlopen
+
+urlopen("https://example.org")

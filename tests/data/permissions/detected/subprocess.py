@@ -1,0 +1,4 @@
+# expect: subprocess
+from os import system
+
+system("ls")

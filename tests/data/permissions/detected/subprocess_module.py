@@ -1,0 +1,4 @@
+# expect: subprocess
+import subprocess as sp
+
+sp.run(["ls"], check=True)

@@ -1,0 +1,2 @@
+# expect:
+def broken(:

@@ -1,0 +1,6 @@
+# expect:
+from . import subprocess  # the plugin's own module named like a standard one
+from .network import get
+
+get()
+subprocess.run()

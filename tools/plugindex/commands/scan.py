@@ -1,0 +1,139 @@
+"""plugindex scan / plugindex audit: scan sources and audit dependencies into index/cache/.
+
+``scan`` fetches and scans what is not in the cache yet (or was scanned with other tools or
+settings) and audits dependencies not audited yet; ``audit`` asks the advisory service again
+for every published version, using the cached source results (bandit is not run again).
+Exit 1 when a scanned version has a finding the policy blocks; 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+from plugindex.diagnostics import Diagnostic, has_errors
+from plugindex.gitrepo import GitRepo
+from plugindex.registry import load_registry
+from plugindex.report import render, summary
+from plugindex.scan import (
+    RecordStore,
+    Scanner,
+    ScanOptions,
+    VersionReport,
+    diagnostics_of,
+    remove_stale,
+)
+from plugindex.scanrecord import audit_record_path, audit_requirements, source_record_path
+from plugindex.targets import changed_since, select, versions_at
+from plugindex.workspace import find_root
+
+
+def add_scan_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("versions", nargs="*", metavar="NAME[@VERSION]",
+                   help="what to scan (default: every version at the commit)")
+    p.add_argument("--changed", metavar="BASE",
+                   help="only the manifests added or changed since this commit (a PR's base)")
+    p.add_argument("--rev", default="HEAD", help="the commit whose manifests to scan")
+    p.add_argument("--osv-url", metavar="URL",
+                   help="the OSV query endpoint (default: registry.yaml's scan.osv_url, "
+                        "else https://api.osv.dev/v1/query)")
+    p.add_argument("--offline", action="store_true",
+                   help="use the network for nothing: cached results, in-repository sources")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+
+
+def add_audit_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rev", default="HEAD", help="the commit whose manifests to audit")
+    p.add_argument("--osv-url", metavar="URL", help="the OSV query endpoint")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+
+
+def _line(r: VersionReport) -> str:
+    s = r.judgement.summary
+    m = r.target.manifest
+    if r.judgement.verdict == "not-scanned":
+        return f"{m.name} {m.version}: not scanned"
+    f = s["findings"]
+    parts = [f"{f['high']} high, {f['medium']} medium, {f['low']} low",
+             f"{s['advisories']} advisories"]
+    if s["suppressed"]:
+        parts.append(f"{s['suppressed']} suppressed by # nosec")
+    if s["permissions"]["undeclared"]:
+        parts.append("undeclared: " + ", ".join(s["permissions"]["undeclared"]))
+    if s["overridden"]:
+        parts.append(f"{s['overridden']} approved by an admin")
+    how = "scanned" if r.scanned else "cached"
+    return (f"{m.name} {m.version}: {r.judgement.verdict} ({'; '.join(parts)}) "
+            f"[{how}, {r.seconds:.2f} s]")
+
+
+def _json(r: VersionReport) -> dict[str, Any]:
+    m = r.target.manifest
+    return {"name": m.name, "version": m.version, "manifest": r.target.path, "key": r.key,
+            "verdict": r.judgement.verdict, "summary": dict(r.judgement.summary),
+            "items": [i.as_json() for i in r.judgement.items], "scanned": r.scanned,
+            "audited": r.audited, "seconds": round(r.seconds, 3)}
+
+
+def _report(reports: list[VersionReport], diagnostics: list[Diagnostic], fmt: str) -> int:
+    if fmt == "json":
+        print(json.dumps({"versions": [_json(r) for r in reports],
+                          "diagnostics": [d.as_json() for d in diagnostics],
+                          "ok": not has_errors(diagnostics)},
+                         indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        if fmt == "text":
+            for r in reports:
+                print(_line(r))
+        output = render(diagnostics, fmt, len(reports))
+        if output:
+            print(output)
+    verdicts = Counter(r.judgement.verdict for r in reports)
+    print(f"{len(reports)} version(s): " + ", ".join(
+        f"{n} {v}" for v, n in sorted(verdicts.items())) + "; " +
+        summary(diagnostics, len(reports)).split(": ", 1)[-1], file=sys.stderr)
+    return 1 if has_errors(diagnostics) else 0
+
+
+def _keep(reports: list[VersionReport]) -> set[str]:
+    """The records the versions scanned use."""
+    keep = set()
+    for r in reports:
+        if r.key is not None:
+            keep.add(source_record_path(r.target.manifest.name, r.key))
+        keep.add(audit_record_path(r.target.manifest.name,
+                                   audit_requirements(r.target.manifest, r.record)))
+    return keep
+
+
+def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> int:
+    root = find_root(args.root)
+    registry = load_registry(root)
+    repo = GitRepo(root)
+    head = repo.resolve(args.rev)
+    everything = versions_at(repo, head, registry)
+    targets = everything
+    if not audit_only:
+        targets = select(everything, args.versions)
+        if args.changed:
+            targets = changed_since(repo, args.changed, targets, head)
+    scanner = Scanner(repo, registry, RecordStore(root), options)
+    reports = scanner.run(targets)
+    diagnostics = sorted(d for r in reports for d in diagnostics_of(r, registry))
+    if targets == everything and not options.offline:
+        # Every version was looked at: records no version uses any more go.
+        for rel in remove_stale(root, _keep(reports)):
+            print(f"removed {rel} (no version uses it)", file=sys.stderr)
+    return _report(reports, diagnostics, args.format)
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    return _run(args, ScanOptions(offline=args.offline, osv_url=args.osv_url), False)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    return _run(args, ScanOptions(osv_url=args.osv_url, refresh_audit=True,
+                                  scan_sources=False), True)

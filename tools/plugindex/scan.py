@@ -1,0 +1,318 @@
+"""Scanning versions: fetch -> bandit + permissions + declared pins -> audit -> judgement.
+
+The one module that orders the scan's stages. Results are records under index/cache/ (see
+``scanrecord``), reused while the source's content, the scanner versions and the registry's
+scan settings are unchanged, so a second scan of an unchanged source reads one small file.
+Nothing is ever installed, imported or built.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from plugindex.audit import audit
+from plugindex.banditscan import ToolFailed, bandit_version, run_bandit
+from plugindex.diagnostics import Diagnostic, Severity, pointer
+from plugindex.fsutil import write_atomic
+from plugindex.gitrepo import GitRepo
+from plugindex.judge import Item, Judgement, judge
+from plugindex.lockfiles import read_declared
+from plugindex.manifest import Manifest
+from plugindex.permissions import detect
+from plugindex.registry import RegistryConfig
+from plugindex.rules import diagnostic
+from plugindex.scanconfig import ScanConfig
+from plugindex.scanrecord import (
+    audit_record,
+    audit_record_path,
+    audit_requirements,
+    dumps,
+    same_audit,
+    source_record,
+    source_record_path,
+    tools_of,
+)
+from plugindex.source import FetchedSource, fetch, source_key
+from plugindex.sourcebase import SourceProblem
+from plugindex.yamlsafe import load
+
+MAX_PY_BYTES = 2 * 1024 * 1024  # larger .py files are left to bandit alone
+
+
+@dataclass(frozen=True)
+class Target:
+    """One version to scan: its manifest, and the commit that published it (in-repo sources
+    are read there)."""
+
+    path: str
+    manifest: Manifest
+    published_commit: str
+    text: bytes = b""  # the manifest's bytes, for line numbers
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    offline: bool = False  # fetch nothing from the network; audit nothing
+    osv_url: str | None = None  # instead of registry.yaml's scan.osv_url
+    refresh_audit: bool = False  # ask the advisory service again even for cached results
+    scan_sources: bool = True  # False: use cached source records only (plugindex audit)
+    today: str = ""  # the date recorded with a new audit result (default: today, UTC)
+
+
+@dataclass(frozen=True)
+class VersionReport:
+    target: Target
+    key: str | None
+    record: dict[str, Any] | None
+    audit: dict[str, Any] | None
+    judgement: Judgement
+    scanned: bool  # False: the source record came from the cache
+    audited: bool  # False: the audit record came from the cache (or there is none)
+    seconds: float
+
+
+class RecordStore:
+    """Records in the working tree under index/cache/; written only when their bytes change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, rel: str) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads((self.root / rel).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data
+
+    def write(self, rel: str, record: dict[str, Any]) -> bool:
+        data = dumps(record)
+        path = self.root / rel
+        try:
+            if path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
+        write_atomic(path, data)
+        return True
+
+
+def _is_remote(manifest: Manifest) -> bool:
+    return manifest.source.kind in ("git", "archive")
+
+
+def _reusable(record: dict[str, Any] | None, config: ScanConfig, tools: dict[str, str],
+              offline: bool) -> bool:
+    if record is None:
+        return False
+    if offline:
+        return True  # an older result beats none when nothing may be fetched
+    return (record.get("config") == config.scan_key and record.get("tools") == tools
+            and record.get("status") in ("scanned", "refused"))
+
+
+def _python_files(root: Path) -> list[tuple[str, str]]:
+    files = []
+    for path in sorted(root.rglob("*.py")):
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_PY_BYTES:
+            files.append((path.relative_to(root).as_posix(),
+                          path.read_text(encoding="utf-8", errors="replace")))
+    return files
+
+
+class Scanner:
+    def __init__(self, repo: GitRepo, registry: RegistryConfig, store: RecordStore,
+                 options: ScanOptions = ScanOptions(),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.repo = repo
+        self.registry = registry
+        self.config = registry.scan
+        self.store = store
+        self.options = options
+        self.sleep = sleep
+        self.tools = tools_of(bandit_version())
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, rel: str) -> threading.Lock:
+        """One lock per record: versions sharing a source or a dependency set (scanned on
+        several threads) wait for the first to finish, then read its record."""
+        with self._guard:
+            return self._locks.setdefault(rel, threading.Lock())
+
+    # -- keys -----------------------------------------------------------------------------
+    def key_of(self, target: Target) -> str | None:
+        source = target.manifest.source
+        if source.kind != "path":
+            return source_key(source, None)
+        spec = f"{target.published_commit}:{source.location}"
+        tree = self.repo.tree_ids([spec]).get(spec)
+        return source_key(source, tree) if tree else None
+
+    # -- the source ------------------------------------------------------------------------
+    def scan_source(self, target: Target, key: str) -> dict[str, Any]:
+        """Fetch and scan one source into a record (problems become part of the record)."""
+        with tempfile.TemporaryDirectory(prefix="plugindex-scan-") as tmp:
+            work = Path(tmp)
+            dest = work / "source"
+            dest.mkdir()
+            scratch = work / "scratch"
+            scratch.mkdir()
+            try:
+                fetched = fetch(target.manifest.source, dest, scratch, self.config,
+                                repo=self.repo, published_commit=target.published_commit,
+                                sleep=self.sleep)
+            except SourceProblem as exc:
+                return source_record(key, self.config.scan_key, self.tools,
+                                     problem=(exc.code, exc.message, exc.refused))
+            return self._analyse(key, fetched)
+
+    def _analyse(self, key: str, fetched: FetchedSource) -> dict[str, Any]:
+        bandit = None
+        bandit_problem = None
+        try:
+            bandit = run_bandit(fetched.root, self.config)
+        except ToolFailed as exc:
+            bandit_problem = str(exc)
+        return source_record(
+            key, self.config.scan_key, self.tools, fetched=fetched, problem=None,
+            bandit=bandit, bandit_problem=bandit_problem,
+            permissions=detect(_python_files(fetched.root)),
+            declared=read_declared(fetched.root))
+
+    def source(self, target: Target) -> tuple[str | None, dict[str, Any] | None, bool]:
+        """(key, record, scanned now). The record is None only when nothing can be known."""
+        key = self.key_of(target)
+        if key is None:
+            return None, source_record(
+                f"missing:{target.manifest.source.location}", self.config.scan_key, self.tools,
+                problem=("path-not-a-directory",
+                         f"{target.manifest.source.location} is not a directory at "
+                         f"{target.published_commit[:12]}", True)), True
+        rel = source_record_path(target.manifest.name, key)
+        with self._lock(rel):
+            return self._source(target, key, rel)
+
+    def _source(self, target: Target, key: str, rel: str
+                ) -> tuple[str | None, dict[str, Any] | None, bool]:
+        cached = self.store.read(rel)
+        if _reusable(cached, self.config, self.tools, self.options.offline):
+            return key, cached, False
+        if not self.options.scan_sources or (self.options.offline
+                                             and _is_remote(target.manifest)):
+            return key, cached, False
+        record = self.scan_source(target, key)
+        self.store.write(rel, record)
+        return key, record, True
+
+    # -- dependencies -----------------------------------------------------------------------
+    def audit(self, target: Target, record: dict[str, Any] | None
+              ) -> tuple[dict[str, Any] | None, bool]:
+        requirements = audit_requirements(target.manifest, record)
+        rel = audit_record_path(target.manifest.name, requirements)
+        with self._lock(rel):
+            return self._audit(requirements, rel)
+
+    def _audit(self, requirements: list[str], rel: str) -> tuple[dict[str, Any] | None, bool]:
+        cached = self.store.read(rel)
+        fresh_enough = cached is not None and cached.get("status") == "audited"
+        if self.options.offline or (fresh_enough and not self.options.refresh_audit):
+            return cached, False
+        osv_url = self.options.osv_url or self.config.osv_url
+        today = self.options.today or datetime.datetime.now(datetime.UTC).date().isoformat()
+        service = "osv" if "127.0.0.1" in osv_url or "localhost" in osv_url else osv_url
+        try:
+            result = audit(requirements, osv_url=osv_url,
+                           package_index=self.config.package_index, offline=False,
+                           timeout=self.config.tool_seconds)
+            new = audit_record(requirements, result, since=today, service=service)
+        except ToolFailed as exc:
+            if fresh_enough:
+                return cached, False  # keep the last real answer; the failure is transient
+            new = audit_record(requirements, None, since=today, service=service,
+                               problem=str(exc))
+        if cached is not None and same_audit(cached, new):
+            return cached, True
+        self.store.write(rel, new)
+        return new, True
+
+    # -- everything --------------------------------------------------------------------------
+    def one(self, target: Target) -> VersionReport:
+        start = time.perf_counter()
+        key, record, scanned = self.source(target)
+        audit_result, audited = self.audit(target, record)
+        if record is None and self.options.offline:
+            judgement = Judgement("not-scanned", (Item(
+                "not-scanned", "offline", "", self.config.policy.skipped,
+                "--offline: the source is not in the cache and was not fetched"),), {
+                "verdict": "not-scanned"})
+        else:
+            judgement = judge(target.manifest, record, audit_result, self.config)
+        return VersionReport(target, key, record, audit_result, judgement, scanned, audited,
+                             time.perf_counter() - start)
+
+    def run(self, targets: Sequence[Target], workers: int | None = None) -> list[VersionReport]:
+        workers = workers or min(4, os.cpu_count() or 1)
+        if len(targets) <= 1 or workers == 1:
+            return [self.one(t) for t in targets]
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # the work is in subprocesses
+            return list(pool.map(self.one, targets))
+
+
+# -- reporting ----------------------------------------------------------------------------------
+
+_RULES = {"refused": "PI070", "skipped": "PI071", "code": "PI072", "scan-error": "PI073",
+          "advisory": "PI074", "permission": "PI075", "audit-skipped": "PI076"}
+
+
+def _pointer(item: Item, manifest: Manifest) -> str:
+    if item.kind == "permission":
+        return pointer("permissions")
+    if item.kind in ("advisory", "audit-skipped") and item.where in manifest.requires_packages:
+        return pointer("requires", "packages", manifest.requires_packages.index(item.where))
+    return pointer("source")
+
+
+def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diagnostic]:
+    """Blocking items as errors and warnings as warnings; info and overridden items are
+    shown in the JSON report only."""
+    target = report.target
+    document = load(target.text, target.path, registry.limits).document if target.text else None
+    found = []
+    for item in report.judgement.items:
+        if item.level == "info" or item.overridden_by is not None:
+            continue
+        rule = "PI077" if item.kind == "not-scanned" else _RULES[item.kind]
+        if item.kind == "skipped" and item.id == "bandit":
+            rule = "PI073"
+        ptr = _pointer(item, target.manifest)
+        where = f"{item.where}: " if item.where else ""
+        d = diagnostic(rule, target.path, document.line_of(ptr) if document else 1, ptr,
+                       f"{where}{item.message}")
+        found.append(replace(d, severity=Severity.ERROR if item.level == "block"
+                             else Severity.WARNING))
+    return found
+
+
+def remove_stale(root: Path, keep: set[str]) -> list[str]:
+    """Delete the records under index/cache/ that are not in ``keep``."""
+    removed = []
+    base = root / "index" / "cache"
+    for path in sorted(base.glob("*/*.json")):
+        rel = path.relative_to(root).as_posix()
+        if rel not in keep:
+            path.unlink()
+            removed.append(rel)
+    for folder in sorted(base.glob("*")):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed

@@ -1,0 +1,112 @@
+"""Scan and audit records: the JSON kept under index/cache/, and where each one lives.
+
+A *source record* is what scanning one source found (bandit, permissions, declared pins); it
+depends only on the source's content, the scanner versions and the registry's scan settings.
+An *audit record* is what the advisory service said about one set of requirements; ``plugindex
+audit`` refreshes it. Both live under ``index/cache/<plugin>/`` so that a pull request's records
+sit beside nothing else's and a changed record maps to its plugin by path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from plugindex.audit import AuditResult
+from plugindex.banditscan import BanditResult
+from plugindex.lockfiles import Declared
+from plugindex.manifest import Manifest
+from plugindex.permissions import Evidence
+from plugindex.source import FetchedSource
+
+CACHE_DIR = "index/cache"
+RECORD_FORMAT = 1
+SCANNER_VERSION = "1"  # bump when what a scan records changes: every source is scanned again
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def source_record_path(plugin: str, key: str) -> str:
+    return f"{CACHE_DIR}/{plugin}/scan-{_digest(key)}.json"
+
+
+def audit_record_path(plugin: str, requirements: Sequence[str]) -> str:
+    return f"{CACHE_DIR}/{plugin}/audit-{_digest(chr(10).join(sorted(requirements)))}.json"
+
+
+def dumps(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def tools_of(bandit_version: str) -> dict[str, str]:
+    return {"bandit": bandit_version, "scanner": SCANNER_VERSION}
+
+
+def source_record(key: str, config_key: str, tools: dict[str, str], *,
+                  fetched: FetchedSource | None = None, problem: tuple[str, str, bool] | None,
+                  bandit: BanditResult | None = None, bandit_problem: str | None = None,
+                  permissions: dict[str, list[Evidence]] | None = None,
+                  declared: Declared | None = None) -> dict[str, Any]:
+    """``problem``: (code, message, refused) when the source was not fetched."""
+    status = "scanned" if problem is None else ("refused" if problem[2] else "skipped")
+    return {
+        "format": RECORD_FORMAT,
+        "key": key,
+        "config": config_key,
+        "tools": tools,
+        "status": status,
+        "problem": None if problem is None else {"code": problem[0], "message": problem[1]},
+        "source": None if fetched is None else {
+            "tree": fetched.tree, "commit": fetched.commit, "files": fetched.files,
+            "bytes": fetched.bytes, "not_scanned": [list(s) for s in fetched.skipped]},
+        "bandit": None if bandit is None else {
+            "findings": [f.as_json() for f in bandit.findings],
+            "suppressed": [f.as_json() for f in bandit.suppressed],
+            "nosec_comments": bandit.nosec_comments,
+            "errors": [list(e) for e in bandit.errors],
+            "files": bandit.files, "lines": bandit.lines},
+        "bandit_problem": bandit_problem,
+        "permissions": {use: [{"file": e.file, "line": e.line, "construct": e.construct}
+                              for e in found]
+                        for use, found in sorted((permissions or {}).items())},
+        "declared": None if declared is None else {
+            "file": declared.file, "requirements": list(declared.requirements),
+            "ignored": list(declared.ignored)},
+    }
+
+
+def audit_requirements(manifest: Manifest, record: dict[str, Any] | None) -> list[str]:
+    """What a version's dependency audit covers: the pins its source declares in a lock or
+    requirements file, else the manifest's ``requires.packages``."""
+    declared = (record or {}).get("declared")
+    if declared is not None:
+        return sorted(declared["requirements"])
+    return sorted(manifest.requires_packages)
+
+
+def audit_record(requirements: Sequence[str], result: AuditResult | None, *, since: str,
+                 service: str, problem: str | None = None) -> dict[str, Any]:
+    return {
+        "format": RECORD_FORMAT,
+        "requirements": sorted(requirements),
+        "since": since,
+        "service": service,
+        "tool": result.tool if result else None,
+        "status": "audited" if problem is None else "skipped",
+        "problem": problem,
+        "packages": [] if result is None else [
+            {"requirement": p.requirement, "name": p.name, "version": p.version,
+             "resolved": p.resolved, "advisories": [a.as_json() for a in p.advisories]}
+            for p in result.packages],
+        "skips": [] if result is None else [list(s) for s in result.skips],
+    }
+
+
+def same_audit(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal but for the date: an unchanged result keeps its date (and its file's bytes)."""
+    return {k: v for k, v in a.items() if k != "since"} == {
+        k: v for k, v in b.items() if k != "since"}
