@@ -197,6 +197,21 @@ def test_select_by_name_and_version_and_changed_since(
     assert scan(shell_plugin, "--offline", "nope@1.0.0") == 2
 
 
+def test_a_pull_request_cannot_bring_its_own_clean_record(
+        shell_plugin: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    base = shell_plugin.git("rev-parse", "HEAD~1").strip()  # before shelly was added
+    scan(shell_plugin, "--offline")
+    record = next((shell_plugin.root / "index/cache/shelly").glob("scan-*.json"))
+    forged = json.loads(record.read_text())
+    forged["bandit"]["findings"] = []
+    record.write_text(json.dumps(forged))
+    shell_plugin.commit("shelly with a forged clean record")
+    code, report = scan_json(shell_plugin, capsys, "--offline", "--changed", base)
+    assert code == 1
+    assert report["versions"][0]["scanned"] is True
+    assert "B602" in {i["id"] for i in items(report, "shelly")}
+
+
 # -- the build reads the cache only ---------------------------------------------------------------
 
 

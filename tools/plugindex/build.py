@@ -9,7 +9,9 @@ Stages (each a method below, ordered by ``Builder._build``):
            touched, or for all when the set of plugin names changed
   render   re-render the plugins touched, those whose dependency cone changed (their
            requirement checks and the full resolution of their latest version, kept per cone),
-           and any whose published file was altered; check each against the index schema
+           those whose scan or audit records under index/cache/ changed (judged by the
+           registry's policy; read from git, never fetched), and any whose published file was
+           altered; check each against the index schema
   publish  swap the new tree in atomically (or, with check, compare with the commit's index)
 Large batches of validation and rendering are spread over the machine's cores.
 """

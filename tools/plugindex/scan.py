@@ -14,7 +14,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +24,7 @@ from plugindex.audit import audit
 from plugindex.banditscan import ToolFailed, bandit_version, run_bandit
 from plugindex.diagnostics import Diagnostic, Severity, pointer
 from plugindex.fsutil import write_atomic
-from plugindex.gitrepo import GitRepo
+from plugindex.gitrepo import GitRepo, git_blob_id
 from plugindex.judge import Item, Judgement, judge
 from plugindex.lockfiles import read_declared
 from plugindex.manifest import Manifest
@@ -82,17 +82,26 @@ class VersionReport:
 
 
 class RecordStore:
-    """Records in the working tree under index/cache/; written only when their bytes change."""
+    """Records in the working tree under index/cache/; written only when their bytes change.
 
-    def __init__(self, root: Path) -> None:
+    ``trusted``: path -> git blob id of the records a pull request's base holds. When given,
+    a record is only reused if it is byte-identical to the base's: a record added or edited in
+    the pull request itself is never believed, the source is scanned again.
+    """
+
+    def __init__(self, root: Path, trusted: Mapping[str, str] | None = None) -> None:
         self.root = root
+        self.trusted = trusted
 
     def read(self, rel: str) -> dict[str, Any] | None:
         try:
-            data: dict[str, Any] = json.loads((self.root / rel).read_bytes())
+            raw = (self.root / rel).read_bytes()
+            data: dict[str, Any] = json.loads(raw)
         except (OSError, ValueError):
             return None
-        return data
+        if self.trusted is not None and self.trusted.get(rel) != git_blob_id(raw):
+            return None
+        return data if isinstance(data, dict) else None
 
     def write(self, rel: str, record: dict[str, Any]) -> bool:
         data = dumps(record)

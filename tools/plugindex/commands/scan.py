@@ -26,7 +26,12 @@ from plugindex.scan import (
     diagnostics_of,
     remove_stale,
 )
-from plugindex.scanrecord import audit_record_path, audit_requirements, source_record_path
+from plugindex.scanrecord import (
+    CACHE_DIR,
+    audit_record_path,
+    audit_requirements,
+    source_record_path,
+)
 from plugindex.targets import changed_since, select, versions_at
 from plugindex.workspace import find_root
 
@@ -120,7 +125,12 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
         targets = select(everything, args.versions)
         if args.changed:
             targets = changed_since(repo, args.changed, targets, head)
-    scanner = Scanner(repo, registry, RecordStore(root), options)
+    trusted = None
+    if not audit_only and args.changed:
+        # In a pull request, only records already on the base branch are believed.
+        trusted = {e.path: e.oid for e in repo.ls_tree(repo.resolve(args.changed), CACHE_DIR)
+                   if e.kind == "blob"}
+    scanner = Scanner(repo, registry, RecordStore(root, trusted), options)
     reports = scanner.run(targets)
     diagnostics = sorted(d for r in reports for d in diagnostics_of(r, registry))
     if targets == everything and not options.offline:
