@@ -145,7 +145,7 @@ def _pip_audit(pins: Sequence[str], osv_url: str, timeout: float) -> dict[str, A
     return report
 
 
-def audit(requirements: Sequence[str], *, osv_url: str, package_index: str, offline: bool,
+def audit(requirements: Sequence[str], *, osv_url: str, package_index: str,
           timeout: float, get: Fetcher = http_get) -> AuditResult:
     """Advisories for each requirement. Raises ToolFailed when the service cannot be asked
     at all (the caller records the whole audit as skipped)."""
@@ -164,9 +164,6 @@ def audit(requirements: Sequence[str], *, osv_url: str, package_index: str, offl
         pin = pinned_version(req)
         resolved = pin is None
         if pin is None:
-            if offline:
-                skips.append((text, "a range, and --offline forbids resolving it"))
-                continue
             try:
                 pin = resolve_range(req, package_index, timeout, get)
             except ValueError as exc:
@@ -175,11 +172,6 @@ def audit(requirements: Sequence[str], *, osv_url: str, package_index: str, offl
         chosen[f"{name}=={pin}"] = (text, pin, resolved)
     if not chosen:
         return AuditResult(skips=tuple(skips), tool=f"pip-audit {installed_version('pip-audit')}")
-    if offline:
-        skips += [(text, "--offline: the advisory service was not asked")
-                  for text, _, _ in chosen.values()]
-        return AuditResult(skips=tuple(sorted(skips)),
-                           tool=f"pip-audit {installed_version('pip-audit')}")
     report = _pip_audit(sorted(chosen), osv_url, timeout)
     packages = []
     for dep in report.get("dependencies", []):

@@ -65,16 +65,16 @@ def bandit_version() -> str:
     return version("bandit")
 
 
-def _config_files(config: ScanConfig, scratch: Path) -> tuple[Path, Path]:
-    ini = scratch / "bandit.ini"
-    ini.write_text("[bandit]\n", encoding="utf-8")  # an empty section: nothing from the plugin
-    yaml_file = scratch / "bandit.yaml"
-    yaml_file.write_text(json.dumps({"skips": list(config.bandit_skips)}), encoding="utf-8")
-    return ini, yaml_file
+def _config_files(config: ScanConfig, scratch: Path) -> None:
+    """bandit.ini (an empty section: nothing is read from the plugin) and bandit.yaml (the
+    registry's settings; JSON is YAML)."""
+    (scratch / "bandit.ini").write_text("[bandit]\n", encoding="utf-8")
+    (scratch / "bandit.yaml").write_text(json.dumps({"skips": list(config.bandit_skips)}),
+                                         encoding="utf-8")
 
 
 def _run(root: Path, config: ScanConfig, scratch: Path, ignore_nosec: bool) -> dict[str, Any]:
-    ini, yaml_file = _config_files(config, scratch)
+    ini, yaml_file = scratch / "bandit.ini", scratch / "bandit.yaml"
     out = scratch / ("all.json" if ignore_nosec else "report.json")
     cmd = [sys.executable, "-m", "bandit", "-r", ".", "-f", "json", "-o", str(out), "-q",
            "--ini", str(ini), "-c", str(yaml_file)]
@@ -115,6 +115,7 @@ def run_bandit(root: Path, config: ScanConfig) -> BanditResult:
     """Scan the Python files under ``root``. Raises ToolFailed."""
     with tempfile.TemporaryDirectory(prefix="plugindex-bandit-") as tmp:
         scratch = Path(tmp)
+        _config_files(config, scratch)
         report = _run(root, config, scratch, ignore_nosec=False)
         everything = _run(root, config, scratch, ignore_nosec=True)
     findings = sorted({_finding(r) for r in report.get("results", [])})

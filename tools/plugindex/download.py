@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urljoin, urlsplit
 
-from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused
+from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused, retrying
 
 SCHEMES = ("http", "https")
 CHUNK = 64 * 1024
-FIRST_BACKOFF = 0.5  # seconds before the first retry; doubled before each further one
 USER_AGENT = "plugindex-source-fetch"
 
 
@@ -44,21 +43,7 @@ def download(
     1 s, 2 s, ... through ``sleep``. ``dest`` is never left holding a partial body.
     """
     _check_scheme(url, url)
-    attempt = 0
-    while True:
-        try:
-            return _attempt(url, dest, limits)
-        except FetchFailed as problem:
-            if not problem.transient:
-                raise
-            if attempt >= limits.retries:
-                raise FetchFailed(
-                    problem.code,
-                    f"{problem.message} (gave up after {attempt + 1} attempt(s))",
-                    transient=True,
-                ) from None
-        sleep(FIRST_BACKOFF * 2**attempt)
-        attempt += 1
+    return retrying(lambda: _attempt(url, dest, limits), limits.retries, sleep)
 
 
 def verify_sha256(path: Path, expected: str) -> None:

@@ -20,8 +20,8 @@ VERDICTS = ("blocked", "not-scanned", "incomplete", "warnings", "passed")
 
 @dataclass(frozen=True, order=True)
 class Item:
-    kind: str  # refused | skipped | code | suppressed | scan-error | advisory | permission |
-    #            audit-skipped
+    kind: str  # refused | skipped | not-scanned | code | suppressed | scan-error | advisory |
+    #            permission | audit-skipped
     id: str  # B602, PYSEC-2018-28, network, a fetch code, ...
     where: str  # file:line, a requirement, or ''
     level: Level
@@ -126,7 +126,10 @@ def _override(items: list[Item], plugin: str, version: str, config: ScanConfig) 
 def judge(manifest: Manifest, record: Mapping[str, Any] | None,
           audit: Mapping[str, Any] | None, config: ScanConfig) -> Judgement:
     if record is None:
-        return Judgement("not-scanned", (), {"verdict": "not-scanned"})
+        return Judgement("not-scanned", (Item(
+            "not-scanned", "not-scanned", "", config.policy.skipped,
+            "the source has not been scanned: there is no result for it in index/cache"),),
+            {"verdict": "not-scanned"})
     items = _override([*_items(manifest, record, config), *_audit_items(audit, config)],
                       manifest.name, manifest.version, config)
     if any(i.blocks for i in items):

@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -66,7 +67,6 @@ class ScanOptions:
     osv_url: str | None = None  # instead of registry.yaml's scan.osv_url
     refresh_audit: bool = False  # ask the advisory service again even for cached results
     scan_sources: bool = True  # False: use cached source records only (plugindex audit)
-    today: str = ""  # the date recorded with a new audit result (default: today, UTC)
 
 
 @dataclass(frozen=True)
@@ -237,11 +237,13 @@ class Scanner:
         if self.options.offline or (fresh_enough and not self.options.refresh_audit):
             return cached, False
         osv_url = self.options.osv_url or self.config.osv_url
-        today = self.options.today or datetime.datetime.now(datetime.UTC).date().isoformat()
-        service = "osv" if "127.0.0.1" in osv_url or "localhost" in osv_url else osv_url
+        today = datetime.datetime.now(datetime.UTC).date().isoformat()
+        # A local endpoint's port changes from run to run: not worth recording.
+        host = urllib.parse.urlsplit(osv_url).hostname or ""
+        service = "osv (local)" if host in ("127.0.0.1", "::1", "localhost") else osv_url
         try:
             result = audit(requirements, osv_url=osv_url,
-                           package_index=self.config.package_index, offline=False,
+                           package_index=self.config.package_index,
                            timeout=self.config.tool_seconds)
             new = audit_record(requirements, result, since=today, service=service)
         except ToolFailed as exc:
@@ -259,13 +261,7 @@ class Scanner:
         start = time.perf_counter()
         key, record, scanned = self.source(target)
         audit_result, audited = self.audit(target, record)
-        if record is None and self.options.offline:
-            judgement = Judgement("not-scanned", (Item(
-                "not-scanned", "offline", "", self.config.policy.skipped,
-                "--offline: the source is not in the cache and was not fetched"),), {
-                "verdict": "not-scanned"})
-        else:
-            judgement = judge(target.manifest, record, audit_result, self.config)
+        judgement = judge(target.manifest, record, audit_result, self.config)
         return VersionReport(target, key, record, audit_result, judgement, scanned, audited,
                              time.perf_counter() - start)
 
@@ -280,7 +276,8 @@ class Scanner:
 # -- reporting ----------------------------------------------------------------------------------
 
 _RULES = {"refused": "PI070", "skipped": "PI071", "code": "PI072", "scan-error": "PI073",
-          "advisory": "PI074", "permission": "PI075", "audit-skipped": "PI076"}
+          "advisory": "PI074", "permission": "PI075", "audit-skipped": "PI076",
+          "not-scanned": "PI077"}
 
 
 def _pointer(item: Item, manifest: Manifest) -> str:
@@ -300,9 +297,7 @@ def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diag
     for item in report.judgement.items:
         if item.level == "info" or item.overridden_by is not None:
             continue
-        rule = "PI077" if item.kind == "not-scanned" else _RULES[item.kind]
-        if item.kind == "skipped" and item.id == "bandit":
-            rule = "PI073"
+        rule = "PI073" if (item.kind, item.id) == ("skipped", "bandit") else _RULES[item.kind]
         ptr = _pointer(item, target.manifest)
         where = f"{item.where}: " if item.where else ""
         d = diagnostic(rule, target.path, document.line_of(ptr) if document else 1, ptr,

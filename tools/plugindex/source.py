@@ -25,7 +25,7 @@ from plugindex.gitrepo import GitRepo, TreeEntry
 from plugindex.manifest import Source
 from plugindex.safearchive import extract
 from plugindex.scanconfig import ScanConfig
-from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused
+from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused, retrying
 
 # git may only speak these: no ext::, no ssh (no keys here), no transport helpers.
 ALLOWED_PROTOCOLS = "https:http:file"
@@ -156,18 +156,6 @@ def _git_failure(args: list[str], stderr: str) -> FetchFailed:
     return FetchFailed("git-unreachable", f"git {_verb(args)} failed: {stderr}", transient=True)
 
 
-def _retrying(attempt: Callable[[], None], retries: int,
-              sleep: Callable[[float], None] = time.sleep) -> None:
-    for n in range(retries + 1):
-        try:
-            attempt()
-            return
-        except FetchFailed as exc:
-            if not exc.transient or n == retries:
-                raise
-            sleep(0.5 * 2 ** n)
-
-
 def clone(url: str, into: Path, config: ScanConfig, home: Path,
           sleep: Callable[[float], None] = time.sleep) -> None:
     """A bare, blob-size-filtered clone of ``url`` (with bounded retries)."""
@@ -183,7 +171,7 @@ def clone(url: str, into: Path, config: ScanConfig, home: Path,
             f"--filter=blob:limit={limits.file_bytes}", "--", url, str(into),
         ], home, env, limits.timeout_seconds)
 
-    _retrying(attempt, limits.retries, sleep)
+    retrying(attempt, limits.retries, sleep)
     # No lazy fetching later: a blob left on the server (over the cap) stays missing.
     for key in ("remote.origin.promisor", "remote.origin.partialclonefilter",
                 "extensions.partialclone"):
@@ -232,9 +220,10 @@ def fetch_archive(source: Source, dest: Path, work: Path, config: ScanConfig,
                                 f"{source.subdirectory} is not a directory in the archive")
     dest.rmdir()
     root.rename(dest)
-    files = sum(1 for p in dest.rglob("*") if p.is_file())
-    size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-    return FetchedSource(dest, source_key(source, None), None, None, files, size)
+    if source.subdirectory:  # only part of what was extracted is the source
+        sizes = [p.stat().st_size for p in dest.rglob("*") if p.is_file()]
+        return FetchedSource(dest, source_key(source, None), None, None, len(sizes), sum(sizes))
+    return FetchedSource(dest, source_key(source, None), None, None, result.files, result.bytes)
 
 
 def fetch(source: Source, dest: Path, work: Path, config: ScanConfig, *,

@@ -11,9 +11,14 @@ Two kinds of problem, both values for the scan report (never a traceback, never 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 MiB = 1024 * 1024
+FIRST_BACKOFF = 0.5  # seconds before the first retry; doubled before each next one
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,21 @@ class FetchFailed(SourceProblem):
     def __init__(self, code: str, message: str, *, transient: bool) -> None:
         super().__init__(code, message)
         self.transient = transient
+
+
+def retrying(attempt: Callable[[], T], retries: int,
+             sleep: Callable[[float], None] = time.sleep) -> T:
+    """``attempt()``, tried again up to ``retries`` times after a transient FetchFailed,
+    waiting 0.5 s, 1 s, 2 s, ... through ``sleep``; a permanent problem is raised at once."""
+    for n in range(retries + 1):
+        try:
+            return attempt()
+        except FetchFailed as problem:
+            if not problem.transient:
+                raise
+            if n == retries:
+                raise FetchFailed(problem.code,
+                                  f"{problem.message} (gave up after {n + 1} attempt(s))",
+                                  transient=True) from None
+        sleep(FIRST_BACKOFF * 2**n)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
