@@ -5,24 +5,33 @@ So pip-audit only ever sees exact pins, with ``--no-deps --disable-pip``. A rang
 resolved to the version pip would pick (the newest non-yanked final release allowed), read from
 the package index's JSON API: metadata only. What cannot be resolved or audited is a skip with
 its reason, never a clean result.
+
+pip-audit does not report severities: each advisory it reports is then read once from the OSV
+service (``GET /v1/vulns/<id>``) and rated from its CVSS vectors or the database's own rating.
+A lookup that fails leaves the advisory "unknown", never a lower severity, and never fails the
+audit.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
+from cvss import CVSS2, CVSS3, CVSS4, CVSSError
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -32,6 +41,17 @@ from plugindex.banditscan import ToolFailed
 Fetcher = Callable[[str, float], bytes]
 MAX_INDEX_BYTES = 20 * 1024 * 1024
 
+# From the most to the least severe; "unknown" when nothing rates the advisory.
+SEVERITIES = ("critical", "high", "moderate", "low", "unknown")
+UNKNOWN = "unknown"
+QUERY_SUFFIX = "/v1/query"
+MAX_LOOKUPS_AT_ONCE = 8
+# OSV severity[] types, each with the class of the cvss library that scores its vectors.
+_CVSS_CLASSES: dict[str, Any] = {"CVSS_V4": CVSS4, "CVSS_V3": CVSS3, "CVSS_V2": CVSS2}
+# Qualitative ratings as databases write them (GHSA: CRITICAL/HIGH/MODERATE/LOW).
+_RATINGS = {"critical": "critical", "high": "high", "moderate": "moderate",
+            "medium": "moderate", "low": "low"}
+
 
 @dataclass(frozen=True, order=True)
 class Advisory:
@@ -39,14 +59,21 @@ class Advisory:
     aliases: tuple[str, ...]
     fixed_in: tuple[str, ...]
     summary: str
+    severity: str = UNKNOWN  # one of SEVERITIES
+    cvss: str | None = None  # the CVSS vector the severity was computed from, if any
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "aliases": list(self.aliases), "fixed_in": list(self.fixed_in),
-                "summary": self.summary}
+                "summary": self.summary, "severity": self.severity, "cvss": self.cvss}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Advisory:
-        return cls(d["id"], tuple(d["aliases"]), tuple(d["fixed_in"]), d["summary"])
+        """An advisory as ``as_json`` wrote it; records older than severities load "unknown"."""
+        severity = d.get("severity")
+        cvss = d.get("cvss")
+        return cls(d["id"], tuple(d["aliases"]), tuple(d["fixed_in"]), d["summary"],
+                   severity if severity in SEVERITIES else UNKNOWN,
+                   cvss if isinstance(cvss, str) else None)
 
 
 @dataclass(frozen=True)
@@ -119,6 +146,101 @@ def resolve_range(req: Requirement, index: str, timeout: float, get: Fetcher) ->
     return found
 
 
+def cvss_rating(score: float) -> str:
+    """The CVSS v3 qualitative rating of a base score, used for v2 and v4 scores as well
+    (an advisory scored 0.0 still exists: it is "low", not "none")."""
+    if score >= 9.0:
+        return "critical"
+    if score >= 7.0:
+        return "high"
+    if score >= 4.0:
+        return "moderate"
+    return "low"
+
+
+def cvss_base_score(kind: object, vector: object) -> float | None:
+    """The base score of one OSV ``severity`` entry's vector; None when its type is not a CVSS
+    one or the cvss library rejects the vector."""
+    cls = _CVSS_CLASSES.get(kind) if isinstance(kind, str) else None
+    if cls is None or not isinstance(vector, str):
+        return None
+    try:
+        score = cls(vector.strip()).scores()[0]
+    except (CVSSError, ArithmeticError, LookupError, ValueError):
+        return None
+    return float(score) if isinstance(score, int | float) else None
+
+
+def _mappings(value: object) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _stated_ratings(record: dict[str, Any]) -> Iterable[object]:
+    """The qualitative severities a record states: ``database_specific.severity`` and, per
+    affected package, ``ecosystem_specific.severity`` and ``database_specific.severity``."""
+    holders = [record.get("database_specific")]
+    for affected in _mappings(record.get("affected")):
+        holders += [affected.get("ecosystem_specific"), affected.get("database_specific")]
+    return [h.get("severity") for h in holders if isinstance(h, dict)]
+
+
+def severity_of(osv_record: dict[str, Any]) -> tuple[str, str | None]:
+    """(severity, CVSS vector used or None) of an OSV record.
+
+    The highest base score among its CVSS_V4/V3/V2 vectors (vectors the cvss library rejects
+    are ignored), on the CVSS v3 qualitative scale; else the highest qualitative rating the
+    record states (MEDIUM is "moderate"); else "unknown".
+    """
+    best: tuple[float, str] | None = None
+    for entry in _mappings(osv_record.get("severity")):
+        score = cvss_base_score(entry.get("type"), entry.get("score"))
+        if score is not None and (best is None or score > best[0]):
+            best = (score, str(entry["score"]).strip())
+    if best is not None:
+        return cvss_rating(best[0]), best[1]
+    stated = {_RATINGS.get(r.strip().lower()) for r in _stated_ratings(osv_record)
+              if isinstance(r, str)}
+    return next((s for s in SEVERITIES if s in stated), UNKNOWN), None
+
+
+def vulns_url(osv_url: str, advisory_id: str) -> str | None:
+    """``<base>/v1/vulns/<id>`` for the query URL ``<base>/v1/query``; None for another URL."""
+    if not osv_url.endswith(QUERY_SUFFIX):
+        return None
+    base = osv_url[:-len(QUERY_SUFFIX)]
+    return f"{base}/v1/vulns/{urllib.parse.quote(advisory_id, safe='')}"
+
+
+def lookup_severities(ids: Iterable[str], *, osv_url: str, timeout: float,
+                      get: Fetcher = http_get) -> dict[str, tuple[str, str | None]]:
+    """(severity, CVSS vector) of each advisory, read once per id from the OSV service.
+
+    An advisory whose record cannot be read (not an OSV query URL, HTTP error, timeout, bad
+    JSON, the time budget spent) is "unknown". Lookups share ``timeout`` as their budget.
+    """
+    wanted = sorted(set(ids))
+    unknown: tuple[str, str | None] = (UNKNOWN, None)
+    if not wanted or not osv_url.endswith(QUERY_SUFFIX):
+        return dict.fromkeys(wanted, unknown)
+    deadline = time.monotonic() + timeout
+    per_request = max(1.0, timeout / 4)
+
+    def one(advisory_id: str) -> tuple[str, str | None]:
+        url = vulns_url(osv_url, advisory_id)
+        remaining = deadline - time.monotonic()
+        if url is None or remaining <= 0:
+            return unknown
+        try:
+            record = json.loads(get(url, min(per_request, remaining)))
+        except (OSError, ValueError, http.client.HTTPException, RecursionError):
+            return unknown
+        return severity_of(record) if isinstance(record, dict) else unknown
+
+    with ThreadPoolExecutor(min(MAX_LOOKUPS_AT_ONCE, len(wanted)),
+                            thread_name_prefix="plugindex-osv") as pool:
+        return dict(zip(wanted, pool.map(one, wanted), strict=True))
+
+
 def _pip_audit(pins: Sequence[str], osv_url: str, timeout: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="plugindex-audit-") as tmp:
         scratch = Path(tmp)
@@ -147,8 +269,10 @@ def _pip_audit(pins: Sequence[str], osv_url: str, timeout: float) -> dict[str, A
 
 def audit(requirements: Sequence[str], *, osv_url: str, package_index: str,
           timeout: float, get: Fetcher = http_get) -> AuditResult:
-    """Advisories for each requirement. Raises ToolFailed when the service cannot be asked
-    at all (the caller records the whole audit as skipped)."""
+    """Advisories for each requirement, each rated (``severity``, ``cvss``) from its OSV record.
+    Raises ToolFailed when the service cannot be asked at all (the caller records the whole
+    audit as skipped). pip-audit gets ``timeout``; the severity lookups then share another
+    ``timeout``, after which the advisories not yet read stay "unknown"."""
     skips: list[tuple[str, str]] = []
     chosen: dict[str, tuple[str, str, bool]] = {}  # pin -> (requirement, version, resolved)
     for text in sorted(set(requirements)):
@@ -173,7 +297,7 @@ def audit(requirements: Sequence[str], *, osv_url: str, package_index: str,
     if not chosen:
         return AuditResult(skips=tuple(skips), tool=f"pip-audit {installed_version('pip-audit')}")
     report = _pip_audit(sorted(chosen), osv_url, timeout)
-    packages = []
+    packages: list[AuditedPackage] = []
     for dep in report.get("dependencies", []):
         pin = f"{canonicalize_name(dep['name'])}=={dep.get('version', '')}"
         if pin not in chosen:
@@ -189,6 +313,11 @@ def audit(requirements: Sequence[str], *, osv_url: str, package_index: str,
             for v in dep.get("vulns", [])))
         packages.append(AuditedPackage(text, canonicalize_name(dep["name"]), version, resolved,
                                        advisories))
+    rated = lookup_severities((a.id for p in packages for a in p.advisories), osv_url=osv_url,
+                              timeout=timeout, get=get)
+    packages = [replace(p, advisories=tuple(sorted(
+        replace(a, severity=rated[a.id][0], cvss=rated[a.id][1]) for a in p.advisories)))
+        for p in packages]
     for text, _, _ in chosen.values():
         skips.append((text, "pip-audit did not report on it"))
     return AuditResult(tuple(sorted(packages, key=lambda p: p.requirement)),

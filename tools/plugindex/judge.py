@@ -108,7 +108,8 @@ def _audit_items(audit: Mapping[str, Any] | None, config: ScanConfig) -> list[It
             items.append(Item(
                 "advisory", a["id"], p["requirement"], policy.advisories,
                 f"{p['name']} {p['version']}{resolved}: {a['summary'] or a['id']} "
-                f"(fixed in: {fixed})", aliases=tuple(a["aliases"])))
+                f"(severity: {a.get('severity') or 'unknown'}; fixed in: {fixed})",
+                aliases=tuple(a["aliases"])))
     return items
 
 
