@@ -151,3 +151,76 @@ def test_the_scan_finds_the_seeded_problems() -> None:
     assert any(i["id"] == "B602" for i in codegen)
     migrations = items("mongo-migrations", "1.1.0")
     assert [i["id"] for i in migrations if i["kind"] == "permission"] == ["dynamic-code"]
+
+
+# -- the quality score ----------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "data" / "score" / "golden"
+
+
+@pytest.mark.parametrize("name", ["auth-jwt", "alerts-webhook"])
+def test_score_breakdown_golden(name: str) -> None:
+    """The full breakdown of two plugins' latest versions, as published (regenerate with
+    'plugindex score NAME --format json' after a deliberate change)."""
+    detail = _plugin_file(name)
+    latest = next(v for v in detail["versions"] if v["version"] == detail["latest"])
+    expected = json.loads((GOLDEN / f"{name}.json").read_bytes())
+    assert {"name": name, "version": latest["version"], **latest["score"]} == expected
+
+
+def test_every_version_has_a_score_and_the_registry_shows_a_spread(
+        index: dict[str, Any]) -> None:
+    totals = []
+    for entry in index["plugins"]:
+        for version in _plugin_file(entry["name"])["versions"]:
+            score = version["score"]
+            assert score["total"] == sum(c["points"] for c in score["checks"])
+            assert any(c["recommendation"] for c in score["checks"]) == (score["total"] < 100)
+        latest = next(v for v in _plugin_file(entry["name"])["versions"]
+                      if v["version"] == entry["latest"])
+        assert entry["score"] == {"total": latest["score"]["total"],
+                                  "tier": latest["score"]["tier"]}
+        totals.append(entry["score"]["total"])
+    assert max(totals) - min(totals) >= 30, totals
+    assert len({e["score"]["tier"] for e in index["plugins"]}) >= 3
+    assert sum(t >= 95 for t in totals) < len(totals) / 4  # not all near 100
+
+
+def test_badges_follow_registry_yaml(index: dict[str, Any]) -> None:
+    registry = load_registry(ROOT)
+    for entry in index["plugins"]:
+        badges = entry["badges"]
+        assert badges["featured"] == (entry["name"] in registry.featured)
+        assert badges["verified"] == bool(set(entry["maintainers"])
+                                          & registry.verified_publishers)
+        assert badges["tier"] == entry["score"]["tier"]
+    assert any(e["badges"]["verified"] for e in index["plugins"])
+    assert not all(e["badges"]["verified"] for e in index["plugins"])
+
+
+def test_scoring_page_is_generated_from_the_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--checks", "--format", "markdown", "--root", str(ROOT)]) == 0
+    assert capsys.readouterr().out == (ROOT / "site/scoring.md").read_text(encoding="utf-8")
+
+
+def test_score_command_prints_the_published_breakdown(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "auth-jwt@1.0.0", "--format", "json", "--root", str(ROOT)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    published = next(v for v in _plugin_file("auth-jwt")["versions"]
+                     if v["version"] == "1.0.0")["score"]
+    assert printed == {"name": "auth-jwt", "version": "1.0.0", **published}
+    assert main(["score", "alerts-webhook", "--root", str(ROOT)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("alerts-webhook " + _plugin_file("alerts-webhook")["latest"])
+    assert "to raise the score:" in text
+
+
+@pytest.mark.parametrize("argv", [
+    ["score", "no-such-plugin"], ["score", "auth-jwt@9.9.9"], ["score"],
+    ["score", "auth-jwt", "--format", "markdown"],
+])
+def test_score_command_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]
+                                    ) -> None:
+    assert main([*argv, "--root", str(ROOT)]) == 2
+    assert capsys.readouterr().err.startswith("plugindex: error:")

@@ -47,6 +47,7 @@ from plugindex.index import (
     RenderedPlugin,
     dumps,
     index_header,
+    latest_of,
     render_index,
     render_plugin,
     sha256,
@@ -62,6 +63,7 @@ from plugindex.judge import Judgement, judge
 from plugindex.manifest import (
     MANIFEST_SCHEMA,
     SUBMISSIONS,
+    Manifest,
     manifest_from,
     split_manifest_path,
 )
@@ -74,6 +76,8 @@ from plugindex.scanrecord import (
     source_record_path,
 )
 from plugindex.schema import SchemaChecker, load_schema, schema_digest
+from plugindex.score import Score
+from plugindex.scoring import badges, iso_day, score_date, score_versions
 from plugindex.source import source_key
 from plugindex.validate import FileResult, ManifestValidator
 from plugindex.yamlsafe import load
@@ -180,14 +184,15 @@ def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
 
 
 RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability,
-                   dict[str, Judgement]]
+                   dict[str, Judgement], dict[str, Score], dict[str, Any], str]
 
 
 def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
     schemas = output_schemas()
     out = []
-    for name, versions, checks, install, scans in items:
-        rendered = render_plugin(name, versions, checks, install, scans)
+    for name, versions, checks, install, scans, scores, plugin_badges, as_of in items:
+        rendered = render_plugin(name, versions, checks, install, scans, scores,
+                                 plugin_badges, as_of)
         schemas.check_plugin(name, rendered.entry, rendered.file)
         out.append(rendered)
     return out
@@ -414,6 +419,11 @@ class Builder:
         """Render the plugins of ``scope`` (None: all) and any whose published file is not the
         one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
         target = self.repo.root / INDEX_DIR
+        # Every score is measured at one date: when it moves (a new month), all re-render.
+        as_of = score_date(self.repo.commit_time(head))
+        if cache.score_date() != str(as_of):
+            scope = None
+            cache.set_score_date(str(as_of))
         todo = set(names) if scope is None else (scope & names) | (names - previous.keys())
         if not check:
             todo |= {n for n in names - todo
@@ -460,7 +470,8 @@ class Builder:
             inputs = hashlib.sha256("\n".join([*sorted(
                 f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
                 for v in versions
-            ), f"cone\t{cones[name]}", *records.oids(name)]).encode()).hexdigest()
+            ), f"cone\t{cones[name]}", f"score-date\t{as_of}", *records.oids(name)]
+            ).encode()).hexdigest()
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
@@ -478,9 +489,15 @@ class Builder:
             items: list[RenderItem] = []
             for name, _, versions in work:
                 checks = {r.shown: checker.check(r) for r in catalog(name) or []}
-                items.append((name, versions, checks,
-                              Installability.from_json(json.loads(installs[name])),
-                              {v.manifest.version: records.judge(v, registry) for v in versions}))
+                install = Installability.from_json(json.loads(installs[name]))
+                scores = score_versions(
+                    [(v.manifest, times[v.path].published, v.source_digest) for v in versions],
+                    checks, install, records.pair, registry, as_of)
+                latest = latest_of(versions).manifest
+                items.append((name, versions, checks, install,
+                              {v.manifest.version: records.judge(v, registry) for v in versions},
+                              scores, badges(latest, scores[latest.version], registry),
+                              iso_day(as_of)))
         rendered = _map(_render_chunk, items, _init_worker, registry)
         for (name, inputs, _), out in zip(work, rendered, strict=True):
             files[f"plugins/{name}.json"] = out.file
@@ -562,11 +579,15 @@ class ScanRecords:
             return None
         return record if isinstance(record, dict) else None
 
+    def pair(self, m: Manifest, digest: str) -> tuple[dict[str, Any] | None,
+                                                      dict[str, Any] | None]:
+        """The version's scan record and the audit record of the requirements it declares."""
+        record = self._read(source_record_path(m.name, digest))
+        return record, self._read(audit_record_path(m.name, audit_requirements(m, record)))
+
     def judge(self, version: Published, registry: RegistryConfig) -> Judgement:
-        m = version.manifest
-        record = self._read(source_record_path(m.name, version.source_digest))
-        audit = self._read(audit_record_path(m.name, audit_requirements(m, record)))
-        return judge(m, record, audit, registry.scan)
+        record, audit = self.pair(version.manifest, version.source_digest)
+        return judge(version.manifest, record, audit, registry.scan)
 
 
 def _stamp(path: str) -> str:

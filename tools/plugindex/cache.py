@@ -141,6 +141,13 @@ class BuildCache:
     def names_digest(self) -> str | None:
         return self._meta("names")
 
+    def score_date(self) -> str | None:
+        """The date the published scores were measured at."""
+        return self._meta("score_date")
+
+    def set_score_date(self, value: str) -> None:
+        self._set_meta("score_date", value)
+
     # -- files ---------------------------------------------------------------------------------
 
     def clear_files(self) -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from plugindex import __version__
-from plugindex.commands import build, osv_server, resolve, scan, validate
+from plugindex.commands import build, osv_server, resolve, scan, score, validate
 from plugindex.errors import ConfigError, PlugindexError
 from plugindex.report import FORMATS, text_line
 
@@ -84,6 +84,11 @@ def make_parser() -> _Parser:
                  "advisories (the PyPA advisory database layout), for mirrors and tests",
                  "plugindex osv-server --db advisory-database --port 8790", osv_server.run)
     osv_server.add_arguments(p)
+
+    p = _command(sub, "score", "a version's quality score: every check's points, the "
+                 "evidence, and what would raise it (from index/v1)",
+                 "plugindex score rag-pipeline@1.2.0 --format json", score.run)
+    score.add_arguments(p)
     return parser
 
 

@@ -136,6 +136,16 @@ class GitRepo:
             proc.proc.wait()
         return blobs
 
+    def commit_times(self, rev: str, path: str | None = None, limit: int = 100) -> list[int]:
+        """Committer times of the newest ``limit`` commits reachable from ``rev`` (touching
+        ``path`` when given), newest first."""
+        args = ["--format=%ct", f"--max-count={limit}", rev]
+        raw = str(self.repo.git.log(*args, "--", path) if path else self.repo.git.log(*args))
+        return [int(t) for t in raw.split()]
+
+    def commit_time(self, rev: str) -> int:
+        return int(str(self.repo.git.log("-1", "--format=%ct", rev)).strip())
+
     def tree_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
         """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree.
 

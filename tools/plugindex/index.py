@@ -17,6 +17,7 @@ from plugindex.installability import Installability, RequirementCheck, pick_late
 from plugindex.judge import Judgement
 from plugindex.manifest import Manifest
 from plugindex.registry import RegistryConfig, Term
+from plugindex.score import Score
 
 INDEX_SCHEMA = "index.v1.schema.json"
 INDEX_FILE = "index.json"
@@ -72,12 +73,18 @@ def scan_brief(judgement: Judgement) -> dict[str, Any]:
             "advisories": s.get("advisories")}
 
 
+def score_json(score: Score, as_of: str) -> dict[str, Any]:
+    return {**score.as_json(), "as_of": as_of}
+
+
 def render_plugin(name: str, versions: Sequence[Published],
                   checks: Mapping[str, RequirementCheck], install: Installability,
-                  scans: Mapping[str, Judgement]) -> RenderedPlugin:
+                  scans: Mapping[str, Judgement], scores: Mapping[str, Score],
+                  badges: Mapping[str, Any], as_of: str) -> RenderedPlugin:
     """The plugin's file and index entry; ``checks`` maps each version to its requirement
     check, ``install`` is the full resolution of the latest version, ``scans`` maps each
-    version to the judgement of its scan and audit records."""
+    version to the judgement of its scan and audit records, ``scores`` to its quality score
+    (measured as of the day ``as_of``); ``badges`` are the plugin's."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
     latest = latest_of(versions)
     m = latest.manifest
@@ -112,6 +119,7 @@ def render_plugin(name: str, versions: Sequence[Published],
                 "manifest": p.manifest.data,
                 "requirements": checks[p.manifest.version].as_json(),
                 "scan": scan_json(scans[p.manifest.version]),
+                "score": score_json(scores[p.manifest.version], as_of),
             }
             for p in newest_first
         ],
@@ -146,6 +154,8 @@ def render_plugin(name: str, versions: Sequence[Published],
                     "host": install.host, "plugins": len(install.plan)},
         "source_digest": latest.source_digest,
         "scan": scan_brief(scans[m.version]),
+        "score": {"total": scores[m.version].total, "tier": scores[m.version].tier},
+        "badges": dict(badges),
         "published": published,
         "updated": updated,
         "file": f"plugins/{name}.json",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from plugindex.errors import ConfigError
 from plugindex.rules import diagnostic
 from plugindex.scanconfig import ScanConfig, parse_scan
 from plugindex.schema import SchemaChecker
+from plugindex.score import ScoreConfig, default_config, parse_score
 from plugindex.yamlsafe import Limits, load
 
 REGISTRY_FILE = "registry.yaml"
@@ -54,6 +55,9 @@ class RegistryConfig:
     scan: ScanConfig
     digest: str
     raw: Mapping[str, Any]
+    score: ScoreConfig = field(default_factory=default_config)
+    verified_publishers: frozenset[str] = frozenset()
+    featured: frozenset[str] = frozenset()
 
     @property
     def category_ids(self) -> frozenset[str]:
@@ -122,6 +126,10 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
                 "PI020", file, result.document.line_of(ptr), ptr,
                 f"'{override.approved_by}' is not one of the registry's admins",
                 "only a login listed under admins may approve an exception"))
+    score, score_problems = parse_score(raw.get("score", {}))
+    for parts, message in score_problems:
+        ptr = pointer("score", *parts)
+        problems.append(diagnostic("PI020", file, result.document.line_of(ptr), ptr, message))
     if has_errors(problems):
         raise ConfigError(f"{file} is not valid", problems)
     limits = raw["limits"]
@@ -144,6 +152,9 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         scan=scan,
         digest=hashlib.sha256(data).hexdigest(),
         raw=raw,
+        score=score,
+        verified_publishers=frozenset(raw.get("verified_publishers", ())),
+        featured=frozenset(raw.get("featured", ())),
     )
 
 

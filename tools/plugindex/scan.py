@@ -45,6 +45,7 @@ from plugindex.scanrecord import (
 )
 from plugindex.source import FetchedSource, fetch, source_key
 from plugindex.sourcebase import SourceProblem
+from plugindex.sourcefacts import gather
 from plugindex.yamlsafe import load
 
 MAX_PY_BYTES = 2 * 1024 * 1024  # larger .py files are left to bandit alone
@@ -196,7 +197,8 @@ class Scanner:
             key, self.config.scan_key, self.tools, fetched=fetched, problem=None,
             bandit=bandit, bandit_problem=bandit_problem,
             permissions=detect(_python_files(fetched.root)),
-            declared=read_declared(fetched.root))
+            declared=read_declared(fetched.root),
+            facts={**gather(fetched.root), "commits": {"times": list(fetched.commit_times)}})
 
     def source(self, target: Target) -> tuple[str | None, dict[str, Any] | None, bool]:
         """(key, record, scanned now). The record is None only when nothing can be known."""

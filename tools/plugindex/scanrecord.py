@@ -23,7 +23,7 @@ from plugindex.source import FetchedSource
 
 CACHE_DIR = "index/cache"
 RECORD_FORMAT = 1
-SCANNER_VERSION = "1"  # bump when what a scan records changes: every source is scanned again
+SCANNER_VERSION = "2"  # bump when what a scan records changes: every source is scanned again
 
 
 def _digest(text: str) -> str:
@@ -50,8 +50,10 @@ def source_record(key: str, config_key: str, tools: dict[str, str], *,
                   fetched: FetchedSource | None = None, problem: tuple[str, str, bool] | None,
                   bandit: BanditResult | None = None, bandit_problem: str | None = None,
                   permissions: dict[str, list[Evidence]] | None = None,
-                  declared: Declared | None = None) -> dict[str, Any]:
-    """``problem``: (code, message, refused) when the source was not fetched."""
+                  declared: Declared | None = None,
+                  facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``problem``: (code, message, refused) when the source was not fetched; ``facts``: what
+    the quality score needs of the source tree (``sourcefacts``) and its commit dates."""
     status = "scanned" if problem is None else ("refused" if problem[2] else "skipped")
     return {
         "format": RECORD_FORMAT,
@@ -76,6 +78,7 @@ def source_record(key: str, config_key: str, tools: dict[str, str], *,
         "declared": None if declared is None else {
             "file": declared.file, "requirements": list(declared.requirements),
             "ignored": list(declared.ignored)},
+        "facts": facts,
     }
 
 

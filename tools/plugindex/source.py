@@ -29,6 +29,7 @@ from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused, retry
 
 # git may only speak these: no ext::, no ssh (no keys here), no transport helpers.
 ALLOWED_PROTOCOLS = "https:http:file"
+HISTORY_COMMITS = 100  # commit dates kept of a source's history (for the maintenance score)
 _PERMANENT_GIT = re.compile(
     r"not found|does not exist|could not read Username|Authentication failed|"
     r"not a git repository|does not appear to be a git repository|"
@@ -44,6 +45,7 @@ class FetchedSource:
     files: int
     bytes: int
     skipped: tuple[tuple[str, str], ...] = ()  # (path, why) entries not written: links, gitlinks
+    commit_times: tuple[int, ...] = ()  # of the newest commits touching the source, newest first
 
 
 def source_key(source: Source, tree: str | None) -> str:
@@ -128,7 +130,9 @@ def fetch_path(repo: GitRepo, source: Source, commit: str, dest: Path, limits: S
         raise SourceRefused("path-not-a-directory",
                             f"{source.location} is not a directory at {commit[:12]}")
     files, size, skipped = export_tree(repo, tree, dest, limits)
-    return FetchedSource(dest, source_key(source, tree), tree, commit, files, size, skipped)
+    times = repo.commit_times(commit, source.location, HISTORY_COMMITS)
+    return FetchedSource(dest, source_key(source, tree), tree, commit, files, size, skipped,
+                         tuple(times))
 
 
 def _run_git(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> str:
@@ -203,7 +207,12 @@ def fetch_git(source: Source, dest: Path, work: Path, config: ScanConfig,
         raise SourceRefused("subdirectory-missing",
                             f"{source.subdirectory} is not a directory at commit {commit[:12]}")
     files, size, skipped = export_tree(repo, tree, dest, config.limits)
-    return FetchedSource(dest, source_key(source, tree), tree, commit, files, size, skipped)
+    log = ["log", "--format=%ct", f"--max-count={HISTORY_COMMITS}", commit]
+    if source.subdirectory:
+        log += ["--", source.subdirectory]
+    times = _run_git(log, bare, git_env(work), config.limits.timeout_seconds).split()
+    return FetchedSource(dest, source_key(source, tree), tree, commit, files, size, skipped,
+                         tuple(int(t) for t in times))
 
 
 def fetch_archive(source: Source, dest: Path, work: Path, config: ScanConfig,
