@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from plugindex.score import (
     parse_score,
     score,
 )
+from plugindex.scoring import score_date
 
 AS_OF = 1_790_000_000
 HOSTS = ("1.0.0", "2.0.0", "2.1.0")
@@ -427,3 +429,24 @@ def test_total_is_within_0_100_and_is_the_sum_of_its_checks(f: ScoreFacts) -> No
     assert all(0 <= c.points <= c.max for c in result.checks)
     assert sum(v["points"] for v in result.families().values()) == result.total
     json.dumps(result.as_json())
+
+
+@pytest.mark.parametrize(("commit", "expected"), [
+    ("2026-11-22T08:00:00", "2026-11-30T23:59:59"),
+    ("2026-12-31T23:59:59", "2026-12-31T23:59:59"),
+    ("2027-01-01T00:00:00", "2027-01-31T23:59:59"),
+    ("2028-02-10T12:00:00", "2028-02-29T23:59:59"),
+])
+def test_scores_are_measured_at_the_end_of_the_commits_month(commit: str,
+                                                               expected: str) -> None:
+    def ts(text: str) -> int:
+        return int(datetime.datetime.fromisoformat(text + "+00:00").timestamp())
+    assert score_date(ts(commit)) == ts(expected)
+
+
+def test_releases_published_together_the_highest_version_is_the_newest() -> None:
+    same = AS_OF - 400 * DAY
+    result = scored(facts(releases=(Release("1.10.0", same, False),
+                                    Release("1.9.0", same, False))))
+    evidence = next(c.evidence for c in result.checks if c.id == "maintenance.recency")
+    assert evidence.startswith("newest release 1.10.0")

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.version import Version
+
 from plugindex.installability import RequirementCheck
 from plugindex.manifest import Manifest
 
@@ -376,7 +378,7 @@ def _recency(c: _Ctx) -> Outcome:
     live = _live(c)
     if not live:
         return 0, "every version is yanked", "publish a new version"
-    newest = max(live, key=lambda r: r.published)
+    newest = max(live, key=lambda r: (r.published, Version(r.version)))
     days = _days(c.facts.as_of, newest.published)
     points = _linear(days, c.num("full_days"), c.num("zero_days"), c.weight)
     evidence = f"newest release {newest.version}, {_plural(days, 'day')} before the score date"

@@ -55,7 +55,7 @@ def markdown(config: ScoreConfig) -> str:
         "maximum, what would raise it and by how much.",
         "- A check that cannot be evaluated earns nothing: a source that was not scanned, or "
         "dependencies that were not audited, never score like clean ones.",
-        "- Times are measured as of the first day of the month of the commit the index was "
+        "- Times are measured as of the end of the month of the commit the index was "
         "built from, so scores move at most once a month and two builds of one commit agree.",
         "- Weights and thresholds are set under `score:` in `registry.yaml` (weights must add "
         "up to 100; a weight of 0 switches a check off).",

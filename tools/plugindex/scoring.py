@@ -20,11 +20,13 @@ Records = Callable[[Manifest, str], tuple[Mapping[str, Any] | None, Mapping[str,
 
 
 def score_date(commit_time: int) -> int:
-    """The time scores are measured at: the first instant (UTC) of the month of the commit
-    built. Scores then move at most once a month, so a build stays incremental (a new month
-    re-renders every plugin once) and two builds of one commit agree."""
+    """The time scores are measured at: the end of the month (UTC) of the commit built, so
+    that every release of the registry's history is at or before it. Scores then move at most
+    once a month, so a build stays incremental (a new month re-renders every plugin once), and
+    two builds of one commit agree."""
     t = datetime.datetime.fromtimestamp(commit_time, datetime.UTC)
-    return int(datetime.datetime(t.year, t.month, 1, tzinfo=datetime.UTC).timestamp())
+    year, month = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
+    return int(datetime.datetime(year, month, 1, tzinfo=datetime.UTC).timestamp()) - 1
 
 
 def iso_day(t: int) -> str:

@@ -38,7 +38,9 @@ def _version_of(detail: dict[str, Any], name: str, version: str | None) -> dict[
 def render_text(name: str, version: str, score: dict[str, Any]) -> str:
     lines = [f"{name} {version}: {score['total']}/{score['max']} ({score['tier']}), "
              f"as of {score['as_of']}", ""]
-    for family, sums in score["families"].items():
+    families = list(dict.fromkeys(c["family"] for c in score["checks"]))
+    for family in families:
+        sums = score["families"][family]
         lines.append(f"{family}: {sums['points']}/{sums['max']}")
         for c in (c for c in score["checks"] if c["family"] == family):
             lines.append(f"  {c['points']:>2}/{c['max']:<2} {c['id']:<26} {c['evidence']}")
