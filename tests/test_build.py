@@ -340,3 +340,21 @@ def test_references_of_an_otherwise_invalid_manifest_are_checked(
     git_registry.commit()
     assert main([command, "--root", str(git_registry.root)]) == 1
     assert rules_of(capsys) == {"PI024", "PI062"}
+
+
+def test_featured_and_verified_become_badges_and_unknown_featured_names_warn(
+        populated: GitRegistry) -> None:
+    registry = (populated.root / "registry.yaml").read_text(encoding="utf-8")
+    populated.write("registry.yaml", registry + "\nverified_publishers: [alice]\n"
+                    "featured: [beta, gamma]\n")
+    populated.commit("feature beta and a plugin that does not exist")
+    outcome = Builder(GitRepo(populated.root)).build()
+    assert outcome.ok
+    assert [(d.rule, d.file, d.pointer) for d in outcome.diagnostics] == [
+        ("PI068", "registry.yaml", "/featured/1")]
+    line = outcome.diagnostics[0].line
+    assert registry.count("\n") + 2 <= line <= registry.count("\n") + 3
+    index = json.loads(populated.index_bytes()["index.json"])
+    badges = {p["name"]: p["badges"] for p in index["plugins"]}
+    assert badges["beta"]["featured"] and not badges["alpha"]["featured"]
+    assert badges["alpha"]["verified"] and badges["alpha"]["verified_maintainers"] == ["alice"]

@@ -55,6 +55,7 @@ TESTED_ELSEWHERE = frozenset({
     "PI030",  # a manifest outside submissions/<name>/<version>.yaml
     "PI050",  # an in-repository source path that does not exist
     "PI065", "PI066", "PI067",  # requirements vs published versions: test_requirement_rules
+    "PI068",  # a featured plugin that does not exist: test_build
     "PI070", "PI071", "PI072", "PI073", "PI074", "PI075", "PI076", "PI077",  # test_scan
 })
 

@@ -35,7 +35,7 @@ from plugindex import __version__
 from plugindex.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.catalog import TextCatalog
 from plugindex.crosschecks import check_registry
-from plugindex.diagnostics import Diagnostic, has_errors
+from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
 from plugindex.fsutil import publish_tree
 from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
@@ -296,6 +296,7 @@ class Builder:
                 diagnostics = self.cross(cache, registry, None, names)
             else:
                 diagnostics = self.cross(cache, registry, scope, names)
+            diagnostics += featured_unknown(registry, names)
         if has_errors(diagnostics):
             if not check:
                 cache.commit(head, names)
@@ -549,6 +550,13 @@ class Builder:
                 expected[rel] = plugins[rel[len("plugins/"):-len(".json")]].oid
         names = set(committed) | set(expected)
         return tuple(sorted(n for n in names if committed.get(n) != expected.get(n)))
+
+
+def featured_unknown(registry: RegistryConfig, names: set[str]) -> list[Diagnostic]:
+    """PI068 for each plugin registry.yaml features that the registry does not hold."""
+    return [diagnostic("PI068", REGISTRY_FILE, registry.line_of(ptr := pointer("featured", i)),
+                       ptr, f"'{name}' is featured but there is no such plugin")
+            for i, name in enumerate(registry.raw.get("featured", ())) if name not in names]
 
 
 def _record_plugin(path: str) -> str | None:

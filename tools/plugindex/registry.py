@@ -58,6 +58,10 @@ class RegistryConfig:
     score: ScoreConfig = field(default_factory=default_config)
     verified_publishers: frozenset[str] = frozenset()
     featured: frozenset[str] = frozenset()
+    lines: Mapping[str, int] = field(default_factory=dict)  # JSON pointer -> line in the file
+
+    def line_of(self, ptr: str) -> int:
+        return self.lines.get(ptr, 1)
 
     @property
     def category_ids(self) -> frozenset[str]:
@@ -155,6 +159,7 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         score=score,
         verified_publishers=frozenset(raw.get("verified_publishers", ())),
         featured=frozenset(raw.get("featured", ())),
+        lines=dict(result.document.lines),
     )
 
 

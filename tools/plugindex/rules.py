@@ -205,6 +205,11 @@ _RULES: tuple[Rule, ...] = (
          "publish a new version whose requirements can be met, or yank this one",
          "A dependency was yanked or changed after this version was published; the version "
          "did not change, so this is a warning, not an error."),
+    Rule("PI068", "featured-unknown", W, "registry.yaml features a plugin the registry does "
+         "not hold.",
+         "remove the name from featured, or publish the plugin",
+         "A featured plugin that was renamed or never merged would silently lose its badge; "
+         "the build says so instead."),
     # -- scanning: the source and its dependencies (severity by scan.policy in registry.yaml) -
     Rule("PI070", "source-refused", E, "The source was refused: it is not what the manifest pins "
          "or it is unsafe to unpack.",
