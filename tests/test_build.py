@@ -356,5 +356,6 @@ def test_featured_and_verified_become_badges_and_unknown_featured_names_warn(
     assert registry.count("\n") + 2 <= line <= registry.count("\n") + 3
     index = json.loads(populated.index_bytes()["index.json"])
     badges = {p["name"]: p["badges"] for p in index["plugins"]}
-    assert badges["beta"]["featured"] and not badges["alpha"]["featured"]
-    assert badges["alpha"]["verified"] and badges["alpha"]["verified_maintainers"] == ["alice"]
+    assert (badges["beta"]["featured"], badges["alpha"]["featured"]) == (True, False)
+    assert (badges["alpha"]["verified"], badges["alpha"]["verified_maintainers"]) == (
+        True, ["alice"])
