@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from plugindex import __version__
-from plugindex.commands import build, osv_server, resolve, scan, score, validate
+from plugindex.commands import build, osv_server, resolve, scan, score, search, validate
 from plugindex.errors import ConfigError, PlugindexError
 from plugindex.report import FORMATS, text_line
 
@@ -89,6 +89,11 @@ def make_parser() -> _Parser:
                  "evidence, and what would raise it (from index/v1)",
                  "plugindex score rag-pipeline@1.2.0 --format json", score.run)
     score.add_arguments(p)
+
+    p = _command(sub, "search", "search the published index (name, tags, summary, "
+                 "description; typos forgiven), with filters",
+                 "plugindex search authentication --host 2.1.0 --sort score", search.run)
+    search.add_arguments(p)
     return parser
 
 

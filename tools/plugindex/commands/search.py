@@ -1,0 +1,62 @@
+"""plugindex search: full-text search over the published index (whoosh), with filters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from plugindex.build import INDEX_DIR
+from plugindex.errors import UsageError
+from plugindex.search import SORTS, Filters, Results, SearchIndex
+from plugindex.workspace import find_root
+
+CACHE = ".cache/plugindex/search"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="?", default="", help="words to look for (may be empty "
+                   "when a filter is given)")
+    p.add_argument("--category", metavar="C")
+    p.add_argument("--tag", metavar="T")
+    p.add_argument("--capability", metavar="X")
+    p.add_argument("--host", metavar="V", help="only plugins whose latest version supports "
+                   "this host version")
+    p.add_argument("--verified", action="store_true", help="only verified publishers' plugins")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--limit", type=int, default=10, metavar="N")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def render_text(results: Results) -> str:
+    if not results.hits:
+        lines = [f"no plugin matches '{results.query}'"]
+        if results.suggestions:
+            lines.append("did you mean: " + ", ".join(results.suggestions))
+        return "\n".join(lines)
+    lines = []
+    for h in results.hits:
+        mark = " (verified)" if h.verified else ""
+        lines.append(f"{h.name} {h.latest}  [{h.category}] score {h.score}{mark}")
+        lines.append(f"    {h.highlight}")
+    if results.total > len(results.hits):
+        lines.append(f"... {results.total - len(results.hits)} more (--limit)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    filters = Filters(args.category, args.tag, args.capability, args.host, args.verified)
+    if not args.query.strip() and filters == Filters():
+        raise UsageError("give words to search for, or a filter")
+    root = find_root(args.root)
+    index_dir = root / INDEX_DIR
+    if not (index_dir / "index.json").is_file():
+        raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
+    results = SearchIndex(index_dir, root / CACHE).search(args.query, filters, args.sort,
+                                                         args.limit)
+    if args.format == "json":
+        print(json.dumps(results.as_json(), indent=2, sort_keys=True))
+    else:
+        print(render_text(results))
+    return 0 if results.hits else 1
