@@ -45,6 +45,15 @@ def test_relevance(search: SearchIndex, query: str, expected: str, kind: str) ->
     assert expected in top, (kind, top)
 
 
+@pytest.mark.parametrize("category", ["monitoring", "testing", "deployment", "build tools"])
+def test_a_category_name_finds_that_category_first(search: SearchIndex, category: str) -> None:
+    index = json.loads((INDEX / "index.json").read_bytes())
+    category_id = category.replace(" ", "-")
+    size = sum(p["category"] == category_id for p in index["plugins"])
+    top = search.search(category, limit=min(3, size)).hits
+    assert {h.category for h in top} == {category_id}
+
+
 def test_filters_narrow_the_results(search: SearchIndex) -> None:
     index = json.loads((INDEX / "index.json").read_bytes())
     plugins = {p["name"]: p for p in index["plugins"]}
@@ -107,6 +116,45 @@ def test_the_whoosh_index_is_reused_and_updated_by_plugin(tmp_path: Path) -> Non
     assert updated.updated == 2  # one changed, one removed
     assert [h.name for h in updated.search("oci images").hits][:1] == ["docker-deploy"]
     assert "llm-fake" not in {h.name for h in updated.search("llm", limit=50).hits}
+
+
+def test_two_processes_build_the_same_index(tmp_path: Path, search: SearchIndex) -> None:
+    parallel = SearchIndex(INDEX, tmp_path / "cache", parallel_from=1)
+    for text in ("mongodb", "auth tokens", "authentcation", "react components", ""):
+        filters = Filters() if text else Filters(category="monitoring")
+        assert parallel.search(text, filters, limit=50) == search.search(text, filters, limit=50)
+
+
+def _twin_index(root: Path, names: list[str], changed: str = "") -> Path:
+    """An index of plugins alike in everything but their names (so they score the same)."""
+    (root / "plugins").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name in names:
+        (root / "plugins" / f"{name}.json").write_text(json.dumps({"versions": [
+            {"version": "1.0.0", "manifest": {"description": "Queue workers."}}]}))
+        entries.append({"name": name, "latest": "1.0.0", "summary": "Background tasks.",
+                        "category": "tools", "tags": ["tasks"], "capabilities": [],
+                        "maintainers": ["dev"], "host": ">=1", "updated": "2026-01-01",
+                        "file": f"plugins/{name}.json",
+                        "sha256": ("1" if name == changed else "0") * 64})
+    (root / "index.json").write_text(json.dumps({"registry": {}, "plugins": entries}))
+    return root
+
+
+def test_equal_scores_are_ordered_by_name_whatever_the_indexing_order(tmp_path: Path) -> None:
+    names = [f"tasks-{c}" for c in "fbdaec"]
+    cache = tmp_path / "cache"
+    first = SearchIndex(_twin_index(tmp_path / "v1", names), cache)
+    assert [h.name for h in first.search("tasks", limit=3).hits] == [
+        "tasks-a", "tasks-b", "tasks-c"]
+    first.close()
+    # tasks-a re-indexed: now the last document, not the fourth.
+    again = SearchIndex(_twin_index(tmp_path / "v1", names, changed="tasks-a"), cache)
+    assert again.updated == 1
+    assert [h.name for h in again.search("tasks", limit=3).hits] == [
+        "tasks-a", "tasks-b", "tasks-c"]
+    assert [h.name for h in again.search("", Filters(category="tools"), sort="updated",
+                                         limit=2).hits] == ["tasks-a", "tasks-b"]
 
 
 def test_search_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,47 +16,72 @@ matching more of the words rank higher.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
-from whoosh import fields, highlight, index, query
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
-from whoosh.analysis.filters import LowercaseFilter
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from whoosh import columns, fields, index, query
+from whoosh.analysis import (
+    DelimitedAttributeFilter,
+    IDTokenizer,
+    LowercaseFilter,
+    NgramFilter,
+    RegexTokenizer,
+    StemFilter,
+)
+from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SORTS = ("relevance", "score", "updated", "name")
 _WORD = re.compile(r"[a-z0-9]+")
 
-# Query-time weights of each field (documents are indexed without boosts).
-BOOSTS: Mapping[str, float] = {
-    "name_text": 6.0, "tags_text": 4.0, "summary": 2.5, "facets": 1.5, "description": 1.0,
-    "maintainers": 1.0,
+# How much a word counts where it appears. All of a plugin's words go into one field, ``text``,
+# each written ``word^weight`` (whoosh's DelimitedAttributeFilter), so that a query word is one
+# posting list rather than one per field: BM25F then scores the weighted frequencies.
+WEIGHTS: Mapping[str, float] = {
+    "name": 6.0, "tags": 4.0, "summary": 2.5, "facets": 1.5, "description": 1.0,
 }
-PREFIX_BOOST = 3.0
+PREFIX_BOOST = 3.0  # a word that starts the plugin's name ("mong" -> mongo-odm)
+NAME_BOOST = 10.0  # the whole query is the plugin's name
+MAINTAINER_BOOST = 1.0
 FUZZY_BOOST = 0.6
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def weighted(parts: Mapping[str, str]) -> str:
+    """The ``text`` field's content: each word of each part with its part's weight."""
+    return " ".join(f"{w}^{WEIGHTS[part]:g}" for part, value in parts.items()
+                    for w in _words(value))
 
 
 def _schema() -> fields.Schema:
     words = RegexTokenizer(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]+") | LowercaseFilter()
-    stemmed = StemmingAnalyzer(stoplist=None)
+    text = (RegexTokenizer(r"\S+") | DelimitedAttributeFilter("^", "boost")
+            | StemFilter(cachesize=-1))
+    starts = IDTokenizer() | LowercaseFilter() | NgramFilter(3, 24, at="start")
     return fields.Schema(
         name=fields.ID(stored=True, unique=True, sortable=True),
-        name_text=fields.TEXT(analyzer=words, phrase=False),
+        name_start=fields.TEXT(analyzer=starts, phrase=False),
+        text=fields.TEXT(analyzer=text, phrase=False),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
-        tags_text=fields.TEXT(analyzer=stemmed, phrase=False),
-        summary=fields.TEXT(analyzer=stemmed, stored=True),
-        description=fields.TEXT(analyzer=stemmed, phrase=False),
-        facets=fields.TEXT(analyzer=stemmed, phrase=False),  # category and capabilities
-        category=fields.ID(stored=True),
+        tag_list=fields.COLUMN(columns.VarBytesColumn()),  # the tags again, for facets
+        summary=fields.STORED,
+        category=fields.ID(stored=True, sortable=True),
         capabilities=fields.KEYWORD(stored=True, commas=True),
         maintainers=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         hosts=fields.KEYWORD(stored=True, commas=True),
@@ -66,7 +91,7 @@ def _schema() -> fields.Schema:
         latest=fields.STORED,
         host=fields.STORED,
         digest=fields.STORED,
-        exact=fields.TEXT(analyzer=words, phrase=False, spelling=True),  # unstemmed: fuzzy
+        exact=fields.TEXT(analyzer=words, phrase=False),  # words as written: for corrections
     )
 
 
@@ -139,12 +164,13 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
     score = (entry.get("score") or {}).get("total", 0)
     return {
         "name": entry["name"],
-        "name_text": entry["name"].replace("-", " "),
+        "name_start": entry["name"],
+        "text": weighted({"name": entry["name"], "tags": " ".join(tags),
+                          "summary": entry.get("summary", ""), "facets": facets,
+                          "description": description}),
         "tags": ",".join(tags),
-        "tags_text": " ".join(t.replace("-", " ") for t in tags),
+        "tag_list": ",".join(t.lower() for t in tags).encode(),
         "summary": entry.get("summary", ""),
-        "description": description,
-        "facets": facets.replace("-", " "),
         "category": entry["category"],
         "capabilities": ",".join(capabilities),
         "maintainers": ",".join(entry.get("maintainers", [])),
@@ -170,14 +196,30 @@ def _read_json(path: Path) -> Any:
 class SearchIndex:
     """The whoosh index of one ``index/v1`` directory, cached under ``cache``."""
 
-    def __init__(self, index_dir: Path, cache: Path) -> None:
+    def __init__(self, index_dir: Path, cache: Path, parallel_from: int = 1000) -> None:
         self.index_dir = index_dir
+        self.parallel_from = parallel_from  # write with two processes from this many documents
         self.cache = cache
         raw = (index_dir / "index.json").read_bytes()
         self.digest = hashlib.sha256(raw).hexdigest()
         self.data: dict[str, Any] = json.loads(raw)
         self.updated = 0  # documents written by the last refresh
         self.ix = self._refresh()
+        self._searcher: Searcher | None = None
+        self._columns: tuple[list[str], list[tuple[str, ...]]] | None = None
+        self._words: tuple[list[str], list[int]] | None = None
+        self._name_list: list[str] | None = None
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     def _stamp(self) -> str:
         return f"{SCHEMA_VERSION}:{self.digest}"
@@ -212,7 +254,10 @@ class SearchIndex:
         if not changed and not gone:
             return
         registry = self.data.get("registry", {})
-        writer = ix.writer(limitmb=256, procs=1)
+        if len(changed) >= self.parallel_from and (os.cpu_count() or 1) > 1:
+            writer = ix.writer(limitmb=256, procs=2, multisegment=True)
+        else:
+            writer = ix.writer(limitmb=256)
         for name in gone:
             writer.delete_by_term("name", name)
         for name in changed:
@@ -224,37 +269,67 @@ class SearchIndex:
         writer.commit()
         self.updated = len(changed) + len(gone)
 
-    @contextmanager
-    def searcher(self) -> Iterator[Searcher]:
-        with self.ix.searcher() as s:
-            yield s
+    def searcher(self) -> Searcher:
+        """The searcher all queries share (opened once: opening costs more than a query)."""
+        if self._searcher is None:
+            self._searcher = self.ix.searcher()
+        return self._searcher
+
+    def _facet_columns(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Each document's category and tags, read once from whoosh's columns."""
+        if self._columns is None:
+            reader = self.searcher().reader()
+            self._columns = (list(reader.column_reader("category")),
+                             [tuple(t for t in v.decode().split(",") if t)
+                              for v in reader.column_reader("tag_list")])
+        return self._columns
 
     # -- queries ---------------------------------------------------------------------------------
 
-    def _word_query(self, word: str) -> query.Query:
-        schema = self.ix.schema
-        parts: list[query.Query] = []
-        for name, boost in BOOSTS.items():
-            analyzed = [t.text for t in schema[name].analyzer(word, mode="query")]
-            if name == "maintainers":
-                analyzed = [word]
-            parts += [query.Term(name, t, boost=boost) for t in analyzed]
+    def _word_query(self, s: Searcher, word: str) -> list[query.Query]:
+        stems = [t.text for t in self.ix.schema["text"].analyzer(word, mode="query")]
+        parts: list[query.Query] = [query.Term("text", t) for t in stems]
+        parts.append(query.Term("maintainers", word, boost=MAINTAINER_BOOST))
         if len(word) >= 3:
-            parts.append(query.Prefix("name", word, boost=PREFIX_BOOST))
-        if len(word) >= 5:
-            parts.append(query.FuzzyTerm("exact", word, boost=FUZZY_BOOST,
-                                         maxdist=1 if len(word) < 8 else 2, prefixlength=1))
-        return query.Or(parts)
+            parts.append(query.Term("name_start", word, boost=PREFIX_BOOST))
+        if len(word) >= 5 and not s.reader().doc_frequency("exact", word):
+            for near in self._near(word, maxdist=1 if len(word) < 8 else 2, limit=None):
+                parts += [query.Term("text", t.text, boost=FUZZY_BOOST)
+                          for t in self.ix.schema["text"].analyzer(near, mode="query")]
+        return parts
+
+    def _vocabulary(self) -> tuple[list[str], list[int]]:
+        """Every word of every plugin as written (unstemmed), with its document frequency."""
+        if self._words is None:
+            reader = self.searcher().reader()
+            words, counts = [], []
+            for term, info in reader.iter_field("exact"):
+                words.append(term.decode() if isinstance(term, bytes) else term)
+                counts.append(info.doc_frequency())
+            self._words = (words, counts)
+        return self._words
+
+    def _near(self, word: str, maxdist: int, limit: int | None) -> list[str]:
+        """Known words within ``maxdist`` edits of ``word`` that start with the same letter,
+        closest and then most frequent first (rapidfuzz: whoosh's own corrector reads every
+        term in Python and takes a tenth of a second on a large registry)."""
+        words, counts = self._vocabulary()
+        found = process.extract(word, words, scorer=Levenshtein.distance, score_cutoff=maxdist,
+                                limit=None)
+        ranked = sorted((dist, -counts[i], w) for w, dist, i in found if w[0] == word[0])
+        return [w for _, _, w in ranked[:limit]]
 
     def parse(self, text: str) -> query.Query:
-        words = _WORD.findall(text.lower())
+        """The query for ``text``: any of its words, plugins matching more of them first."""
+        words = list(dict.fromkeys(_words(text)))
         if not words:
             return query.Every()
-        return query.Or([self._word_query(w) for w in dict.fromkeys(words)], scale=0.9)
+        s = self.searcher()
+        parts = [part for w in words for part in self._word_query(s, w)]
+        parts.append(query.Term("name", "-".join(words), boost=NAME_BOOST))
+        return query.Or(parts)
 
-    def search(self, text: str, filters: Filters = Filters(), sort: str = "relevance",
-               limit: int = 10) -> Results:
-        q = self.parse(text)
+    def _allow(self, filters: Filters) -> query.Query | None:
         terms: list[query.Query] = []
         if filters.category:
             terms.append(query.Term("category", filters.category))
@@ -266,34 +341,63 @@ class SearchIndex:
             terms.append(query.Term("hosts", filters.host))
         if filters.verified:
             terms.append(query.Term("verified", True))
-        allow = query.And(terms) if terms else None
-        options: dict[str, Any] = {"limit": None, "filter": allow}
-        if sort == "score":
-            options.update(sortedby=["score", "name"], reverse=True)
-        elif sort == "updated":
-            options.update(sortedby=["updated", "name"], reverse=True)
-        elif sort == "name":
-            options.update(sortedby="name")
-        with self.searcher() as s:
-            results = s.search(q, **options)
-            results.fragmenter = highlight.WholeFragmenter()
-            results.formatter = _Brackets()
-            ranked = list(results)
-            if sort == "relevance":  # ties by name, for stable output
-                ranked.sort(key=lambda h: (-round(h.score or 0.0, 6), h["name"]))
-            hits = tuple(Hit(
-                name=h["name"], latest=h["latest"], summary=h["summary"],
-                category=h["category"], tags=tuple(t for t in h["tags"].split(",") if t),
-                score=h["score"], updated=h["updated"], verified=h["verified"],
-                relevance=float(h.score or 0.0) if sort == "relevance" else None,
-                highlight=h.highlights("summary") or h["summary"]) for h in ranked[:limit])
-            facets = _facets(ranked)
-            suggestions = () if ranked else self._suggest(s, text)
-        return Results(text, hits, len(ranked), suggestions, facets)
+        return query.And(terms) if terms else None
+
+    def search(self, text: str, filters: Filters = Filters(), sort: str = "relevance",
+               limit: int = 10) -> Results:
+        q = self.parse(text)
+        s = self.searcher()
+        scored = sort == "relevance" and not isinstance(q, query.Every)
+        results = s.search(q, filter=self._allow(filters), limit=None, scored=scored)
+        matched = results.docs()
+        if scored:
+            ranked = self._best(results, limit)
+        else:
+            ranked = self._ordered(matched, "score" if sort == "relevance" else sort, limit)
+        terms = frozenset(t.decode() if isinstance(t, bytes) else t for f, t in
+                          q.existing_terms(s.reader(), expand=True) if f in ("text", "exact"))
+        hits = tuple(_hit(s.stored_fields(doc), relevance, terms) for doc, relevance in ranked)
+        suggestions = () if matched else self._suggest(s, text)
+        return Results(text, hits, len(matched), suggestions, self._facets(matched))
+
+    def _best(self, results: Any, limit: int) -> list[tuple[int, float | None]]:
+        """The ``limit`` highest scores, equal scores by name (never by document number, which
+        depends on the order plugins were indexed in)."""
+        top = heapq.nlargest(limit, results.top_n)
+        if not top:
+            return []
+        cut = top[-1][0]  # every hit scoring this much could be among the first ``limit``
+        names = self._names()
+        tied = sorted((sd for sd in results.top_n if sd[0] >= cut),
+                      key=lambda sd: (-sd[0], names[sd[1]]))
+        return [(doc, score) for score, doc in tied[:limit]]
+
+    def _ordered(self, docs: set[int], sort: str, limit: int) -> list[tuple[int, float | None]]:
+        reader = self.searcher().reader()
+        names = self._names()
+        if sort == "name":
+            key: Any = lambda d: names[d]  # noqa: E731
+        else:
+            column = reader.column_reader(sort)
+            key = lambda d: (_descending(column[d]), names[d])  # noqa: E731
+        return [(doc, None) for doc in heapq.nsmallest(limit, docs, key=key)]
+
+    def _names(self) -> list[str]:
+        if self._name_list is None:
+            self._name_list = list(self.searcher().reader().column_reader("name"))
+        return self._name_list
+
+    def _facets(self, docs: set[int]) -> dict[str, dict[str, int]]:
+        """Counts of the matching plugins by category and by tag."""
+        categories, tags = self._facet_columns()
+        by_category: Counter[str] = Counter(categories[d] for d in docs)
+        by_tag: Counter[str] = Counter(t for d in docs for t in tags[d])
+        return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0])))
+                for k, v in (("category", by_category), ("tags", by_tag))}
 
     def _suggest(self, s: Searcher, text: str) -> tuple[str, ...]:
         """'Did you mean': each word replaced by the closest indexed word, and close names."""
-        words = _WORD.findall(text.lower())
+        words = _words(text)
         if not words:
             return ()
         fixed = []
@@ -302,27 +406,38 @@ class SearchIndex:
             if reader.doc_frequency("exact", w):
                 fixed.append(w)  # a known word: the filters excluded its plugins
                 continue
-            found = s.suggest("exact", w, limit=1, maxdist=2)
+            found = self._near(w, maxdist=2, limit=1)
             fixed.append(found[0] if found else w)
         out = []
         if fixed != words:
             out.append(" ".join(fixed))
         if fixed == words and all(reader.doc_frequency("exact", w) for w in words):
             return ()
-        names = s.suggest("name", text.strip().lower(), limit=3, maxdist=3)
-        out += [n for n in names if n not in out]
+        names = process.extract(text.strip().lower(), self._names(),
+                                scorer=Levenshtein.distance, score_cutoff=3, limit=None)
+        out += [n for n, _, _ in sorted(names, key=lambda f: (f[1], f[0]))[:3] if n not in out]
         return tuple(out)
 
 
-class _Brackets(highlight.Formatter):  # type: ignore[misc]
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"[{highlight.get_text(text, token, replace)}]"
+def _descending(value: Any) -> Any:
+    """A key sorting ``value`` (a number or a string) from largest to smallest."""
+    if isinstance(value, int | float):
+        return -value
+    return (*(-ord(c) for c in str(value)), 1)  # the 1: "2026-01-01" before "2026-01"
 
 
-def _facets(ranked: Sequence[Any]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {"category": {}, "tags": {}}
-    for h in ranked:
-        out["category"][h["category"]] = out["category"].get(h["category"], 0) + 1
-        for t in (t for t in h["tags"].split(",") if t):
-            out["tags"][t] = out["tags"].get(t, 0) + 1
-    return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in out.items()}
+def _hit(h: Mapping[str, Any], relevance: float | None, matched: frozenset[str]) -> Hit:
+    return Hit(name=h["name"], latest=h["latest"], summary=h["summary"],
+               category=h["category"], tags=tuple(t for t in h["tags"].split(",") if t),
+               score=h["score"], updated=h["updated"], verified=h["verified"],
+               relevance=relevance,
+               highlight=mark(h["summary"], matched))
+
+
+def mark(text: str, matched: frozenset[str]) -> str:
+    """``text`` with the words the query matched (as typed, stemmed or corrected) in brackets."""
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        return f"[{m.group(0)}]" if word in matched or stem(word) in matched else m.group(0)
+    return re.sub(r"[A-Za-z0-9]+", one, text)
+

@@ -1,0 +1,131 @@
+"""Benchmark plugindex search on a synthetic index of 10,000 plugins (issue 6).
+
+    python bench/search_bench.py [PLUGINS]
+
+Writes bench/work/search/v1 (an index.json and one plugin file per plugin, words drawn from a
+fixed vocabulary with a fixed seed), then times: building the whoosh index; updating it after
+one plugin changed; plain, fuzzy and filtered queries (median and p95 over 200 each).
+Targets: build < 15 s, one-plugin update < 0.5 s, query median < 20 ms and p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from whoosh.lang.porter import stem
+
+from plugindex.search import Filters, SearchIndex
+
+WORK = Path(__file__).resolve().parent / "work" / "search"
+WORDS = ("auth", "token", "session", "cache", "redis", "mongo", "vector", "search", "embed",
+         "model", "chat", "stream", "metric", "trace", "log", "alert", "queue", "task", "cron",
+         "deploy", "docker", "build", "bundle", "react", "form", "table", "chart", "upload",
+         "storage", "email", "payment", "invoice", "webhook", "schema", "migrate", "backup",
+         "export", "import", "admin", "role", "permission", "audit", "privacy", "consent",
+         "locale", "translate", "theme", "icon")
+CATEGORIES = ("authentication", "ai-provider", "database-provider", "ui-components",
+              "monitoring", "deployment", "testing", "analytics", "build-tools")
+HOSTS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0", "2.1.0"]
+
+
+def vocabulary(rng: random.Random, size: int) -> list[str]:
+    """Pronounceable made-up words: the long tail of a real registry's vocabulary."""
+    syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def generate(n: int, root: Path) -> None:
+    """Plugins whose words follow Zipf's law, as a real registry's do: the domain words from
+    very common (the first, in most plugins) to rare (the last, in a few percent), then a long
+    tail of 5,000 made-up words."""
+    rng = random.Random(7)
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "plugins").mkdir(parents=True)
+    tail = vocabulary(rng, 5000)
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(tail))]
+    domain_weights = [1 / (rank + 1) for rank in range(len(WORDS))]
+
+    def domain_words(k: int) -> list[str]:
+        chosen: list[str] = []
+        while len(chosen) < k:
+            word = rng.choices(WORDS, domain_weights)[0]
+            if word not in chosen:
+                chosen.append(word)
+        return chosen
+
+    def text(domain: int, other: int) -> str:
+        words = domain_words(domain) + rng.choices(tail, weights, k=other)
+        rng.shuffle(words)
+        return " ".join(words)
+
+    entries = []
+    for i in range(n):
+        name = f"{rng.choice(WORDS)}-{rng.choice(tail[:500])}-{i}"
+        summary = text(2, 8).capitalize() + "."
+        description = text(4, 56)
+        detail = {"versions": [{"version": "1.0.0", "manifest": {"description": description}}]}
+        (root / "plugins" / f"{name}.json").write_text(json.dumps(detail), encoding="utf-8")
+        entries.append({
+            "name": name, "latest": "1.0.0", "summary": summary,
+            "category": rng.choice(CATEGORIES), "tags": domain_words(3),
+            "capabilities": ["routes"], "maintainers": [f"dev{i % 500}"],
+            "host": rng.choice([">=1.0", ">=2.0", "<2"]), "updated": f"2026-{1 + i % 12:02d}-01",
+            "score": {"total": rng.randint(20, 100), "tier": "good"},
+            "badges": {"verified": i % 7 == 0}, "file": f"plugins/{name}.json",
+            "sha256": f"{i:064x}"})
+    index = {"registry": {"categories": [{"id": c, "title": c} for c in CATEGORIES],
+                          "host": {"versions": HOSTS}}, "plugins": entries}
+    (root / "index.json").write_text(json.dumps(index), encoding="utf-8")
+
+
+def timed(label: str, queries: list[tuple[str, Filters]], ix: SearchIndex) -> None:
+    times = []
+    for text, filters in queries:
+        start = time.perf_counter()
+        ix.search(text, filters)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    print(f"  {label:<10} median {statistics.median(times) * 1000:6.1f} ms   "
+          f"p95 {times[int(len(times) * 0.95)] * 1000:6.1f} ms   (target 20 / 100 ms)")
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    index_dir, cache = WORK / "v1", WORK / "cache"
+    generate(n, index_dir)
+    shutil.rmtree(cache, ignore_errors=True)
+    start = time.perf_counter()
+    ix = SearchIndex(index_dir, cache)
+    print(f"{n} plugins: build {time.perf_counter() - start:.2f} s (target < 15 s)")
+    data = json.loads((index_dir / "index.json").read_bytes())
+    data["plugins"][n // 2]["summary"] = "A changed summary about invoices."
+    data["plugins"][n // 2]["sha256"] = "f" * 64
+    (index_dir / "index.json").write_text(json.dumps(data), encoding="utf-8")
+    start = time.perf_counter()
+    ix = SearchIndex(index_dir, cache)
+    print(f"  update after one change: {time.perf_counter() - start:.3f} s "
+          f"({ix.updated} document) (target < 0.5 s)")
+    rng = random.Random(3)
+    plain = [(f"{rng.choice(WORDS)} {rng.choice(WORDS)}", Filters()) for _ in range(200)]
+    fuzzy = [(rng.choice(WORDS)[:-1] + "x", Filters()) for _ in range(200)]
+    filtered = [(rng.choice(WORDS), Filters(category=rng.choice(CATEGORIES), host="2.1.0"))
+                for _ in range(200)]
+    share = {w: ix.searcher().doc_frequency("text", stem(w)) / n for w in WORDS}
+    print(f"  (a domain word is in {min(share.values()):.0%} to {max(share.values()):.0%} of the "
+          f"plugins, median {statistics.median(share.values()):.0%})")
+    timed("plain", plain, ix)
+    timed("fuzzy", fuzzy, ix)
+    timed("filtered", filtered, ix)
+
+
+if __name__ == "__main__":
+    main()
