@@ -306,6 +306,9 @@ def load(data: bytes, file: str, limits: Limits = Limits()) -> LoadResult:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 has a cap of its own
+            return LoadResult(None, (diagnostic(
+                "PI008", file, line, "", f"nesting deeper than {limits.max_depth} levels"),))
         return LoadResult(None, (diagnostic("PI004", file, line, "", problem or str(exc)),))
     except yaml.YAMLError as exc:
         return LoadResult(None, (diagnostic("PI004", file, 1, "", str(exc)),))
