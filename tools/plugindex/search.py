@@ -6,11 +6,13 @@ a cache directory, and kept with the digest of the ``index.json`` it was built f
 unchanged index is reused as is, a changed one is updated document by document (each plugin's
 entry carries the sha256 of its file, so only plugins whose entry changed are re-read).
 
-Ranking: a query's words are matched against the name (split at hyphens, plus prefixes of
-the whole name), tags, summary, category and capabilities, description and maintainers, with
-boosts in that order; summary and description are stemmed ("tokens" finds "token"), and a word
-of five letters or more also matches words one or two edits away ("authentcation"). Plugins
-matching more of the words rank higher.
+Ranking: BM25F over one field, ``text``, holding every word of a plugin weighted by where it
+stands (``WEIGHTS``: name, tags, summary, category and capabilities, description), stemmed
+("tokens" finds "token"), so that a query word reads one posting list; plus the name's
+prefixes, the whole query as a name, and maintainers. A word of five letters or more that no
+plugin uses also matches the known words one or two edits away ("authentcation"). Each query
+word adds its score, so plugins matching more of the words rank higher; equal scores go by
+name.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,8 @@ from whoosh.analysis import (
 from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
+CACHE_DIR = ".cache/plugindex/search"  # under the repository root
 SORTS = ("relevance", "score", "updated", "name")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -90,7 +93,11 @@ def _schema() -> fields.Schema:
         updated=fields.ID(stored=True, sortable=True),
         latest=fields.STORED,
         host=fields.STORED,
-        digest=fields.STORED,
+        # The sha256 of the plugin's file (re-read when it moves) and a digest of what related
+        # plugins read from the document: columns, which read far faster than stored fields.
+        digest=fields.COLUMN(columns.VarBytesColumn()),
+        content=fields.COLUMN(columns.VarBytesColumn()),
+        about=fields.STORED,  # name, tags, summary and description, weighted: related plugins
         exact=fields.TEXT(analyzer=words, phrase=False),  # words as written: for corrections
     )
 
@@ -162,12 +169,19 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
     capabilities = [str(c) for c in entry.get("capabilities", [])]
     facets = " ".join([entry["category"], titles.get(entry["category"], ""), *capabilities])
     score = (entry.get("score") or {}).get("total", 0)
+    text = weighted({"name": entry["name"], "tags": " ".join(tags),
+                     "summary": entry.get("summary", ""), "facets": facets,
+                     "description": description})
+    about = weighted({"name": entry["name"], "tags": " ".join(tags),
+                      "summary": entry.get("summary", ""),
+                      "description": description})
+    content = hashlib.sha256(json.dumps([text, about, entry["category"]]).encode()).hexdigest()
     return {
         "name": entry["name"],
         "name_start": entry["name"],
-        "text": weighted({"name": entry["name"], "tags": " ".join(tags),
-                          "summary": entry.get("summary", ""), "facets": facets,
-                          "description": description}),
+        "text": text,
+        "about": about,
+        "content": content.encode(),
         "tags": ",".join(tags),
         "tag_list": ",".join(t.lower() for t in tags).encode(),
         "summary": entry.get("summary", ""),
@@ -181,7 +195,7 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
         "updated": entry.get("updated", ""),
         "latest": entry["latest"],
         "host": entry.get("host", ""),
-        "digest": entry.get("sha256", ""),
+        "digest": str(entry.get("sha256", "")).encode(),
         "exact": " ".join([entry["name"], *tags, entry.get("summary", ""), description,
                            facets]),
     }
@@ -189,18 +203,20 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
 
 # -- the index ----------------------------------------------------------------------------------
 
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_bytes())
-
-
 class SearchIndex:
-    """The whoosh index of one ``index/v1`` directory, cached under ``cache``."""
+    """The whoosh index of one ``index/v1`` directory, cached under ``cache``.
 
-    def __init__(self, index_dir: Path, cache: Path, parallel_from: int = 1000) -> None:
+    ``read`` (a path relative to the directory -> its bytes) stands in for reading the files
+    from the directory: the build indexes what it is about to publish.
+    """
+
+    def __init__(self, index_dir: Path, cache: Path, parallel_from: int = 1000,
+                 read: Callable[[str], bytes] | None = None) -> None:
         self.index_dir = index_dir
         self.parallel_from = parallel_from  # write with two processes from this many documents
         self.cache = cache
-        raw = (index_dir / "index.json").read_bytes()
+        self._read = read or (lambda rel: (index_dir / rel).read_bytes())
+        raw = self._read("index.json")
         self.digest = hashlib.sha256(raw).hexdigest()
         self.data: dict[str, Any] = json.loads(raw)
         self.updated = 0  # documents written by the last refresh
@@ -238,17 +254,20 @@ class SearchIndex:
                 self._update(ix)
                 stamp_file.write_text(self._stamp(), encoding="utf-8")
                 return ix
+        return self._create()
+
+    def _create(self) -> index.Index:
         shutil.rmtree(self.cache, ignore_errors=True)
         self.cache.mkdir(parents=True)
         ix = index.create_in(str(self.cache), _schema())
         self._update(ix)
-        stamp_file.write_text(self._stamp(), encoding="utf-8")
+        (self.cache / "built-from").write_text(self._stamp(), encoding="utf-8")
         return ix
 
     def _update(self, ix: index.Index) -> None:
         entries = {e["name"]: e for e in self.data.get("plugins", [])}
         with ix.searcher() as s:
-            have = {f["name"]: f.get("digest") for f in s.all_stored_fields()}
+            have = {n: d.decode() for n, d in _live(s, "digest").items()}
         changed = sorted(n for n, e in entries.items() if have.get(n) != e.get("sha256"))
         gone = sorted(set(have) - set(entries))
         if not changed and not gone:
@@ -262,12 +281,25 @@ class SearchIndex:
             writer.delete_by_term("name", name)
         for name in changed:
             try:
-                detail = _read_json(self.index_dir / entries[name]["file"])
+                detail = json.loads(self._read(entries[name]["file"]))
             except (OSError, ValueError, KeyError):
                 detail = None
             writer.update_document(**document(entries[name], detail, registry))
         writer.commit()
         self.updated = len(changed) + len(gone)
+
+    def contents(self) -> dict[str, str]:
+        """Each plugin's content digest (see ``document``), by name."""
+        return {n: c.decode() for n, c in _live(self.searcher(), "content").items()}
+
+    def compact(self) -> None:
+        """Build the index afresh if it holds deleted documents (which whoosh still counts in
+        its statistics), so that scores are exactly those of a fresh index. (Rebuilding takes
+        less than half the time of whoosh's optimize, which rewrites every segment.)"""
+        if self.searcher().reader().has_deletions():
+            self.close()
+            self._columns = self._words = self._name_list = None
+            self.ix = self._create()
 
     def searcher(self) -> Searcher:
         """The searcher all queries share (opened once: opening costs more than a query)."""
@@ -278,10 +310,10 @@ class SearchIndex:
     def _facet_columns(self) -> tuple[list[str], list[tuple[str, ...]]]:
         """Each document's category and tags, read once from whoosh's columns."""
         if self._columns is None:
-            reader = self.searcher().reader()
-            self._columns = (list(reader.column_reader("category")),
+            s = self.searcher()
+            self._columns = (_column(s, "category"),
                              [tuple(t for t in v.decode().split(",") if t)
-                              for v in reader.column_reader("tag_list")])
+                              for v in _column(s, "tag_list")])
         return self._columns
 
     # -- queries ---------------------------------------------------------------------------------
@@ -350,7 +382,9 @@ class SearchIndex:
         scored = sort == "relevance" and not isinstance(q, query.Every)
         results = s.search(q, filter=self._allow(filters), limit=None, scored=scored)
         matched = results.docs()
-        if scored:
+        if not matched:
+            ranked: list[tuple[int, float | None]] = []
+        elif scored:
             ranked = self._best(results, limit)
         else:
             ranked = self._ordered(matched, "score" if sort == "relevance" else sort, limit)
@@ -384,8 +418,12 @@ class SearchIndex:
 
     def _names(self) -> list[str]:
         if self._name_list is None:
-            self._name_list = list(self.searcher().reader().column_reader("name"))
+            self._name_list = _column(self.searcher(), "name")
         return self._name_list
+
+    def names(self) -> list[str]:
+        """The plugins of the index, sorted."""
+        return sorted(_live(self.searcher(), "digest"))
 
     def _facets(self, docs: set[int]) -> dict[str, dict[str, int]]:
         """Counts of the matching plugins by category and by tag."""
@@ -417,6 +455,23 @@ class SearchIndex:
                                 scorer=Levenshtein.distance, score_cutoff=3, limit=None)
         out += [n for n, _, _ in sorted(names, key=lambda f: (f[1], f[0]))[:3] if n not in out]
         return tuple(out)
+
+
+def _column(s: Searcher, column: str) -> list[Any]:
+    """A column's values by document number (deleted documents included)."""
+    reader = s.reader()
+    if not reader.doc_count_all():
+        return []  # (an empty index has no columns)
+    return list(reader.column_reader(column))
+
+
+def _live(s: Searcher, column: str) -> dict[str, Any]:
+    """A column's value for each plugin of the index (deleted documents aside), by name."""
+    reader = s.reader()
+    names = _column(s, "name")
+    values = _column(s, column)
+    return {names[d]: values[d] for d in range(reader.doc_count_all())
+            if not reader.is_deleted(d)}
 
 
 def _descending(value: Any) -> Any:

@@ -7,10 +7,8 @@ import json
 
 from plugindex.build import INDEX_DIR
 from plugindex.errors import UsageError
-from plugindex.search import SORTS, Filters, Results, SearchIndex
+from plugindex.search import CACHE_DIR, SORTS, Filters, Results, SearchIndex
 from plugindex.workspace import find_root
-
-CACHE = ".cache/plugindex/search"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     index_dir = root / INDEX_DIR
     if not (index_dir / "index.json").is_file():
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
-    results = SearchIndex(index_dir, root / CACHE).search(args.query, filters, args.sort,
-                                                         args.limit)
+    with SearchIndex(index_dir, root / CACHE_DIR) as search:
+        results = search.search(args.query, filters, args.sort, args.limit)
     if args.format == "json":
         print(json.dumps(results.as_json(), indent=2, sort_keys=True))
     else:
