@@ -45,9 +45,15 @@ def populated(git_registry: GitRegistry) -> GitRegistry:
 def test_build_writes_a_schema_valid_index(populated: GitRegistry) -> None:
     assert build(populated) == 0
     files = populated.index_bytes()
-    assert sorted(files) == ["index.json", "plugins/alpha.json", "plugins/beta.json"]
+    assert sorted(files) == ["index.json", "plugins/alpha.json", "plugins/beta.json",
+                             "related.json"]
     index = json.loads(files["index.json"])
-    jsonschema.Draft202012Validator(load_schema("index.v1.schema.json")).validate(index)
+    schema = load_schema("index.v1.schema.json")
+    jsonschema.Draft202012Validator(schema).validate(index)
+    related = json.loads(files["related.json"])
+    jsonschema.Draft202012Validator(
+        {"$defs": schema["$defs"], "$ref": "#/$defs/relatedFile"}).validate(related)
+    assert sorted(related["related"]) == ["alpha", "beta"]
     assert [p["name"] for p in index["plugins"]] == ["alpha", "beta"]
     alpha = index["plugins"][0]
     assert alpha["latest"] == "1.1.0"

@@ -37,7 +37,7 @@ from plugindex.catalog import TextCatalog
 from plugindex.crosschecks import check_registry
 from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
-from plugindex.fsutil import publish_tree
+from plugindex.fsutil import publish_tree, write_atomic
 from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.history import apply_changes, iso
 from plugindex.index import (
@@ -68,6 +68,7 @@ from plugindex.manifest import (
     split_manifest_path,
 )
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
+from plugindex.related import RELATED_FILE, inputs_key, related_all, render_related
 from plugindex.rules import diagnostic
 from plugindex.scanrecord import (
     CACHE_DIR,
@@ -78,6 +79,8 @@ from plugindex.scanrecord import (
 from plugindex.schema import SchemaChecker, load_schema, schema_digest
 from plugindex.score import Score
 from plugindex.scoring import badges, iso_day, score_date, score_versions
+from plugindex.search import CACHE_DIR as SEARCH_CACHE
+from plugindex.search import SearchIndex
 from plugindex.source import source_key
 from plugindex.validate import FileResult, ManifestValidator
 from plugindex.yamlsafe import load
@@ -308,6 +311,8 @@ class Builder:
             files, plugins, written = self.render(
                 head, registry, cache, names, previous, None if full else scope, check,
                 releases_moved)
+        with t.stage("related"):
+            files[RELATED_FILE] = self.related(files, plugins)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
@@ -511,6 +516,47 @@ class Builder:
         files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
         return files, plugins, len(work)
 
+    def related(self, files: Mapping[str, bytes | None],
+                plugins: Mapping[str, CachedPlugin]) -> bytes:
+        """related.json for the index about to be published. The whoosh index behind search is
+        brought up to date with it (plugin by plugin); the related plugins of all are computed
+        again only when some plugin's searchable text changed (a new release alone does not)."""
+        target = self.repo.root / INDEX_DIR
+
+        def read(rel: str) -> bytes:
+            data = files.get(rel)
+            if data is not None:
+                return data
+            oid = plugins[rel[len("plugins/"):-len(".json")]].oid
+            try:
+                data = (target / rel).read_bytes()
+            except OSError:
+                data = None
+            if data is None or git_blob_id(data) != oid:  # a --check of an edited index/v1
+                try:
+                    data = self.repo.read_blobs([oid])[oid]
+                except EnvironmentProblem:
+                    data = None
+            if data is None:
+                raise InternalError(f"{INDEX_DIR}/{rel} is not the file the build cache "
+                                    "knows; delete .cache/plugindex and build again")
+            return data
+
+        cache_dir = self.repo.root / SEARCH_CACHE
+        with SearchIndex(target, cache_dir, read=read) as search:
+            key = inputs_key(search)
+            saved = cache_dir / f"{RELATED_FILE}.{key}"
+            try:
+                return saved.read_bytes()
+            except OSError:
+                pass
+            data = render_related(key, related_all(search))
+        output_schemas().check_related(data)
+        for old in cache_dir.glob(f"{RELATED_FILE}.*"):
+            old.unlink()
+        write_atomic(saved, data)
+        return data
+
     def records(self, head: str, names: set[str]) -> ScanRecords:
         """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
         with self.timings.stage("scans"):
@@ -624,12 +670,17 @@ class OutputSchemas:
         self.index = SchemaChecker(full)
         self.summary = part("pluginSummary")
         self.file = part("pluginFile")
+        self.related = part("relatedFile")
 
     def check_plugin(self, name: str, entry: str, file: bytes) -> None:
         if not self.summary.is_valid(json.loads(entry)) or not self.file.is_valid(
             json.loads(file)
         ):
             raise InternalError(f"the index entry for {name} does not match {INDEX_SCHEMA}")
+
+    def check_related(self, data: bytes) -> None:
+        if not self.related.is_valid(json.loads(data)):
+            raise InternalError(f"{RELATED_FILE} does not match {INDEX_SCHEMA}")
 
     def check_index(self, header: dict[str, Any]) -> None:
         """The index without its plugins (each plugin's entry is checked when rendered)."""
