@@ -7,7 +7,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from plugindex import __version__
-from plugindex.commands import build, osv_server, resolve, scan, score, search, validate
+from plugindex.commands import (
+    build,
+    lookalikes,
+    osv_server,
+    resolve,
+    scan,
+    score,
+    search,
+    validate,
+)
 from plugindex.errors import ConfigError, PlugindexError
 from plugindex.report import FORMATS, text_line
 
@@ -94,6 +103,11 @@ def make_parser() -> _Parser:
                  "description; typos forgiven), with filters",
                  "plugindex search authentication --host 2.1.0 --sort score", search.run)
     search.add_arguments(p)
+
+    p = _command(sub, "lookalikes", "the existing plugins a manifest's name imitates "
+                 "(typosquats) or its text resembles (possible duplicates)",
+                 "plugindex lookalikes submissions/jwt-auth/1.0.0.yaml", lookalikes.run)
+    lookalikes.add_arguments(p)
     return parser
 
 
