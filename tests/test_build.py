@@ -45,8 +45,8 @@ def populated(git_registry: GitRegistry) -> GitRegistry:
 def test_build_writes_a_schema_valid_index(populated: GitRegistry) -> None:
     assert build(populated) == 0
     files = populated.index_bytes()
-    assert sorted(files) == ["index.json", "plugins/alpha.json", "plugins/beta.json",
-                             "related.json"]
+    assert sorted(files) == ["contributors.json", "index.json", "plugins/alpha.json",
+                             "plugins/beta.json", "related.json"]
     index = json.loads(files["index.json"])
     schema = load_schema("index.v1.schema.json")
     jsonschema.Draft202012Validator(schema).validate(index)
@@ -54,6 +54,10 @@ def test_build_writes_a_schema_valid_index(populated: GitRegistry) -> None:
     jsonschema.Draft202012Validator(
         {"$defs": schema["$defs"], "$ref": "#/$defs/relatedFile"}).validate(related)
     assert sorted(related["related"]) == ["alpha", "beta"]
+    contributors = json.loads(files["contributors.json"])
+    jsonschema.Draft202012Validator(
+        {"$defs": schema["$defs"], "$ref": "#/$defs/contributorsFile"}).validate(contributors)
+    assert contributors["contributors"][0]["counts"]["plugin-published"] == 2
     assert [p["name"] for p in index["plugins"]] == ["alpha", "beta"]
     alpha = index["plugins"][0]
     assert alpha["latest"] == "1.1.0"

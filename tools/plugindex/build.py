@@ -69,6 +69,8 @@ from plugindex.manifest import (
 )
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.related import RELATED_FILE, inputs_key, related_all, render_related
+from plugindex.reputation import CONTRIBUTORS_FILE, render_contributors
+from plugindex.reputationfacts import contributors_at
 from plugindex.rules import diagnostic
 from plugindex.scanrecord import (
     CACHE_DIR,
@@ -313,6 +315,8 @@ class Builder:
                 releases_moved)
         with t.stage("related"):
             files[RELATED_FILE] = self.related(files, plugins)
+        with t.stage("reputation"):
+            files[CONTRIBUTORS_FILE] = self.contributors(head, registry)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):
@@ -557,6 +561,14 @@ class Builder:
         write_atomic(saved, data)
         return data
 
+    def contributors(self, head: str, registry: RegistryConfig) -> bytes:
+        """contributors.json: reputation from main's history up to ``head`` (the ledger is
+        kept in the cache and continued commit by commit)."""
+        data = render_contributors(contributors_at(self.repo, head, registry.reputation),
+                                   registry.reputation)
+        output_schemas().check_contributors(data)
+        return data
+
     def records(self, head: str, names: set[str]) -> ScanRecords:
         """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
         with self.timings.stage("scans"):
@@ -671,12 +683,17 @@ class OutputSchemas:
         self.summary = part("pluginSummary")
         self.file = part("pluginFile")
         self.related = part("relatedFile")
+        self.contributors = part("contributorsFile")
 
     def check_plugin(self, name: str, entry: str, file: bytes) -> None:
         if not self.summary.is_valid(json.loads(entry)) or not self.file.is_valid(
             json.loads(file)
         ):
             raise InternalError(f"the index entry for {name} does not match {INDEX_SCHEMA}")
+
+    def check_contributors(self, data: bytes) -> None:
+        if not self.contributors.is_valid(json.loads(data)):
+            raise InternalError(f"{CONTRIBUTORS_FILE} does not match {INDEX_SCHEMA}")
 
     def check_related(self, data: bytes) -> None:
         if not self.related.is_valid(json.loads(data)):

@@ -11,6 +11,7 @@ from plugindex.commands import (
     build,
     lookalikes,
     osv_server,
+    reputation,
     resolve,
     scan,
     score,
@@ -108,6 +109,11 @@ def make_parser() -> _Parser:
                  "(typosquats) or its text resembles (possible duplicates)",
                  "plugindex lookalikes submissions/jwt-auth/1.0.0.yaml", lookalikes.run)
     lookalikes.add_arguments(p)
+
+    p = _command(sub, "reputation", "contributors' points, levels and badges from main's "
+                 "history; with a login, the commit behind every point",
+                 "plugindex reputation nadia-okafor", reputation.run)
+    reputation.add_arguments(p)
     return parser
 
 

@@ -12,6 +12,14 @@ from pathlib import Path
 import git
 
 from plugindex.errors import EnvironmentProblem
+from plugindex.gitlog import (
+    GRAPH_FORMAT,
+    LOG_FORMAT,
+    GraphCommit,
+    LogCommit,
+    parse_graph,
+    parse_log,
+)
 
 REGULAR_FILE = "100644"
 
@@ -202,6 +210,34 @@ class GitRepo:
                 changes.append(Change(commit, time, status, _decode(fields[i])))
                 i += 1
         return changes
+
+    def first_parent_log(self, head: str, since: str | None = None) -> list[LogCommit]:
+        """The first-parent commits of since..head, oldest first, with the files each changed
+        against its first parent (mailmap applied to authors)."""
+        rev = f"{since}..{head}" if since else head
+        raw: bytes = self.repo.git.log(
+            "--first-parent", "--diff-merges=first-parent", "--reverse", "--no-renames",
+            "--raw", "--numstat", "--no-abbrev", "-z", f"--format={LOG_FORMAT}", rev,
+            stdout_as_string=False,
+        )
+        return parse_log(raw)
+
+    def commit_graph(self, head: str, since: str | None = None) -> dict[str, GraphCommit]:
+        """Every commit of since..head (all parents followed), with author and message."""
+        rev = f"{since}..{head}" if since else head
+        raw: bytes = self.repo.git.log(f"--format={GRAPH_FORMAT}", rev,
+                                       stdout_as_string=False)
+        return parse_graph(raw)
+
+    def check_mailmap(self, contacts: Iterable[str]) -> dict[str, str]:
+        """Each 'Name <email>' contact as .mailmap rewrites it."""
+        wanted = sorted(set(contacts))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 200):
+            part = wanted[i:i + 200]
+            lines = str(self.repo.git.check_mailmap(*part)).splitlines()
+            out.update(zip(part, lines, strict=True))
+        return out
 
     def has_uncommitted(self, *paths: str) -> bool:
         return bool(str(self.repo.git.status("--porcelain", "--", *paths)).strip())

@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
+from plugindex.reputation import ReputationConfig, parse_reputation
 from plugindex.rules import diagnostic
 from plugindex.scanconfig import ScanConfig, parse_scan
 from plugindex.schema import SchemaChecker
@@ -58,6 +59,7 @@ class RegistryConfig:
     score: ScoreConfig = field(default_factory=default_config)
     verified_publishers: frozenset[str] = frozenset()
     featured: frozenset[str] = frozenset()
+    reputation: ReputationConfig = field(default_factory=ReputationConfig)
     lines: Mapping[str, int] = field(default_factory=dict)  # JSON pointer -> line in the file
 
     def line_of(self, ptr: str) -> int:
@@ -130,6 +132,10 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
                 "PI020", file, result.document.line_of(ptr), ptr,
                 f"'{override.approved_by}' is not one of the registry's admins",
                 "only a login listed under admins may approve an exception"))
+    reputation, reputation_problems = parse_reputation(raw.get("reputation", {}))
+    for where, text in reputation_problems:
+        ptr = pointer("reputation", *where)
+        problems.append(diagnostic("PI020", file, result.document.line_of(ptr), ptr, text))
     score, score_problems = parse_score(raw.get("score", {}))
     for parts, message in score_problems:
         ptr = pointer("score", *parts)
@@ -159,6 +165,7 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         score=score,
         verified_publishers=frozenset(raw.get("verified_publishers", ())),
         featured=frozenset(raw.get("featured", ())),
+        reputation=reputation,
         lines=dict(result.document.lines),
     )
 

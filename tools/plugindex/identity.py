@@ -1,0 +1,81 @@
+"""Who a commit's people are: one person behind many emails, and bots.
+
+A person is known by a GitHub login when one can be told: from a GitHub noreply address
+(``12345+login@users.noreply.github.com``, or the older ``login@users...``), or from a
+manifest that lists the email with its ``github`` login. Otherwise by the email address
+itself. git's own ``.mailmap`` is applied before any of this (``git log``'s ``%aN``/``%aE``
+for authors, ``git check-mailmap`` for trailers), so a registry unifies addresses the way any
+git project does.
+
+Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit) and
+``Reviewed-by:`` (the reviewer earns a review), both ``Name <email>``; ``This reverts commit
+<sha>.`` (what ``git revert`` writes) names the commit a revert takes back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+_NOREPLY = re.compile(
+    r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]{0,38})@users\.noreply\.github\.com$", re.IGNORECASE)
+_CONTACT = re.compile(r"^\s*(.*?)\s*<([^<>\s]+)>\s*$")
+_TRAILER = re.compile(r"^(co-authored-by|reviewed-by)\s*:\s*(.+)$",
+                      re.IGNORECASE | re.MULTILINE)
+_REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
+
+
+@dataclass(frozen=True, order=True)
+class Person:
+    key: str  # the login (lower case), or 'email:<address>' when no login is known
+    name: str
+    login: str | None
+
+
+def contact(name: str, email: str) -> str:
+    return f"{name} <{email}>"
+
+
+def split_contact(text: str) -> tuple[str, str] | None:
+    m = _CONTACT.match(text)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def login_of(email: str) -> str | None:
+    m = _NOREPLY.match(email.strip())
+    return m.group(1) if m else None
+
+
+def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
+    """GitHub Apps commit as 'name[bot]'; ``bots`` lists other automation (logins, names or
+    emails, e.g. the publish workflow's identity)."""
+    lowered = {b.lower() for b in bots}
+    login = login_of(email)
+    return (name.endswith("[bot]") or "[bot]" in email
+            or bool({name.lower(), email.lower(), (login or "").lower()} & lowered))
+
+
+def person(name: str, email: str, logins: Mapping[str, str]) -> Person:
+    """The person behind an author (``logins``: email, lower case -> GitHub login, from the
+    manifests)."""
+    login = login_of(email) or logins.get(email.lower())
+    if login:
+        return Person(login.lower(), name or login, login)
+    return Person(f"email:{email.lower()}", name or email, None)
+
+
+def trailers(message: str, kind: str) -> list[tuple[str, str]]:
+    """The ``Name <email>`` of each trailer of a kind ('co-authored-by', 'reviewed-by')."""
+    out = []
+    for m in _TRAILER.finditer(message):
+        if m.group(1).lower() == kind:
+            found = split_contact(m.group(2))
+            if found:
+                out.append(found)
+    return out
+
+
+def reverted(message: str) -> str | None:
+    m = _REVERTS.search(message)
+    return m.group(1) if m else None

@@ -1,0 +1,436 @@
+"""Contributor reputation from what merged into main: points, levels and badges.
+
+Each first-parent commit of main is one change, classified by what it changed against its
+first parent:
+
+- ``submissions/<plugin>/<version>.yaml`` added: *plugin-published* (the plugin's first
+  version) or *version-released*; modified: *lifecycle* (``yanked`` or ``deprecated`` set or
+  cleared) or *metadata-fix*;
+- documentation (``site/``, ``docs/``, README, CONTRIBUTING), by the lines it changed:
+  *docs-contribution* (a new page, or ``docs.contribution`` lines or more), *docs-major*
+  (``docs.major`` lines or more), else *docs-typo*;
+- *tooling* (``tools/``, ``schemas/``, ``tests/``, ``bench/``, ``.github/``);
+- ``registry.yaml`` listing a plugin under ``featured`` (*plugin-featured*, for the plugin's
+  maintainers) or a login under ``verified_publishers`` (*verified*, for that login).
+
+A change's points are shared by the people behind it: its author and ``Co-authored-by:``
+co-authors; for a merge commit, the authors (and co-authors) of the commits it merged, never
+whoever pressed merge. ``Reviewed-by:`` trailers earn each reviewer a *review*. Bots earn
+nothing. A revert (``This reverts commit <sha>.``) takes back every point of the commit it
+reverts (and a revert of that revert gives them back).
+
+Everything here is pure: ``gather`` (in ``reputationfacts``) reads git, ``advance`` folds new
+commits into a ``Ledger``, ``summarize`` turns a ledger into the contributors' table.
+Identities are resolved at the end (``identity.person``), with the logins that manifests give
+for their maintainers' emails, so an award made before a manifest named its author's login
+still lands on that login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from plugindex.gitlog import GraphCommit, LogCommit
+from plugindex.identity import Person, is_bot, person, reverted, trailers
+
+CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
+REPUTATION_VERSION = 1
+NOREPLY = "users.noreply.github.com"
+DAY = 86_400
+
+DEFAULT_POINTS: Mapping[str, int] = {
+    "plugin-published": 100, "plugin-featured": 250, "verified": 500, "version-released": 20,
+    "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
+    "docs-typo": 5, "tooling": 25, "review": 15,
+}
+KINDS = tuple(DEFAULT_POINTS)
+DEFAULT_LEVELS: tuple[tuple[str, int], ...] = (
+    ("Seedling", 0), ("Sprout", 100), ("Growth", 500), ("Bloom", 1000), ("Harvest", 2500),
+    ("Ecosystem", 5000))
+DEFAULT_BADGES: Mapping[str, int] = {
+    "documentation-hero": 50,  # documentation contributions (any size)
+    "core-contributor": 5,  # tooling changes
+    "founding-member": 90,  # days from the registry's first commit
+}
+DOCS_PREFIXES = ("site/", "docs/")
+DOCS_FILES = ("README", "CONTRIBUTING")
+TOOLING_PREFIXES = ("tools/", "schemas/", "tests/", "bench/", ".github/")
+BADGES = ("first-plugin", "verified-developer", "documentation-hero", "core-contributor",
+          "founding-member")
+
+
+@dataclass(frozen=True)
+class ReputationConfig:
+    points: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_POINTS))
+    levels: tuple[tuple[str, int], ...] = DEFAULT_LEVELS
+    badges: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BADGES))
+    docs_contribution: int = 100  # lines changed
+    docs_major: int = 10
+    bots: frozenset[str] = frozenset()
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(
+            [REPUTATION_VERSION, dict(self.points), self.levels, dict(self.badges),
+             self.docs_contribution, self.docs_major, sorted(self.bots)],
+            sort_keys=True).encode()).hexdigest()
+
+
+Problems = list[tuple[tuple[str, ...], str]]  # (path under 'reputation', message)
+
+
+def parse_reputation(raw: Mapping[str, Any]) -> tuple[ReputationConfig, Problems]:
+    """The ``reputation:`` section of registry.yaml (its shape is checked by the schema)."""
+    problems: Problems = []
+    points = {**DEFAULT_POINTS, **dict(raw.get("points", {}))}
+    levels: tuple[tuple[str, int], ...] = DEFAULT_LEVELS
+    if "levels" in raw:
+        levels = tuple((str(level["name"]), int(level["min"])) for level in raw["levels"])
+        minima = [m for _, m in levels]
+        if not levels or minima[0] != 0 or minima != sorted(set(minima)):
+            problems.append((("levels",), "levels must start at 0 and rise strictly"))
+            levels = DEFAULT_LEVELS
+    docs = raw.get("docs", {})
+    config = ReputationConfig(
+        points=points, levels=levels, badges={**DEFAULT_BADGES, **dict(raw.get("badges", {}))},
+        docs_contribution=int(docs.get("contribution", 100)), docs_major=int(docs.get("major", 10)),
+        bots=frozenset(str(b) for b in raw.get("bots", ())))
+    if config.docs_major > config.docs_contribution:
+        problems.append((("docs", "major"), "a major edit cannot need more lines than a "
+                         "contribution"))
+    return config, problems
+
+
+# -- facts gathered from git (see reputationfacts) ----------------------------------------------
+
+@dataclass(frozen=True)
+class ManifestFacts:
+    yanked: bool
+    deprecated: bool
+    maintainers: tuple[tuple[str, str], ...]  # (login, email)
+
+
+@dataclass(frozen=True)
+class RegistryFacts:
+    featured: frozenset[str]
+    verified: frozenset[str]
+
+
+@dataclass(frozen=True)
+class History:
+    """What ``advance`` reads: new first-parent commits, the graph of the commits they merged,
+    the manifests and registry.yaml versions they wrote (by blob id), and .mailmap's
+    rewriting of the contacts in trailers."""
+
+    commits: tuple[LogCommit, ...]
+    graph: Mapping[str, GraphCommit]
+    manifests: Mapping[str, ManifestFacts]
+    registries: Mapping[str, RegistryFacts]
+    mailmap: Mapping[str, str]
+
+
+# -- the ledger ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Award:
+    name: str  # who, as git knows them (mailmap applied); resolved to a Person at the end
+    email: str
+    kind: str
+    points: int
+    sha: str  # the first-parent commit behind it
+    time: int
+    detail: str
+
+    def as_json(self) -> list[Any]:
+        return [self.name, self.email, self.kind, self.points, self.sha, self.time, self.detail]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Every award so far and what the next commits need to know."""
+
+    head: str | None = None
+    start: int | None = None  # time of the first commit
+    awards: tuple[Award, ...] = ()
+    published: frozenset[str] = frozenset()  # plugins with a first version
+    maintainers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    featured: frozenset[str] = frozenset()
+    verified: frozenset[str] = frozenset()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"head": self.head, "start": self.start,
+                "awards": [a.as_json() for a in self.awards],
+                "published": sorted(self.published),
+                "maintainers": {k: [list(m) for m in v]
+                                for k, v in sorted(self.maintainers.items())},
+                "featured": sorted(self.featured), "verified": sorted(self.verified)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ledger:
+        return cls(head=data["head"], start=data["start"],
+                   awards=tuple(Award(*a) for a in data["awards"]),
+                   published=frozenset(data["published"]),
+                   maintainers={k: tuple((m[0], m[1]) for m in v)
+                                for k, v in data["maintainers"].items()},
+                   featured=frozenset(data["featured"]), verified=frozenset(data["verified"]))
+
+
+def _manifest_path(path: str) -> tuple[str, str] | None:
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "submissions" and parts[2].endswith(".yaml"):
+        return parts[1], parts[2][:-len(".yaml")]
+    return None
+
+
+def _is_docs(path: str) -> bool:
+    top = path.split("/", 1)[0]
+    return path.startswith(DOCS_PREFIXES) or (
+        "/" not in path and any(top.upper().startswith(f) for f in DOCS_FILES))
+
+
+def _is_tooling(path: str) -> bool:
+    return path.startswith(TOOLING_PREFIXES)
+
+
+def _side_commits(commit: LogCommit, graph: Mapping[str, GraphCommit], main: set[str],
+                  claimed: set[str]) -> list[GraphCommit]:
+    """The commits a merge brought in: reachable from its other parents, not from main's
+    first-parent history, and not brought in by an earlier merge."""
+    out: list[GraphCommit] = []
+    todo = list(commit.parents[1:])
+    while todo:
+        sha = todo.pop()
+        if sha in main or sha in claimed or sha not in graph:
+            continue
+        claimed.add(sha)
+        out.append(graph[sha])
+        todo.extend(graph[sha].parents)
+    return sorted(out, key=lambda c: c.sha)
+
+
+def _mapped(name: str, email: str, mailmap: Mapping[str, str]) -> tuple[str, str]:
+    """A trailer's contact as .mailmap rewrites it."""
+    text = mailmap.get(f"{name} <{email}>", "")
+    if "<" in text:
+        n, _, rest = text.partition("<")
+        return n.strip(), rest.rstrip(">").strip()
+    return name, email
+
+
+def _people(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
+            bots: frozenset[str]) -> list[tuple[str, str]]:
+    """The (name, email) of everyone a change's points are shared by, sorted."""
+    people: set[tuple[str, str]] = set()
+    sources: list[tuple[str, str, str]] = (
+        [(c.author_name, c.author_email, c.message) for c in side] if side
+        else [(commit.author_name, commit.author_email, commit.message)])
+    for name, email, message in sources:
+        people.add((name, email))
+        people.update(_mapped(n, e, mailmap) for n, e in trailers(message, "co-authored-by"))
+    return sorted(p for p in people if not is_bot(p[0], p[1], bots))
+
+
+def _reviewers(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
+               bots: frozenset[str], authors: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    found = {_mapped(n, e, mailmap) for message in [commit.message, *(c.message for c in side)]
+             for n, e in trailers(message, "reviewed-by")}
+    excluded = {e.lower() for _, e in authors}
+    return sorted(p for p in found if p[1].lower() not in excluded
+                  and not is_bot(p[0], p[1], bots))
+
+
+def _share(points: int, people: Sequence[tuple[str, str]]) -> list[int]:
+    """Points split as evenly as whole numbers allow; the first in order get the remainder."""
+    n = len(people)
+    base, extra = divmod(points, n)
+    return [base + (1 if i < extra else 0) for i in range(n)]
+
+
+def _changes(commit: LogCommit, history: History, state: dict[str, Any],
+             config: ReputationConfig) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
+    """(kind, detail, recipients or None for the change's people) of one commit."""
+    out: list[tuple[str, str, list[tuple[str, str]] | None]] = []
+    docs_lines, new_page, tooling = 0, False, False
+    for change in commit.changes:
+        where = _manifest_path(change.path)
+        if where is not None:
+            plugin, version = where
+            facts = history.manifests.get(change.new_blob)
+            if change.status == "A":
+                if plugin not in state["published"]:
+                    state["published"].add(plugin)
+                    out.append(("plugin-published", plugin, None))
+                else:
+                    out.append(("version-released", f"{plugin}@{version}", None))
+            elif change.status == "M":
+                old = history.manifests.get(change.old_blob)
+                if facts and old and (facts.yanked, facts.deprecated) != (
+                        old.yanked, old.deprecated):
+                    what = "yanked" if facts.yanked != old.yanked else "deprecated"
+                    out.append(("lifecycle", f"{plugin}@{version} {what}", None))
+                else:
+                    out.append(("metadata-fix", f"{plugin}@{version}", None))
+            if facts is not None and change.status != "D" and facts.maintainers:
+                state["maintainers"][plugin] = facts.maintainers
+        elif change.path == "registry.yaml" and change.status != "D":
+            reg = history.registries.get(change.new_blob)
+            if reg is None:
+                continue
+            for plugin in sorted(reg.featured - state["featured"]):
+                owners = [(login, f"{login}@{NOREPLY}")
+                          for login, _ in state["maintainers"].get(plugin, ())]
+                if owners:
+                    out.append(("plugin-featured", plugin, owners))
+            for login in sorted(reg.verified - state["verified"]):
+                out.append(("verified", login, [(login, f"{login}@{NOREPLY}")]))
+            state["featured"], state["verified"] = set(reg.featured), set(reg.verified)
+        elif _is_docs(change.path):
+            docs_lines += change.added + change.deleted
+            new_page |= change.status == "A" and change.path.endswith(".md")
+        elif _is_tooling(change.path):
+            tooling = True
+    if docs_lines or new_page:
+        kind = ("docs-contribution" if new_page or docs_lines >= config.docs_contribution
+                else "docs-major" if docs_lines >= config.docs_major else "docs-typo")
+        out.append((kind, f"{docs_lines} lines", None))
+    if tooling:
+        out.append(("tooling", "", None))
+    return out
+
+
+def advance(ledger: Ledger, history: History, config: ReputationConfig, head: str) -> Ledger:
+    """The ledger after the commits of ``history`` (which follow ``ledger.head``)."""
+    state: dict[str, Any] = {"published": set(ledger.published),
+                             "maintainers": dict(ledger.maintainers),
+                             "featured": set(ledger.featured), "verified": set(ledger.verified)}
+    awards = list(ledger.awards)
+    by_sha: dict[str, list[Award]] = defaultdict(list)
+    for a in awards:
+        by_sha[a.sha].append(a)
+    main = {c.sha for c in history.commits}
+    claimed: set[str] = set()
+    start = ledger.start
+    for commit in history.commits:
+        start = commit.time if start is None else start
+        target = reverted(commit.message)
+        if target is not None:
+            undone = by_sha.get(target) or next(  # git revert writes the full id
+                (v for k, v in by_sha.items() if len(target) < 40 and k.startswith(target)), [])
+            new = [replace(a, points=-a.points, sha=commit.sha, time=commit.time,
+                           detail=f"reverts {a.sha[:12]}: {a.detail}".rstrip(": "))
+                   for a in undone]
+            by_sha[commit.sha] = new
+            awards += new
+            continue
+        side = _side_commits(commit, history.graph, main, claimed) if len(
+            commit.parents) > 1 else []
+        people = _people(commit, side, history.mailmap, config.bots)
+        new = []
+        for kind, detail, recipients in _changes(commit, history, state, config):
+            who = people if recipients is None else recipients
+            points = config.points.get(kind, 0)
+            if not who or not points:
+                continue
+            for (name, email), share in zip(who, _share(points, who), strict=True):
+                new.append(Award(name, email, kind, share, commit.sha, commit.time, detail))
+        for name, email in _reviewers(commit, side, history.mailmap, config.bots, people):
+            if config.points.get("review", 0):
+                new.append(Award(name, email, "review", config.points["review"], commit.sha,
+                                 commit.time, ""))
+        by_sha[commit.sha] = new
+        awards += new
+    return Ledger(head=head, start=start, awards=tuple(awards),
+                  published=frozenset(state["published"]),
+                  maintainers=dict(sorted(state["maintainers"].items())),
+                  featured=frozenset(state["featured"]), verified=frozenset(state["verified"]))
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Contributor:
+    person: Person
+    points: int
+    level: str
+    badges: tuple[str, ...]
+    counts: Mapping[str, int]
+    first: int | None
+    last: int | None
+    plugins: tuple[str, ...]
+    awards: tuple[Award, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.person.key, "login": self.person.login, "name": self.person.name,
+                "points": self.points, "level": self.level, "badges": list(self.badges),
+                "counts": dict(sorted(self.counts.items())),
+                "first": self.first, "last": self.last, "plugins": list(self.plugins)}
+
+
+def logins_of(ledger: Ledger) -> dict[str, str]:
+    """Email (lower case) -> GitHub login, from every manifest's maintainers."""
+    out: dict[str, str] = {}
+    for plugin in sorted(ledger.maintainers):
+        for login, email in ledger.maintainers[plugin]:
+            if email:
+                out.setdefault(email.lower(), login)
+    return out
+
+
+def level_of(points: int, config: ReputationConfig) -> str:
+    name = config.levels[0][0]
+    for level, minimum in config.levels:
+        if points >= minimum:
+            name = level
+    return name
+
+
+def summarize(ledger: Ledger, config: ReputationConfig,
+              mailmap: Mapping[str, str] | None = None) -> list[Contributor]:
+    """Every contributor with a non-zero record, most points first (then by id). ``mailmap``
+    (contact -> contact, from the current .mailmap) applies to every award, old ones too."""
+    logins = logins_of(ledger)
+    by_person: dict[str, list[Award]] = defaultdict(list)
+    people: dict[str, Person] = {}
+    for award in ledger.awards:
+        p = person(*_mapped(award.name, award.email, mailmap or {}), logins)
+        people.setdefault(p.key, p)
+        by_person[p.key].append(award)
+    maintained: dict[str, set[str]] = defaultdict(set)
+    for plugin, owners in ledger.maintainers.items():
+        for login, _ in owners:
+            maintained[login.lower()].add(plugin)
+    founding_end = (ledger.start or 0) + config.badges["founding-member"] * DAY
+    out = []
+    for key, awards in by_person.items():
+        points = sum(a.points for a in awards)
+        counts: Counter[str] = Counter()
+        for a in awards:
+            counts[a.kind] += 1 if a.points > 0 else -1 if a.points < 0 else 0
+        counts = Counter({k: v for k, v in counts.items() if v > 0})
+        earned = [a.time for a in awards if a.points > 0]
+        docs = sum(counts[k] for k in ("docs-contribution", "docs-major", "docs-typo"))
+        badges = [b for b, ok in (
+            ("first-plugin", counts["plugin-published"] > 0),
+            ("verified-developer", counts["verified"] > 0 or key in {
+                v.lower() for v in ledger.verified}),
+            ("documentation-hero", docs >= config.badges["documentation-hero"]),
+            ("core-contributor", counts["tooling"] >= config.badges["core-contributor"]),
+            ("founding-member", any(t < founding_end for t in earned) and points > 0),
+        ) if ok]
+        if points == 0 and not counts:
+            continue
+        out.append(Contributor(people[key], points, level_of(points, config), tuple(badges),
+                               dict(counts), min(earned, default=None), max(earned, default=None),
+                               tuple(sorted(maintained.get(key, ()))), tuple(awards)))
+    return sorted(out, key=lambda c: (-c.points, c.person.key))
+
+
+def render_contributors(contributors: Sequence[Contributor], config: ReputationConfig) -> bytes:
+    doc = {"schema_version": 1,
+           "levels": [{"name": n, "min": m} for n, m in config.levels],
+           "contributors": [c.as_json() for c in contributors]}
+    return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()
