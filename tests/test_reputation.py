@@ -5,6 +5,7 @@ force pushes, and the incremental ledger."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,16 @@ from plugindex.cli import main
 from plugindex.gitrepo import GitRepo
 from plugindex.identity import is_bot, login_of, person, reverted, trailers
 from plugindex.reputation import (
+    Award,
     Contributor,
     Ledger,
     ReputationConfig,
+    Tally,
     level_of,
     parse_reputation,
+    tally,
 )
-from plugindex.reputationfacts import contributors_at, manifest_facts
+from plugindex.reputationfacts import LedgerStore, contributors_at, manifest_facts
 from tests.conftest import VALID_MANIFEST, GitRegistry
 
 ALICE = ("Alice Liddell", "alice@example.org")
@@ -54,7 +58,7 @@ def table(reg: GitRegistry, config: ReputationConfig = CONFIG,
           cache: Path | None = None) -> dict[str, Contributor]:
     repo = GitRepo(reg.root)
     rows = contributors_at(repo, repo.resolve("HEAD"), config,
-                           cache or reg.root / ".cache" / "fresh.json")
+                           cache or reg.root / ".cache" / "fresh.sqlite")
     return {c.person.key: c for c in rows}
 
 
@@ -193,10 +197,18 @@ def test_founding_members_joined_in_the_first_90_days(git_registry: GitRegistry)
     assert "founding-member" not in got["email:carol@example.org"].badges
 
 
+def _saved_head(cache: Path) -> str:
+    store = LedgerStore(cache)
+    try:
+        return store.load(CONFIG.digest()).head or ""
+    finally:
+        store.close()
+
+
 def test_incremental_equals_full_and_a_force_push_is_recomputed(
         git_registry: GitRegistry, tmp_path: Path) -> None:
     reg = git_registry
-    cache = tmp_path / "ledger.json"
+    cache = tmp_path / "ledger.sqlite"
     commit(reg, ALICE, "iota", manifest("iota", "1.0.0"))
     base = reg.git("rev-parse", "HEAD").strip()
     commit(reg, BOB, "iota 1.1", manifest("iota", "1.1.0"))
@@ -204,22 +216,47 @@ def test_incremental_equals_full_and_a_force_push_is_recomputed(
     commit(reg, CAROL, "iota 1.2", manifest("iota", "1.2.0"))
     incremental = table(reg, cache=cache)
     assert {k: c.points for k, c in incremental.items()} == {
-        k: c.points for k, c in table(reg, cache=tmp_path / "cold.json").items()}
-    assert json.loads(cache.read_bytes())["ledger"]["head"] == reg.git(
+        k: c.points for k, c in table(reg, cache=tmp_path / "cold.sqlite").items()}
+    assert _saved_head(cache) == reg.git(
         "rev-parse", "HEAD").strip()
     # Rewrite history: Bob's and Carol's commits are gone, Carol's work comes back once.
     reg.git("reset", "-q", "--hard", base)
     commit(reg, CAROL, "iota 1.1 again", manifest("iota", "1.1.0"))
     rewritten = {k: c.points for k, c in table(reg, cache=cache).items()}
-    assert rewritten == {k: c.points for k, c in table(reg, cache=tmp_path / "cold2.json").items()}
+    cold = table(reg, cache=tmp_path / "cold2.sqlite")
+    assert rewritten == {k: c.points for k, c in cold.items()}
     assert "email:bob@example.org" not in rewritten
     assert rewritten["email:carol@example.org"] == 20
 
 
-def test_the_ledger_survives_json() -> None:
-    ledger = Ledger(head="a" * 40, start=1, published=frozenset({"x"}),
+def test_the_ledger_survives_the_store(tmp_path: Path) -> None:
+    first = Award("A", "a@example.org", "tooling", 25, "1" * 40, 10, "")
+    second = Award("B", "b@example.org", "review", 15, "2" * 40, 20, "")
+    undo = Award("A", "a@example.org", "tooling", -25, "3" * 40, 30, "reverts")
+    ledger = Ledger(head="a" * 40, start=1, awards=(first,), published=frozenset({"x"}),
                     maintainers={"x": (("alice", "alice@example.org"),)})
-    assert Ledger.from_json(json.loads(json.dumps(ledger.as_json()))) == ledger
+    assert Ledger.from_json(json.loads(json.dumps(ledger.as_json()))) == replace(
+        ledger, awards=())
+    store = LedgerStore(tmp_path / "ledger.sqlite")
+    store.save(ledger, "c1", fresh=True)
+    store.save(replace(ledger, head="b" * 40, awards=(second, undo)), "c1", fresh=False)
+    assert store.load("c1").head == "b" * 40
+    assert store.awards() == [first, second, undo]
+    assert store.awards_of_commit("1" * 40) == store.awards_of_commit("1111111") == [first]
+    assert store.awards_of([("A", "a@example.org")]) == [first, undo]
+    assert store.tallies() == tally([first, second, undo])
+    assert store.load("c2") == Ledger()  # another configuration starts afresh
+    store.save(ledger, "c1", fresh=True)  # a full recomputation replaces every award
+    assert store.awards() == [first]
+    store.close()
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database" * 100)
+    assert LedgerStore(tmp_path / "junk.sqlite").load("c1") == Ledger()
+
+
+def test_tallies_add_up_and_net_out_reverts() -> None:
+    a = Award("A", "a@x", "tooling", 25, "1", 10, "")
+    assert tally([a, a._replace(time=5), a._replace(points=-25, time=20)]) == [
+        Tally("A", "a@x", "tooling", 25, 1, 5, 10)]
 
 
 def test_configuration_problems() -> None:

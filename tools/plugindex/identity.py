@@ -67,6 +67,8 @@ def person(name: str, email: str, logins: Mapping[str, str]) -> Person:
 
 def trailers(message: str, kind: str) -> list[tuple[str, str]]:
     """The ``Name <email>`` of each trailer of a kind ('co-authored-by', 'reviewed-by')."""
+    if ":" not in message:
+        return []
     out = []
     for m in _TRAILER.finditer(message):
         if m.group(1).lower() == kind:

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from plugindex.gitlog import GraphCommit, LogCommit
 from plugindex.identity import Person, is_bot, person, reverted, trailers
@@ -135,8 +135,10 @@ class History:
 
 # -- the ledger ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Award:
+class Award(NamedTuple):
+    """One award. (A named tuple: a large registry's ledger holds a hundred thousand, and
+    they are loaded on every run.)"""
+
     name: str  # who, as git knows them (mailmap applied); resolved to a Person at the end
     email: str
     kind: str
@@ -151,7 +153,7 @@ class Award:
 
 @dataclass(frozen=True)
 class Ledger:
-    """Every award so far and what the next commits need to know."""
+    """What the next commits need to know, and the awards of the commits just read."""
 
     head: str | None = None
     start: int | None = None  # time of the first commit
@@ -162,8 +164,8 @@ class Ledger:
     verified: frozenset[str] = frozenset()
 
     def as_json(self) -> dict[str, Any]:
+        """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
         return {"head": self.head, "start": self.start,
-                "awards": [a.as_json() for a in self.awards],
                 "published": sorted(self.published),
                 "maintainers": {k: [list(m) for m in v]
                                 for k, v in sorted(self.maintainers.items())},
@@ -172,7 +174,6 @@ class Ledger:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Ledger:
         return cls(head=data["head"], start=data["start"],
-                   awards=tuple(Award(*a) for a in data["awards"]),
                    published=frozenset(data["published"]),
                    maintainers={k: tuple((m[0], m[1]) for m in v)
                                 for k, v in data["maintainers"].items()},
@@ -302,8 +303,11 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
     return out
 
 
-def advance(ledger: Ledger, history: History, config: ReputationConfig, head: str) -> Ledger:
-    """The ledger after the commits of ``history`` (which follow ``ledger.head``)."""
+def advance(ledger: Ledger, history: History, config: ReputationConfig, head: str,
+            earlier: Callable[[str], Sequence[Award]] | None = None) -> Ledger:
+    """The ledger after the commits of ``history`` (which follow ``ledger.head``).
+    ``earlier`` gives the awards of a commit (or a commit id prefix) already saved outside
+    ``ledger.awards``, for reverts of older commits."""
     state: dict[str, Any] = {"published": set(ledger.published),
                              "maintainers": dict(ledger.maintainers),
                              "featured": set(ledger.featured), "verified": set(ledger.verified)}
@@ -311,6 +315,16 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
     by_sha: dict[str, list[Award]] = defaultdict(list)
     for a in awards:
         by_sha[a.sha].append(a)
+
+    def awards_of(target: str) -> Sequence[Award]:
+        if target in by_sha:  # git revert writes the full id; people may write a prefix
+            return by_sha[target]
+        found = next((v for k, v in by_sha.items() if len(target) < 40 and k.startswith(
+            target)), None)
+        if found is not None:
+            return found
+        return earlier(target) if earlier is not None else []
+
     main = {c.sha for c in history.commits}
     claimed: set[str] = set()
     start = ledger.start
@@ -318,9 +332,8 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
         start = commit.time if start is None else start
         target = reverted(commit.message)
         if target is not None:
-            undone = by_sha.get(target) or next(  # git revert writes the full id
-                (v for k, v in by_sha.items() if len(target) < 40 and k.startswith(target)), [])
-            new = [replace(a, points=-a.points, sha=commit.sha, time=commit.time,
+            undone = awards_of(target)
+            new = [a._replace(points=-a.points, sha=commit.sha, time=commit.time,
                            detail=f"reverts {a.sha[:12]}: {a.detail}".rstrip(": "))
                    for a in undone]
             by_sha[commit.sha] = new
@@ -351,6 +364,31 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
 
 # -- the table ----------------------------------------------------------------------------------
 
+class Tally(NamedTuple):
+    """The awards of one contact (as git knows them) of one kind, added up."""
+
+    name: str
+    email: str
+    kind: str
+    points: int
+    net: int  # awards less reverted ones
+    first: int | None  # commit time of the first award that earned points
+    last: int | None
+
+
+def tally(awards: Iterable[Award]) -> list[Tally]:
+    """What ``LedgerStore.tallies`` computes in SQL, for awards held in memory."""
+    sums: dict[tuple[str, str, str], list[Any]] = {}
+    for a in awards:
+        row = sums.setdefault((a.name, a.email, a.kind), [0, 0, None, None])
+        row[0] += a.points
+        row[1] += (a.points > 0) - (a.points < 0)
+        if a.points > 0:
+            row[2] = a.time if row[2] is None else min(row[2], a.time)
+            row[3] = a.time if row[3] is None else max(row[3], a.time)
+    return [Tally(*key, *row) for key, row in sorted(sums.items())]
+
+
 @dataclass(frozen=True)
 class Contributor:
     person: Person
@@ -361,7 +399,7 @@ class Contributor:
     first: int | None
     last: int | None
     plugins: tuple[str, ...]
-    awards: tuple[Award, ...]
+    contacts: tuple[tuple[str, str], ...]  # the (name, email) their awards were made to
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.person.key, "login": self.person.login, "name": self.person.name,
@@ -388,44 +426,47 @@ def level_of(points: int, config: ReputationConfig) -> str:
     return name
 
 
-def summarize(ledger: Ledger, config: ReputationConfig,
+def summarize(ledger: Ledger, tallies: Iterable[Tally], config: ReputationConfig,
               mailmap: Mapping[str, str] | None = None) -> list[Contributor]:
     """Every contributor with a non-zero record, most points first (then by id). ``mailmap``
     (contact -> contact, from the current .mailmap) applies to every award, old ones too."""
     logins = logins_of(ledger)
-    by_person: dict[str, list[Award]] = defaultdict(list)
+    by_person: dict[str, list[Tally]] = defaultdict(list)
     people: dict[str, Person] = {}
-    for award in ledger.awards:
-        p = person(*_mapped(award.name, award.email, mailmap or {}), logins)
+    for t in tallies:
+        p = person(*_mapped(t.name, t.email, mailmap or {}), logins)
         people.setdefault(p.key, p)
-        by_person[p.key].append(award)
+        by_person[p.key].append(t)
+    verified = {v.lower() for v in ledger.verified}
     maintained: dict[str, set[str]] = defaultdict(set)
     for plugin, owners in ledger.maintainers.items():
         for login, _ in owners:
             maintained[login.lower()].add(plugin)
     founding_end = (ledger.start or 0) + config.badges["founding-member"] * DAY
+    docs_kinds = ("docs-contribution", "docs-major", "docs-typo")
     out = []
-    for key, awards in by_person.items():
-        points = sum(a.points for a in awards)
-        counts: Counter[str] = Counter()
-        for a in awards:
-            counts[a.kind] += 1 if a.points > 0 else -1 if a.points < 0 else 0
-        counts = Counter({k: v for k, v in counts.items() if v > 0})
-        earned = [a.time for a in awards if a.points > 0]
-        docs = sum(counts[k] for k in ("docs-contribution", "docs-major", "docs-typo"))
-        badges = [b for b, ok in (
-            ("first-plugin", counts["plugin-published"] > 0),
-            ("verified-developer", counts["verified"] > 0 or key in {
-                v.lower() for v in ledger.verified}),
-            ("documentation-hero", docs >= config.badges["documentation-hero"]),
-            ("core-contributor", counts["tooling"] >= config.badges["core-contributor"]),
-            ("founding-member", any(t < founding_end for t in earned) and points > 0),
-        ) if ok]
+    for key, rows in by_person.items():
+        points = sum(t.points for t in rows)
+        net: dict[str, int] = {}
+        for t in rows:
+            net[t.kind] = net.get(t.kind, 0) + t.net
+        counts = {k: v for k, v in net.items() if v > 0}
         if points == 0 and not counts:
             continue
+        firsts = [t.first for t in rows if t.first is not None]
+        lasts = [t.last for t in rows if t.last is not None]
+        first, last = min(firsts, default=None), max(lasts, default=None)
+        docs = sum(counts.get(k, 0) for k in docs_kinds)
+        badges = [b for b, ok in (
+            ("first-plugin", counts.get("plugin-published", 0) > 0),
+            ("verified-developer", counts.get("verified", 0) > 0 or key in verified),
+            ("documentation-hero", docs >= config.badges["documentation-hero"]),
+            ("core-contributor", counts.get("tooling", 0) >= config.badges["core-contributor"]),
+            ("founding-member", points > 0 and first is not None and first < founding_end),
+        ) if ok]
         out.append(Contributor(people[key], points, level_of(points, config), tuple(badges),
-                               dict(counts), min(earned, default=None), max(earned, default=None),
-                               tuple(sorted(maintained.get(key, ()))), tuple(awards)))
+                               counts, first, last, tuple(sorted(maintained.get(key, ()))),
+                               tuple(sorted({(t.name, t.email) for t in rows}))))
     return sorted(out, key=lambda c: (-c.points, c.person.key))
 
 

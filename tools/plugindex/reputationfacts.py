@@ -1,7 +1,7 @@
 """Gather what reputation needs from git (the adapter side of ``reputation``), and keep the
 ledger between runs.
 
-The ledger is saved in ``.cache/plugindex/reputation.json`` with the commit it stands at and
+The ledger is saved in ``.cache/plugindex/reputation.sqlite`` with the commit it stands at and
 the digest of the configuration and method. A later run at a descendant of that commit reads
 only the new commits; anything else (another configuration, a history rewritten by a force
 push) starts from the first commit again, so rewritten history is recomputed, never counted
@@ -10,26 +10,31 @@ twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from plugindex.fsutil import write_atomic
 from plugindex.gitrepo import GitRepo
 from plugindex.identity import trailers
 from plugindex.reputation import (
+    Award,
     Contributor,
     History,
     Ledger,
     ManifestFacts,
     RegistryFacts,
     ReputationConfig,
+    Tally,
     advance,
     summarize,
 )
 from plugindex.yamlsafe import load
 
-CACHE_FILE = Path(".cache/plugindex/reputation.json")
+CACHE_FILE = Path(".cache/plugindex/reputation.sqlite")
 ZERO = "0" * 40
 
 _TOP_KEY = re.compile(r"^(yanked|deprecated)\s*:\s*(.*?)\s*$", re.MULTILINE)
@@ -92,37 +97,148 @@ def gather(repo: GitRepo, head: str, since: str | None) -> History:
     return History(tuple(commits), graph, manifests, registries, mailmap)
 
 
-def current_mailmap(repo: GitRepo, ledger: Ledger) -> dict[str, str]:
-    """How the .mailmap of the work tree rewrites every contact the ledger holds."""
-    if not (repo.root / ".mailmap").is_file():
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS awards (
+    seq INTEGER PRIMARY KEY, name TEXT, email TEXT, kind TEXT, points INTEGER, sha TEXT,
+    time INTEGER, detail TEXT);
+CREATE INDEX IF NOT EXISTS awards_sha ON awards (sha);
+CREATE INDEX IF NOT EXISTS awards_who ON awards (email, name);
+"""
+_COLUMNS = "name, email, kind, points, sha, time, detail"
+_SELECT = f"SELECT {_COLUMNS} FROM awards"  # noqa: S608 (constant column names)
+
+
+class LedgerStore:
+    """The saved ledger: the awards in a table that each run appends to (a large registry's
+    hundred thousand awards are neither rewritten nor read for one new commit: sums come
+    from SQL), the rest of the state as one JSON value."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        try:
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError:  # not a database (damaged, or something else)
+            self.db.close()
+            path.unlink()
+            self.db = sqlite3.connect(path)
+            self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def load(self, config: str) -> Ledger:
+        """The saved state (without its awards), or an empty ledger."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
+        state = json.loads(row[0]) if row else {}
+        if state.get("config") != config:
+            return Ledger()
+        return Ledger.from_json(state["ledger"])
+
+    def save(self, ledger: Ledger, config: str, fresh: bool) -> None:
+        """Store a ledger's state and append its awards (``fresh``: replace all awards)."""
+        with self.db:
+            if fresh:
+                self.db.execute("DELETE FROM awards")
+            self.db.executemany("INSERT INTO awards (name, email, kind, points, sha, time, "
+                                "detail) VALUES (?, ?, ?, ?, ?, ?, ?)", ledger.awards)
+            state = {"config": config, "ledger": ledger.as_json()}
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)",
+                            (json.dumps(state, separators=(",", ":")),))
+
+    def awards(self) -> list[Award]:
+        return list(map(Award._make, self.db.execute(
+            f"{_SELECT} ORDER BY seq")))
+
+    def awards_of_commit(self, target: str) -> list[Award]:
+        """The awards of a commit, by full id or by a prefix of one."""
+        rows = self.db.execute(f"{_SELECT} WHERE sha = ? ORDER BY seq",
+                               (target,)).fetchall()
+        if not rows and len(target) < 40:
+            first = self.db.execute("SELECT sha FROM awards WHERE sha >= ? ORDER BY sha "
+                                    "LIMIT 1", (target,)).fetchone()
+            if first and first[0].startswith(target):
+                return self.awards_of_commit(first[0])
+        return list(map(Award._make, rows))
+
+    def awards_of(self, contacts: Iterable[tuple[str, str]]) -> list[Award]:
+        out: list[Award] = []
+        for name, email in contacts:
+            out += map(Award._make, self.db.execute(
+                f"{_SELECT} WHERE email = ? AND name = ? ORDER BY seq",
+                (email, name)))
+        return sorted(out, key=lambda a: (a.time, a.sha, a.kind))
+
+    def tallies(self) -> list[Tally]:
+        return list(map(Tally._make, self.db.execute(
+            "SELECT name, email, kind, SUM(points), "
+            "SUM(CASE WHEN points > 0 THEN 1 WHEN points < 0 THEN -1 ELSE 0 END), "
+            "MIN(CASE WHEN points > 0 THEN time END), MAX(CASE WHEN points > 0 THEN time END) "
+            "FROM awards GROUP BY name, email, kind ORDER BY name, email, kind")))
+
+    def mailmap(self, digest: str) -> dict[str, str]:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'mailmap'").fetchone()
+        data = json.loads(row[0]) if row else {}
+        return dict(data["map"]) if data.get("digest") == digest else {}
+
+    def save_mailmap(self, digest: str, mapping: dict[str, str]) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('mailmap', ?)",
+                            (json.dumps({"digest": digest, "map": mapping}),))
+
+
+def current_mailmap(repo: GitRepo, store: LedgerStore, tallies: Iterable[Tally]
+                    ) -> dict[str, str]:
+    """How the .mailmap of the work tree rewrites every contact of the ledger (git is asked
+    only about contacts it was not asked about under this same .mailmap)."""
+    try:
+        digest = hashlib.sha256((repo.root / ".mailmap").read_bytes()).hexdigest()
+    except OSError:
         return {}
-    return repo.check_mailmap({f"{a.name} <{a.email}>" for a in ledger.awards})
+    known = store.mailmap(digest)
+    missing = {f"{t.name} <{t.email}>" for t in tallies} - known.keys()
+    if missing:
+        known.update(repo.check_mailmap(missing))
+        store.save_mailmap(digest, known)
+    return known
+
+
+def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore
+              ) -> Ledger:
+    """The ledger's state at ``head`` (its awards are in ``store``), continued from the saved
+    one when ``head`` descends from it, else computed from the first commit."""
+    digest = config.digest()
+    saved = store.load(digest)
+    if saved.head == head:
+        return saved
+    fresh = saved.head is None or not repo.commit_exists(saved.head) or not repo.is_ancestor(
+        saved.head, head)
+    if fresh:
+        saved = Ledger()
+    ledger = advance(saved, gather(repo, head, saved.head), config, head,
+                     earlier=None if fresh else store.awards_of_commit)
+    store.save(ledger, digest, fresh)
+    return replace(ledger, awards=())
 
 
 def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
                     cache: Path | None = None) -> list[Contributor]:
-    ledger = ledger_at(repo, head, config, cache)
-    return summarize(ledger, config, current_mailmap(repo, ledger))
-
-
-def ledger_at(repo: GitRepo, head: str, config: ReputationConfig,
-              cache: Path | None = None) -> Ledger:
-    """The ledger at ``head``, from the saved one when it can be continued."""
-    path = cache if cache is not None else repo.root / CACHE_FILE
-    saved = Ledger()
+    """Every contributor at ``head``; ``cache``: where the ledger is kept."""
+    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
     try:
-        data = json.loads(path.read_bytes())
-        if data.get("config") == config.digest():
-            saved = Ledger.from_json(data["ledger"])
-    except (OSError, ValueError, KeyError, TypeError):
-        saved = Ledger()
-    if saved.head == head:
-        return saved
-    if saved.head is None or not repo.commit_exists(saved.head) or not repo.is_ancestor(
-            saved.head, head):
-        saved = Ledger()
-    ledger = advance(saved, gather(repo, head, saved.head), config, head)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps({"config": config.digest(), "ledger": ledger.as_json()},
-                                  separators=(",", ":")).encode())
-    return ledger
+        ledger = ledger_at(repo, head, config, store)
+        tallies = store.tallies()
+        return summarize(ledger, tallies, config, current_mailmap(repo, store, tallies))
+    finally:
+        store.close()
+
+
+def awards_of(repo: GitRepo, contributor: Contributor, cache: Path | None = None
+              ) -> list[Award]:
+    """The awards behind a contributor's points (after ``contributors_at``)."""
+    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    try:
+        return store.awards_of(contributor.contacts)
+    finally:
+        store.close()

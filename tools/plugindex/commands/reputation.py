@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from plugindex.errors import UsageError
 from plugindex.gitrepo import GitRepo
 from plugindex.registry import load_registry
-from plugindex.reputation import Contributor
-from plugindex.reputationfacts import contributors_at
+from plugindex.reputation import Award, Contributor
+from plugindex.reputationfacts import awards_of, contributors_at
 from plugindex.workspace import find_root
 
 
@@ -38,11 +38,11 @@ def leaderboard(rows: list[Contributor], limit: int) -> str:
     return "\n".join(lines)
 
 
-def explain(c: Contributor) -> str:
+def explain(c: Contributor, awards: list[Award]) -> str:
     lines = [f"{c.person.key} ({c.person.name}): {c.points} points, {c.level}",
              f"badges: {', '.join(c.badges) or '-'}",
              f"plugins: {', '.join(c.plugins) or '-'}", ""]
-    for a in sorted(c.awards, key=lambda a: (a.time, a.sha, a.kind)):
+    for a in awards:
         lines.append(f"{_day(a.time)}  {a.sha[:12]}  {a.points:>+5}  {a.kind:<18} {a.detail}")
     return "\n".join(lines)
 
@@ -62,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
     found = next((c for c in rows if wanted in (c.person.key, f"email:{wanted}")), None)
     if found is None:
         raise UsageError(f"no contribution by {args.who} on {args.rev}")
+    awards = awards_of(repo, found)
     if args.format == "json":
         print(json.dumps({**found.as_json(), "awards": [
             {"commit": a.sha, "time": a.time, "kind": a.kind, "points": a.points,
-             "detail": a.detail} for a in found.awards]}, indent=2, sort_keys=True))
+             "detail": a.detail} for a in awards]}, indent=2, sort_keys=True))
     else:
-        print(explain(found))
+        print(explain(found, awards))
     return 0
