@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
+from plugindex.errors import EnvironmentProblem
+from plugindex.github import approvals
 from plugindex.gitrepo import GitRepo
 from plugindex.identity import is_bot, login_of, person, reverted, trailers
 from plugindex.reputation import (
@@ -23,8 +25,9 @@ from plugindex.reputation import (
     parse_reputation,
     tally,
 )
-from plugindex.reputationfacts import LedgerStore, contributors_at, manifest_facts
+from plugindex.reputationfacts import LedgerStore, awards_of, contributors_at, manifest_facts
 from tests.conftest import VALID_MANIFEST, GitRegistry
+from tests.github_fake import FakeGitHub, fake_github
 
 ALICE = ("Alice Liddell", "alice@example.org")
 BOB = ("Bob Stone", "bob@example.org")
@@ -324,3 +327,55 @@ def test_the_default_registry_leaderboard() -> None:
         for plugin in row["plugins"]:
             assert row["login"] in maintainers[plugin]
     assert sum(c["counts"].get("plugin-published", 0) for c in rows.values()) == len(maintainers)
+
+
+def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> None:
+    fake = FakeGitHub(pulls={12: ("bob", [("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"),
+                                          ("erin", "APPROVED"), ("erin", "CHANGES_REQUESTED"),
+                                          ("bob", "APPROVED"), ("dave", "APPROVED")])})
+    with fake_github(fake):
+        assert approvals("owner/registry", [12], "token", fake.url) == {12: ("carol", "dave")}
+        with pytest.raises(EnvironmentProblem):
+            approvals("owner/registry", [99], None, fake.url)
+
+
+def test_cached_approvals_earn_reviews_once(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, BOB, "beta (#12)\n\nReviewed-by: Dave Doe <dave@example.org>",
+           manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, CAROL, "Merge pull request #13 from carol/docs", {"site/x.md": "# X\n"})
+    reviews = {"12": ["bob", "carol", "dave"], "13": ["bob"], "99": ["erin"]}
+    commit(reg, ALICE, "reviews", {"index/cache/reviews.json": json.dumps(
+        {"schema_version": 1, "pulls": reviews})})
+    commit(reg, ALICE, "dave's login", {".mailmap": "dave <dave@users.noreply.github.com> "
+                                                   "<dave@example.org>\n"})
+    got = table(reg)
+    # carol approved #12; bob (its author) earns nothing for approving it, and dave's trailer
+    # and approval are one review; bob approved #13; #99 never merged.
+    assert got["carol"].counts.get("review") == 1
+    assert got["bob"].counts == {"plugin-published": 1, "review": 1}
+    assert got["dave"].counts == {"review": 1}
+    assert "erin" not in got
+    repo = GitRepo(reg.root)
+    awards = awards_of(repo, repo.resolve("HEAD"), CONFIG, got["bob"],
+                       reg.root / ".cache" / "fresh.sqlite")
+    assert [(a.kind, a.detail) for a in awards] == [("plugin-published", "beta"),
+                                                    ("review", "approved #13")]
+
+
+def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    reg = git_registry
+    commit(reg, BOB, "gamma (#7)", manifest("gamma", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, CAROL, "Merge pull request #8 from carol/fix", {"site/y.md": "# Y\n"})
+    fake = FakeGitHub(pulls={7: ("bob", [("carol", "APPROVED")]), 8: ("carol", [])})
+    argv = ["reputation", "--fetch-reviews", "--repository", "owner/registry", "--root",
+            str(reg.root)]
+    with fake_github(fake):
+        assert main([*argv, "--api-url", fake.url]) == 0
+        saved = json.loads((reg.root / "index/cache/reviews.json").read_bytes())
+        assert saved == {"schema_version": 1, "pulls": {"7": ["carol"], "8": []}}
+        fetched = [c for c in fake.calls if c.endswith("/reviews")]
+        assert main([*argv, "--api-url", fake.url]) == 0
+        assert [c for c in fake.calls if c.endswith("/reviews")] == fetched  # nothing new
+    capsys.readouterr()

@@ -23,6 +23,7 @@ _NOREPLY = re.compile(
 _CONTACT = re.compile(r"^\s*(.*?)\s*<([^<>\s]+)>\s*$")
 _TRAILER = re.compile(r"^(co-authored-by|reviewed-by)\s*:\s*(.+)$",
                       re.IGNORECASE | re.MULTILINE)
+_PULL = re.compile(r"^(?:Merge pull request #(\d+) |.*\(#(\d+)\)\s*$)")
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
 
 
@@ -81,3 +82,12 @@ def trailers(message: str, kind: str) -> list[tuple[str, str]]:
 def reverted(message: str) -> str | None:
     m = _REVERTS.search(message)
     return m.group(1) if m else None
+
+
+def pull_request(message: str) -> int | None:
+    """The pull request a commit of main came from, as GitHub writes its subject: a merge
+    ('Merge pull request #12 from ...') or a squash ('Title (#12)')."""
+    m = _PULL.match(message.split("\n", 1)[0])
+    if not m:
+        return None
+    return int(m.group(1) or m.group(2))

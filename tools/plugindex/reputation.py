@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from plugindex.gitlog import GraphCommit, LogCommit
-from plugindex.identity import Person, is_bot, person, reverted, trailers
+from plugindex.identity import Person, is_bot, person, pull_request, reverted, trailers
 
 CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
-REPUTATION_VERSION = 1
+REPUTATION_VERSION = 2
 NOREPLY = "users.noreply.github.com"
 DAY = 86_400
 
@@ -151,6 +151,15 @@ class Award(NamedTuple):
         return [self.name, self.email, self.kind, self.points, self.sha, self.time, self.detail]
 
 
+class Pull(NamedTuple):
+    """A pull request a commit of main came from, and the people its points went to."""
+
+    number: int
+    sha: str
+    time: int
+    people: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Ledger:
     """What the next commits need to know, and the awards of the commits just read."""
@@ -162,6 +171,7 @@ class Ledger:
     maintainers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     featured: frozenset[str] = frozenset()
     verified: frozenset[str] = frozenset()
+    pulls: tuple[Pull, ...] = ()  # of the commits just read
 
     def as_json(self) -> dict[str, Any]:
         """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
@@ -328,6 +338,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
     main = {c.sha for c in history.commits}
     claimed: set[str] = set()
     start = ledger.start
+    pulls: list[Pull] = []
     for commit in history.commits:
         start = commit.time if start is None else start
         target = reverted(commit.message)
@@ -342,6 +353,9 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
         side = _side_commits(commit, history.graph, main, claimed) if len(
             commit.parents) > 1 else []
         people = _people(commit, side, history.mailmap, config.bots)
+        number = pull_request(commit.message)
+        if number is not None:
+            pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
         new = []
         for kind, detail, recipients in _changes(commit, history, state, config):
             who = people if recipients is None else recipients
@@ -356,7 +370,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
                                  commit.time, ""))
         by_sha[commit.sha] = new
         awards += new
-    return Ledger(head=head, start=start, awards=tuple(awards),
+    return Ledger(head=head, start=start, awards=tuple(awards), pulls=tuple(pulls),
                   published=frozenset(state["published"]),
                   maintainers=dict(sorted(state["maintainers"].items())),
                   featured=frozenset(state["featured"]), verified=frozenset(state["verified"]))
@@ -406,6 +420,31 @@ class Contributor:
                 "points": self.points, "level": self.level, "badges": list(self.badges),
                 "counts": dict(sorted(self.counts.items())),
                 "first": self.first, "last": self.last, "plugins": list(self.plugins)}
+
+
+def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]],
+                    reviewed: Mapping[str, Sequence[tuple[str, str]]], logins: Mapping[str, str],
+                    config: ReputationConfig, mailmap: Mapping[str, str] | None = None
+                    ) -> list[Award]:
+    """A review for each approval of a pull request that merged (from the API, cached in the
+    repository), unless the approver is one of its authors or already earned a review for
+    that commit with a ``Reviewed-by:`` trailer. ``reviewed``: commit -> its reviewers."""
+    points = config.points.get("review", 0)
+    out: list[Award] = []
+    if not points:
+        return out
+
+    def key(name: str, email: str) -> str:
+        return person(*_mapped(name, email, mailmap or {}), logins).key
+
+    for pull in sorted(pulls):
+        taken = {key(n, e) for n, e in [*pull.people, *reviewed.get(pull.sha, ())]}
+        for login in sorted(set(approvals.get(pull.number, ()))):
+            if login.lower() in taken or is_bot(login, f"{login}@{NOREPLY}", config.bots):
+                continue
+            out.append(Award(login, f"{login}@{NOREPLY}", "review", points, pull.sha,
+                             pull.time, f"approved #{pull.number}"))
+    return out
 
 
 def logins_of(ledger: Ledger) -> dict[str, str]:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,15 +26,20 @@ from plugindex.reputation import (
     History,
     Ledger,
     ManifestFacts,
+    Pull,
     RegistryFacts,
     ReputationConfig,
     Tally,
     advance,
+    approval_awards,
+    logins_of,
     summarize,
+    tally,
 )
 from plugindex.yamlsafe import load
 
 CACHE_FILE = Path(".cache/plugindex/reputation.sqlite")
+REVIEWS_FILE = "index/cache/reviews.json"  # approvals from the GitHub API, kept in git
 ZERO = "0" * 40
 
 _TOP_KEY = re.compile(r"^(yanked|deprecated)\s*:\s*(.*?)\s*$", re.MULTILINE)
@@ -104,6 +109,7 @@ CREATE TABLE IF NOT EXISTS awards (
     time INTEGER, detail TEXT);
 CREATE INDEX IF NOT EXISTS awards_sha ON awards (sha);
 CREATE INDEX IF NOT EXISTS awards_who ON awards (email, name);
+CREATE TABLE IF NOT EXISTS pulls (number INTEGER, sha TEXT, time INTEGER, people TEXT);
 """
 _COLUMNS = "name, email, kind, points, sha, time, detail"
 _SELECT = f"SELECT {_COLUMNS} FROM awards"  # noqa: S608 (constant column names)
@@ -141,6 +147,9 @@ class LedgerStore:
         with self.db:
             if fresh:
                 self.db.execute("DELETE FROM awards")
+                self.db.execute("DELETE FROM pulls")
+            self.db.executemany("INSERT INTO pulls VALUES (?, ?, ?, ?)", [
+                (p.number, p.sha, p.time, json.dumps(p.people)) for p in ledger.pulls])
             self.db.executemany("INSERT INTO awards (name, email, kind, points, sha, time, "
                                 "detail) VALUES (?, ?, ?, ?, ?, ?, ?)", ledger.awards)
             state = {"config": config, "ledger": ledger.as_json()}
@@ -169,6 +178,18 @@ class LedgerStore:
                 f"{_SELECT} WHERE email = ? AND name = ? ORDER BY seq",
                 (email, name)))
         return sorted(out, key=lambda a: (a.time, a.sha, a.kind))
+
+    def pulls(self) -> list[Pull]:
+        return [Pull(n, sha, t, tuple((a, b) for a, b in json.loads(people)))
+                for n, sha, t, people in self.db.execute(
+                    "SELECT number, sha, time, people FROM pulls ORDER BY rowid")]
+
+    def reviewers(self, shas: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for sha in shas:
+            out[sha] = [(n, e) for n, e in self.db.execute(
+                "SELECT name, email FROM awards WHERE sha = ? AND kind = 'review'", (sha,))]
+        return out
 
     def tallies(self) -> list[Tally]:
         return list(map(Tally._make, self.db.execute(
@@ -222,6 +243,36 @@ def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerS
     return replace(ledger, awards=())
 
 
+def read_approvals(repo: GitRepo, head: str) -> dict[int, tuple[str, ...]]:
+    """The approvals cached in the repository at ``head`` (``REVIEWS_FILE``; none if absent
+    or unreadable: a damaged cache never stops a build)."""
+    entries = [e for e in repo.ls_tree(head, REVIEWS_FILE) if e.path == REVIEWS_FILE]
+    if not entries:
+        return {}
+    try:
+        data = json.loads(repo.read_blobs([entries[0].oid])[entries[0].oid])
+        return {int(n): tuple(str(login) for login in logins)
+                for n, logins in data["pulls"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def render_approvals(approvals: Mapping[int, Sequence[str]]) -> bytes:
+    doc = {"schema_version": 1,
+           "pulls": {str(n): sorted(approvals[n]) for n in sorted(approvals)}}
+    return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
+
+
+def _approvals(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
+               ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
+    approvals = read_approvals(repo, head)
+    if not approvals:
+        return []
+    pulls = [p for p in store.pulls() if p.number in approvals]
+    return approval_awards(pulls, approvals, store.reviewers([p.sha for p in pulls]),
+                           logins_of(ledger), config, mailmap)
+
+
 def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
                     cache: Path | None = None) -> list[Contributor]:
     """Every contributor at ``head``; ``cache``: where the ledger is kept."""
@@ -229,16 +280,34 @@ def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
     try:
         ledger = ledger_at(repo, head, config, store)
         tallies = store.tallies()
-        return summarize(ledger, tallies, config, current_mailmap(repo, store, tallies))
+        mailmap = current_mailmap(repo, store, tallies)
+        approved = _approvals(repo, head, config, store, ledger, mailmap)
+        return summarize(ledger, [*tallies, *tally(approved)], config, mailmap)
     finally:
         store.close()
 
 
-def awards_of(repo: GitRepo, contributor: Contributor, cache: Path | None = None
-              ) -> list[Award]:
+def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: Contributor,
+              cache: Path | None = None) -> list[Award]:
     """The awards behind a contributor's points (after ``contributors_at``)."""
     store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
     try:
-        return store.awards_of(contributor.contacts)
+        ledger = store.load(config.digest())
+        approved = _approvals(repo, head, config, store, ledger, {})
+        contacts = set(contributor.contacts)
+        mine = [a for a in approved if (a.name, a.email) in contacts]
+        return sorted([*store.awards_of(contributor.contacts), *mine],
+                      key=lambda a: (a.time, a.sha, a.kind))
+    finally:
+        store.close()
+
+
+def pull_numbers(repo: GitRepo, head: str, config: ReputationConfig,
+                 cache: Path | None = None) -> list[int]:
+    """The pull requests main's history came from (after ``contributors_at``)."""
+    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    try:
+        ledger_at(repo, head, config, store)
+        return sorted({p.number for p in store.pulls()})
     finally:
         store.close()

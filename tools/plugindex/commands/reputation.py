@@ -4,14 +4,26 @@ commit behind each (computed from main's history, as the build does for contribu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
 from datetime import UTC, datetime
 
 from plugindex.errors import UsageError
+from plugindex.fsutil import write_atomic
+from plugindex.github import API_URL, approvals
 from plugindex.gitrepo import GitRepo
-from plugindex.registry import load_registry
+from plugindex.registry import RegistryConfig, load_registry
 from plugindex.reputation import Award, Contributor
-from plugindex.reputationfacts import awards_of, contributors_at
+from plugindex.reputationfacts import (
+    REVIEWS_FILE,
+    awards_of,
+    contributors_at,
+    pull_numbers,
+    read_approvals,
+    render_approvals,
+)
 from plugindex.workspace import find_root
 
 
@@ -22,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="leaderboard rows (default 20)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--fetch-reviews", action="store_true",
+                   help=f"fetch the approvals of merged pull requests not yet in {REVIEWS_FILE} "
+                   "from the GitHub API (GITHUB_TOKEN if set), and write that file")
+    p.add_argument("--repository", metavar="OWNER/NAME",
+                   help="the registry's GitHub repository (default: from registry.yaml)")
+    p.add_argument("--api-url", default=API_URL, help="the GitHub API (default: %(default)s)")
 
 
 def _day(stamp: int | None) -> str:
@@ -47,11 +65,43 @@ def explain(c: Contributor, awards: list[Award]) -> str:
     return "\n".join(lines)
 
 
+def _repository(args: argparse.Namespace, registry: RegistryConfig) -> str:
+    if args.repository:
+        return str(args.repository)
+    url = registry.repository or ""
+    m = re.match(r"^https://github\.com/([^/\s]+/[^/\s]+?)(?:\.git)?/?$", url)
+    if not m:
+        raise UsageError("give --repository OWNER/NAME (registry.yaml names no GitHub "
+                         "repository)")
+    return m.group(1)
+
+
+def fetch_reviews(args: argparse.Namespace, repo: GitRepo, head: str,
+                  registry: RegistryConfig) -> int:
+    known = read_approvals(repo, head)
+    path = repo.root / REVIEWS_FILE
+    if path.is_file():  # the work tree's copy may hold more than the commit's
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            known.update({int(n): tuple(v) for n, v in
+                          json.loads(path.read_bytes())["pulls"].items()})
+    wanted = [n for n in pull_numbers(repo, head, registry.reputation) if n not in known]
+    fetched = approvals(_repository(args, registry), wanted, os.environ.get("GITHUB_TOKEN"),
+                        args.api_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, render_approvals({**known, **fetched}))
+    print(f"{len(fetched)} pull requests fetched, {len(known) + len(fetched)} in "
+          f"{REVIEWS_FILE}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     registry = load_registry(root)
     repo = GitRepo(root)
-    rows = contributors_at(repo, repo.resolve(args.rev), registry.reputation)
+    head = repo.resolve(args.rev)
+    if args.fetch_reviews:
+        return fetch_reviews(args, repo, head, registry)
+    rows = contributors_at(repo, head, registry.reputation)
     if args.who is None:
         if args.format == "json":
             print(json.dumps([c.as_json() for c in rows], indent=2, sort_keys=True))
@@ -62,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     found = next((c for c in rows if wanted in (c.person.key, f"email:{wanted}")), None)
     if found is None:
         raise UsageError(f"no contribution by {args.who} on {args.rev}")
-    awards = awards_of(repo, found)
+    awards = awards_of(repo, head, registry.reputation, found)
     if args.format == "json":
         print(json.dumps({**found.as_json(), "awards": [
             {"commit": a.sha, "time": a.time, "kind": a.kind, "points": a.points,
