@@ -309,6 +309,10 @@ def test_command(git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) 
     assert data["points"] == 100
     assert [a["kind"] for a in data["awards"]] == ["plugin-published"]
     assert main(["reputation", "nobody", "--root", root]) == 2
+    commit(git_registry, CAROL, "docs", {"site/z.md": "# Z\n"})
+    for who in ("carol@example.org", "email:carol@example.org", "Carol@Example.org"):
+        assert main(["reputation", who, "--root", root]) == 0
+        assert "docs-contribution" in capsys.readouterr().out
 
 
 def test_the_default_registry_leaderboard() -> None:

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             print(leaderboard(rows, args.limit))
         return 0
     wanted = args.who.lower()
-    found = next((c for c in rows if wanted in (c.person.key, f"email:{wanted}")), None)
+    found = next((c for c in rows if c.person.key in (wanted, f"email:{wanted}")), None)
     if found is None:
         raise UsageError(f"no contribution by {args.who} on {args.rev}")
     awards = awards_of(repo, head, registry.reputation, found)
