@@ -16,6 +16,7 @@ from plugindex.commands import (
     scan,
     score,
     search,
+    site,
     validate,
 )
 from plugindex.errors import ConfigError, PlugindexError
@@ -114,6 +115,10 @@ def make_parser() -> _Parser:
                  "history; with a login, the commit behind every point",
                  "plugindex reputation nadia-okafor", reputation.run)
     reputation.add_arguments(p)
+
+    p = _command(sub, "site", "build the marketplace site (Material for MkDocs) from "
+                 "index/v1, or serve it locally", "plugindex site --serve", site.run)
+    site.add_arguments(p)
     return parser
 
 

@@ -1,0 +1,58 @@
+"""plugindex site: the marketplace (Material for MkDocs) built from index/v1.
+
+Runs MkDocs on the repository's mkdocs.yml (a subprocess, as ``mkdocs build`` would run):
+hand-written pages from site/, generated ones from index/v1 (tools/site_gen.py). The build
+is reproducible: SOURCE_DATE_EPOCH is the time of the last commit unless already set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from plugindex.build import INDEX_DIR
+from plugindex.errors import EnvironmentProblem, UsageError
+from plugindex.gitrepo import GitRepo
+from plugindex.workspace import find_root
+
+CONFIG = "mkdocs.yml"
+OUTPUT = "site-build"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", metavar="DIR", help=f"where to write the site (default: "
+                   f"{OUTPUT}/)")
+    p.add_argument("--serve", action="store_true",
+                   help="serve the site locally and rebuild on changes (mkdocs serve)")
+    p.add_argument("--address", default="127.0.0.1:8000", metavar="HOST:PORT",
+                   help="with --serve (default: %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    if not (root / INDEX_DIR / "index.json").is_file():
+        raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
+    if not (root / CONFIG).is_file():
+        raise UsageError(f"there is no {CONFIG} here")
+    env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1",
+           "PLUGINDEX_INDEX": str(root / INDEX_DIR)}
+    if not env.get("SOURCE_DATE_EPOCH"):
+        env["SOURCE_DATE_EPOCH"] = str(GitRepo(root).commit_time("HEAD"))
+    command = [sys.executable, "-m", "mkdocs"]
+    if args.serve:
+        command += ["serve", "-f", str(root / CONFIG), "-a", args.address]
+    else:
+        output = Path(args.output).resolve() if args.output else root / OUTPUT
+        command += ["build", "-q", "-f", str(root / CONFIG), "-d", str(output)]
+    try:
+        done = subprocess.run(command, cwd=root, env=env, check=False)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot run mkdocs: {exc}") from exc
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"mkdocs failed (exit status {done.returncode})")
+    if not args.serve:
+        print(f"built the site in {output}")
+    return 0
