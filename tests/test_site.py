@@ -55,6 +55,9 @@ def test_every_plugin_and_listing_has_a_page(data: SiteData) -> None:
         assert f"<h2>{section}" in page
     for other in data.related["auth-jwt"]:
         assert f'href="../{other}/"' in page
+    people = {c["login"]: c for c in data.contributors if c["login"]}
+    assert f'{people["priya-raman"]["level"]} · {people["priya-raman"]["points"]} points' in page
+    assert "Permissions declared" in page
 
 
 def test_nothing_a_manifest_says_reaches_the_html_as_markup(data: SiteData) -> None:

@@ -115,14 +115,16 @@ def card(entry: Mapping[str, Any]) -> str:
 
 
 def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
-                related: Sequence[str], registry: Mapping[str, Any]) -> str:
+                related: Sequence[str], registry: Mapping[str, Any],
+                people: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     name = entry["name"]
     latest = next((v for v in detail["versions"] if v["version"] == detail["latest"]),
                   detail["versions"][0])
     manifest = latest.get("manifest") or {}
     description = str(manifest.get("description") or entry.get("summary", ""))
     maintainers = "".join(
-        f"<li>{link('https://github.com/' + str(m.get('github', '')), m.get('name') or m.get('github'))}</li>"  # noqa: E501
+        f"<li>{link('https://github.com/' + str(m.get('github', '')), m.get('name') or m.get('github'))}"  # noqa: E501
+        f"{_reputation((people or {}).get(str(m.get('github', '')).lower()))}</li>"
         for m in manifest.get("maintainers", []))
     links = "".join(f"<li>{esc(k)}: {link(u, u)}</li>"
                     for k, u in sorted((entry.get("urls") or {}).items()))
@@ -147,6 +149,15 @@ def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
              "<h2>Related plugins</h2>", related_list,
              "</section>", ""]
     return "\n".join(parts)
+
+
+def _reputation(row: Mapping[str, Any] | None) -> str:
+    """A maintainer's level and badges (contributors.json), next to their name."""
+    if not row:
+        return ""
+    badges = "".join(f' <span class="pi-badge">{esc(b)}</span>' for b in row.get("badges", []))
+    return (f' <span class="pi-badge pi-level">{esc(row.get("level", ""))} · '
+            f'{esc(row.get("points", 0))} points</span>{badges}')
 
 
 def _install(install: Mapping[str, Any]) -> str:
@@ -178,11 +189,18 @@ def _security(version: Mapping[str, Any]) -> str:
             f"findings high {esc(findings.get('high', 0))}, "
             f"medium {esc(findings.get('medium', 0))}, low {esc(findings.get('low', 0))} · "
             f"advisories {esc(summary.get('advisories', 0))}</p>")
+    permissions = summary.get("permissions") or {}
+    declared = version.get("manifest", {}).get("permissions", [])
+    perms = (f"<p>Permissions declared: {esc(', '.join(declared) or 'none')}; found in the "
+             f"code: {esc(', '.join(permissions.get('detected', [])) or 'none')}"
+             + (f"; <strong>undeclared: {esc(', '.join(permissions['undeclared']))}</strong>"
+                if permissions.get("undeclared") else "") + "</p>")
     skips = "".join(f"<li>skipped: {esc(s)}</li>" for s in summary.get("skips", []))
     items = "".join(f"<li><code>{esc(i.get('id', ''))}</code> {esc(i.get('message', ''))} "
                     f"<em>{esc(i.get('where', ''))}</em></li>" for i in scan.get("items", []))
     body = f"<ul>{skips}{items}</ul>" if skips or items else ""
-    return head + (f"<details><summary>Details</summary>{body}</details>" if body else "")
+    return head + perms + (f"<details><summary>Details</summary>{body}</details>"
+                           if body else "")
 
 
 def _score(score: Mapping[str, Any]) -> str:
@@ -220,10 +238,11 @@ def pages(data: SiteData) -> dict[str, str]:
     registry = data.index.get("registry", {})
     entries = data.index["plugins"]
     out: dict[str, str] = {}
+    people = {str(c["login"]).lower(): c for c in data.contributors if c.get("login")}
     for e in entries:
         out[f"plugins/{e['name']}.md"] = plugin_page(e, data.plugins[e["name"]],
                                                       data.related.get(e["name"], []),
-                                                      registry)
+                                                      registry, people)
     featured = [e for e in entries if (e.get("badges") or {}).get("featured")]
     newest = sorted(entries, key=lambda e: (e.get("published", ""), e["name"]), reverse=True)[:6]
     updated = sorted(entries, key=lambda e: (e.get("updated", ""), e["name"]), reverse=True)[:6]
