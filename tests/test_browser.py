@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from plugindex.cli import main
+from tests.test_site import hostile_site  # the same hostile manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -131,3 +132,27 @@ def test_a_plugin_page_has_its_sections(browser: Any, site: str) -> None:
     assert v.page.locator("article table").first.is_visible()
     v.close()
     assert v.errors == []
+
+
+def test_a_hostile_manifest_shows_as_text(browser: Any, tmp_path: Path) -> None:
+    """A manifest's <script> and event handlers appear as text, and nothing runs."""
+    out, name = hostile_site(tmp_path)
+    handler = functools.partial(_Quiet, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        v = Visit(browser, "hostile")
+        dialogs: list[str] = []
+        v.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for path in (f"/plugins/{name}/", "/", "/browse/"):
+            v.page.goto(base + path, wait_until="networkidle")
+            v.page.mouse.move(300, 300)
+        v.page.goto(f"{base}/plugins/{name}/", wait_until="networkidle")
+        assert '<script>alert("x")</script>' in v.page.locator("article").inner_text()
+        v.close()
+        assert dialogs == []
+        assert v.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()

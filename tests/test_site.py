@@ -9,12 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from plugindex.cli import main
+from plugindex.sitecharts import dependency_graph, stats
 from plugindex.sitepages import BROWSE_DATA, SiteData, browse_data, description_html, load, pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,9 +149,9 @@ def test_the_default_registry_builds_reproducibly_and_offline(tmp_path: Path,
             assert not re.match(r"^(https?:)?//", ref), (page, ref)  # nothing from elsewhere
 
 
-def test_a_hostile_manifest_renders_as_text_in_the_built_site(tmp_path: Path,
-                                                               data: SiteData) -> None:
-    bad = hostile(data)
+def hostile_site(tmp_path: Path) -> tuple[Path, str]:
+    """The default registry's site built with ``hostile``'s plugin: (site, plugin name)."""
+    bad = hostile(load(INDEX))
     index = tmp_path / "index"
     shutil.copytree(INDEX, index)
     (index / "index.json").write_text(json.dumps(bad.index), encoding="utf-8")
@@ -158,6 +160,11 @@ def test_a_hostile_manifest_renders_as_text_in_the_built_site(tmp_path: Path,
                                                     encoding="utf-8")
     out = tmp_path / "out"
     _mkdocs(_project(tmp_path, index), out)
+    return out, name
+
+
+def test_a_hostile_manifest_renders_as_text_in_the_built_site(tmp_path: Path) -> None:
+    out, name = hostile_site(tmp_path)
     page = (out / "plugins" / name / "index.html").read_text(encoding="utf-8")
     main_part = page[page.index('<article'):page.index('</article>')]
     assert unsafe(main_part) == []
@@ -169,3 +176,29 @@ def test_site_needs_a_built_index(tmp_path: Path, capsys: pytest.CaptureFixture[
     (tmp_path / "registry.yaml").write_text("schema: 1\n")
     assert main(["site", "--root", str(tmp_path)]) == 2
     assert "plugindex build" in capsys.readouterr().err
+
+
+def test_the_dependency_graph_draws_the_resolved_closure(data: SiteData) -> None:
+    install = data.plugins["rag-pipeline"]["install"]
+    svg = dependency_graph(install)
+    for step in install["plan"]:
+        assert f'{step["name"]} {step["version"]}</text>' in svg
+    assert svg.count("<line ") == len(install["edges"])
+    assert unsafe(svg) == []
+    assert dependency_graph({"plan": [{"name": "solo", "version": "1.0.0"}]}) == ""
+    evil = dependency_graph({"plan": [{"name": "a", "version": "1"},
+                                      {"name": "<script>", "version": "2"}],
+                             "edges": [["<script>", "a"]]})
+    assert "&lt;script&gt;" in evil
+    assert unsafe(evil) == []
+
+
+def test_statistics_charts(data: SiteData) -> None:
+    charts = stats(data.index)
+    assert len(charts) == 4
+    assert all(c.startswith("<svg") for c in charts)
+    by_category = charts[2]
+    for category, n in Counter(p["category"] for p in data.index["plugins"]).items():
+        assert f">{category}</text>" in by_category
+        assert f">{n}</text>" in by_category
+    assert stats(data.index) == charts  # deterministic

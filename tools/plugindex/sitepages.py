@@ -25,6 +25,8 @@ from typing import Any
 import markdown
 import nh3
 
+from plugindex.sitecharts import dependency_graph, stats
+
 BROWSE_DATA = "assets/browse.json"
 ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
                 "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "q",
@@ -139,6 +141,8 @@ def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
              "<h2>Install</h2>",
              f"<pre><code>plugindex resolve {esc(name)}=={esc(detail['latest'])}</code></pre>",
              _install(detail.get("install") or {}),
+             "<h2>Dependencies</h2>",
+             dependency_graph(detail.get("install") or {}) or "<p>None.</p>",
              "<h2>Description</h2>",
              f'<div class="pi-description">{description_html(description)}</div>',
              "<h2>Maintainers</h2>", f"<ul>{maintainers}</ul>",
@@ -286,6 +290,9 @@ def pages(data: SiteData) -> dict[str, str]:
         f"<td>{esc(c['points'])}</td><td>{esc(c['level'])}</td>"
         f"<td>{esc(', '.join(c.get('badges', [])))}</td></tr>"
         for i, c in enumerate(data.contributors, 1))
+    out["stats.md"] = "\n".join([
+        _front("Statistics"), "# Statistics", "", '<div class="pi-charts">',
+        *stats(data.index), "</div>", ""])
     out["contributors.md"] = "\n".join([
         _front("Contributors"), "# Contributors", "",
         "<p>Points for what merged into the registry: published plugins, releases, "
