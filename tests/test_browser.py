@@ -118,6 +118,10 @@ def test_browse_filters_by_category(browser: Any, site: str) -> None:
     expected = sorted(p["name"] for p in index["plugins"] if p["category"] == "monitoring")
     shown = sorted(cards.nth(i).get_attribute("data-name") or "" for i in range(cards.count()))
     assert shown == expected
+    v.page.goto(f"{site}/browse/?category=testing", wait_until="networkidle")  # from a link
+    cards.first.wait_for()
+    assert {cards.nth(i).get_attribute("data-category") for i in range(cards.count())} == {
+        "testing"}
     v.close()
     assert v.errors == []
     assert v.hosts == {"127.0.0.1"}

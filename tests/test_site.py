@@ -43,7 +43,8 @@ def hostile(data: SiteData) -> SiteData:
         f"Intro {HOSTILE}\n\n[click](javascript:alert(1)) <a href='javascript:x'>a</a> "
         "<iframe src=https://evil.example></iframe>\n\n- item `code`\n")
     latest["manifest"]["maintainers"] = [{"github": "x\" onclick=\"alert(1)", "name": HOSTILE}]
-    return SiteData(index, {**data.plugins, name: detail}, data.related, data.contributors)
+    return SiteData(index, {**data.plugins, name: detail}, data.related, data.contributors,
+                    data.levels)
 
 
 def test_every_plugin_and_listing_has_a_page(data: SiteData) -> None:
@@ -60,6 +61,10 @@ def test_every_plugin_and_listing_has_a_page(data: SiteData) -> None:
     people = {c["login"]: c for c in data.contributors if c["login"]}
     assert f'{people["priya-raman"]["level"]} · {people["priya-raman"]["points"]} points' in page
     assert "Permissions declared" in page
+    contributors = generated["contributors.md"]
+    for level in data.levels:
+        assert f"<td>{level['name']}</td>" in contributors
+    assert 'href="../browse/?category=monitoring"' in generated["categories.md"]
 
 
 def test_nothing_a_manifest_says_reaches_the_html_as_markup(data: SiteData) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import markdown
 import nh3
@@ -34,6 +35,13 @@ ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl",
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"},
                       "th": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+BADGE_TEXT = (
+    ("first-plugin", "published a plugin"),
+    ("verified-developer", "a verified publisher"),
+    ("documentation-hero", "fifty documentation contributions"),
+    ("core-contributor", "changes to the registry's tooling"),
+    ("founding-member", "contributed in the registry's first 90 days"),
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class SiteData:
     plugins: Mapping[str, Mapping[str, Any]]  # name -> its plugins/<name>.json
     related: Mapping[str, Sequence[str]]
     contributors: Sequence[Mapping[str, Any]]
+    levels: Sequence[Mapping[str, Any]] = ()
 
 
 def load(index_dir: Path) -> SiteData:
@@ -57,7 +66,8 @@ def load(index_dir: Path) -> SiteData:
             return None
 
     return SiteData(index, plugins, optional("related.json", "related") or {},
-                    optional("contributors.json", "contributors") or [])
+                    optional("contributors.json", "contributors") or [],
+                    optional("contributors.json", "levels") or [])
 
 
 def esc(value: object) -> str:
@@ -275,6 +285,8 @@ def pages(data: SiteData) -> dict[str, str]:
     lines = [_front("Categories"), "# Categories", ""]
     for cid in sorted(by_category):
         lines += [f'<h2 id="{esc(cid)}">{esc(titles.get(cid, cid))}</h2>',
+                  f'<p><a href="../browse/?category={quote(cid)}">Browse and filter the '
+                  f'{len(by_category[cid])} plugins of this category</a></p>',
                   '<div class="pi-cards">' + "".join(card(e) for e in by_category[cid])
                   + "</div>", ""]
     out["categories.md"] = "\n".join(lines)
@@ -282,7 +294,8 @@ def pages(data: SiteData) -> dict[str, str]:
     lines = [_front("Tags"), "# Tags", "", "<ul>"]
     for tag, n in sorted(tag_counts.items()):
         names = sorted(e["name"] for e in entries if tag in e.get("tags", []))
-        lines.append(f'<li id="tag-{esc(tag)}"><strong>{esc(tag)}</strong> ({n}): ' + ", ".join(
+        lines.append(f'<li id="tag-{esc(tag)}"><a href="../browse/?tag={quote(tag)}">'
+                     f'<strong>{esc(tag)}</strong></a> ({n}): ' + ", ".join(
             f'<a href="../plugins/{esc(n_)}/">{esc(n_)}</a>' for n_ in names) + "</li>")
     out["tags.md"] = "\n".join([*lines, "</ul>", ""])
     rows = "".join(
@@ -299,5 +312,12 @@ def pages(data: SiteData) -> dict[str, str]:
         "documentation, tooling and reviews (<code>plugindex reputation LOGIN</code> lists the "
         "commits behind every point).</p>",
         "<table><thead><tr><th>#</th><th>contributor</th><th>points</th><th>level</th>"
-        f"<th>badges</th></tr></thead><tbody>{rows}</tbody></table>", ""])
+        f"<th>badges</th></tr></thead><tbody>{rows}</tbody></table>",
+        "## Levels", "", "<table><thead><tr><th>level</th><th>from</th><th>contributors</th>"
+        "</tr></thead><tbody>" + "".join(
+            f"<tr><td>{esc(level['name'])}</td><td>{esc(level['min'])} points</td>"
+            f"<td>{sum(c['level'] == level['name'] for c in data.contributors)}</td></tr>"
+            for level in data.levels) + "</tbody></table>",
+        "## Badges", "", "<ul>" + "".join(f"<li><strong>{esc(b)}</strong>: {esc(why)}</li>"
+                                          for b, why in BADGE_TEXT) + "</ul>", ""])
     return out
