@@ -13,6 +13,7 @@ from plugindex.commands import (
     osv_server,
     reputation,
     resolve,
+    review,
     scan,
     score,
     search,
@@ -119,6 +120,11 @@ def make_parser() -> _Parser:
     p = _command(sub, "site", "build the marketplace site (Material for MkDocs) from "
                  "index/v1, or serve it locally", "plugindex site --serve", site.run)
     site.add_arguments(p)
+
+    p = _command(sub, "review", "review a pull request: what it changes, whether its author "
+                 "may, and one verdict (Markdown for the comment, JSON for the workflow)",
+                 "plugindex review --base origin/main --author octocat", review.run)
+    review.add_arguments(p)
     return parser
 
 

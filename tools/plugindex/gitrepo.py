@@ -239,6 +239,24 @@ class GitRepo:
             out.update(zip(part, lines, strict=True))
         return out
 
+    def merge_base(self, a: str, b: str) -> str:
+        try:
+            return str(self.repo.git.merge_base(a, b)).strip()
+        except git.GitCommandError:
+            raise EnvironmentProblem(f"{a[:12]} and {b[:12]} share no history") from None
+
+    def name_status(self, old: str, new: str) -> list[tuple[str, str]]:
+        """(status, path) of every file that differs between two commits; a rename is a
+        deletion and an addition, a type change a modification."""
+        raw: bytes = self.repo.git.diff(
+            "--name-status", "--no-renames", "-z", old, new, stdout_as_string=False)
+        fields = raw.split(b"\0")
+        out = []
+        for i in range(0, len(fields) - 1, 2):
+            status = fields[i].decode()[:1]
+            out.append(("M" if status == "T" else status, _decode(fields[i + 1])))
+        return out
+
     def has_uncommitted(self, *paths: str) -> bool:
         return bool(str(self.repo.git.status("--porcelain", "--", *paths)).strip())
 

@@ -243,6 +243,33 @@ _RULES: tuple[Rule, ...] = (
     Rule("PI077", "not-scanned", W, "The version has no scan result in index/cache.",
          "run 'plugindex scan NAME@VERSION' and commit index/cache",
          "The build never fetches anything: it reads scan results from the repository."),
+    # -- pull-request review: who may change what ----------------------------------------------
+    Rule("PI080", "not-a-maintainer", E, "The pull request's author is not a maintainer of the "
+         "plugin it changes.",
+         "ask a maintainer listed in the plugin's latest published manifest to open the change",
+         "Ownership is machine-checked: only a plugin's maintainers (on the base branch) may "
+         "publish, yank or hand it over."),
+    Rule("PI081", "author-not-listed", E, "A new plugin does not list its author among its "
+         "maintainers.",
+         "add your GitHub login under maintainers",
+         "Whoever publishes a plugin is answerable for it."),
+    Rule("PI082", "published-manifest-edited", E, "A published version's manifest was changed "
+         "beyond 'yanked' and 'deprecated'.",
+         "publish a new version instead; a published version only changes to be yanked or "
+         "deprecated",
+         "Published versions are immutable: what users installed must stay what the index "
+         "describes."),
+    Rule("PI083", "manifest-removed", W, "A published manifest is deleted or renamed.",
+         "yank or deprecate the version instead; deletions need a registry admin",
+         "Removing a version breaks everyone who pinned it; only an admin may."),
+    Rule("PI084", "outside-submissions", W, "The pull request changes files outside "
+         "submissions/.",
+         "keep a publishing pull request to submissions/; other changes need a registry admin",
+         "Tooling, workflows and registry settings are the registry's, not a plugin's."),
+    Rule("PI085", "name-neighbour", W, "A new plugin's name is identical after normalization, "
+         "confusable, or a typo away from an existing name.",
+         "choose a clearly different name, or ask an admin to approve this one",
+         "Names that imitate others are how typosquatting starts."),
 )
 
 CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -1,0 +1,170 @@
+"""plugindex review on real git repositories, one scenario each: new plugin, new version,
+hijack attempt, immutable edit, yank, rename, outside files, typosquat, invalid manifest;
+and the report's escaping and size limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from plugindex.cli import main
+from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.review import NEEDS_ADMIN, Review
+from plugindex.reviewreport import LIMIT, MARKER, markdown, md
+from tests.conftest import VALID_MANIFEST, GitRegistry
+
+ADMIN = "farm-registry-admin"
+
+
+def manifest(name: str, version: str, login: str = "alice", extra: str = "") -> str:
+    return VALID_MANIFEST.format(name=name, version=version).replace(
+        "  - github: alice\n", f"  - github: {login}\n") + extra
+
+
+@pytest.fixture
+def reg(git_registry: GitRegistry) -> GitRegistry:
+    """A registry whose main holds alpha 1.0.0 (maintained by alice) and its built index;
+    a 'change' branch is checked out for the pull request."""
+    git_registry.add_plugin("alpha", "1.0.0", manifest("alpha", "1.0.0"))
+    git_registry.commit("alpha 1.0.0")
+    assert main(["build", "--root", str(git_registry.root)]) == 0
+    git_registry.commit("index")
+    git_registry.git("checkout", "-q", "-b", "change")
+    return git_registry
+
+
+def run_review(reg: GitRegistry, author: str, capsys: pytest.CaptureFixture[str]
+               ) -> tuple[int, dict[str, object]]:
+    reg.commit("the pull request")
+    capsys.readouterr()
+    code = main(["review", "--base", "main", "--author", author, "--format", "json",
+                 "--root", str(reg.root)])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def rules(result: dict[str, object]) -> list[str]:
+    return [p["rule"] for p in result["problems"]]  # type: ignore[index, union-attr]
+
+
+def kinds(result: dict[str, object]) -> list[str]:
+    return [c["kind"] for c in result["changes"]]  # type: ignore[index, union-attr]
+
+
+def test_a_new_version_by_its_maintainer_is_ready(reg: GitRegistry,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    code, result = run_review(reg, "alice", capsys)
+    assert (code, result["verdict"], kinds(result)) == (0, "ready", ["new-version"])
+    assert result["labels"] == ["new-version", "ready-for-review"]
+
+
+def test_the_same_version_by_another_login_needs_changes(
+        reg: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    code, result = run_review(reg, "mallory", capsys)
+    assert (code, result["verdict"], rules(result)) == (1, "needs changes", ["PI080"])
+
+
+def test_a_hijack_that_lists_the_outsider_is_still_refused(
+        reg: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/2.0.0.yaml", manifest("alpha", "2.0.0", login="mallory"))
+    code, result = run_review(reg, "mallory", capsys)
+    assert (code, rules(result)) == (1, ["PI080"])
+
+
+def test_a_new_plugin_must_list_its_author(reg: GitRegistry,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    reg.add_plugin("omega-tools", "1.0.0", manifest("omega-tools", "1.0.0", login="bob"))
+    code, result = run_review(reg, "bob", capsys)
+    assert (code, result["verdict"], kinds(result)) == (0, "ready", ["new-plugin"])
+    assert "new-plugin" in result["labels"]  # type: ignore[operator]
+    code, result = run_review(reg, "carol", capsys)
+    assert (code, rules(result)) == (1, ["PI081"])
+
+
+def test_a_published_manifest_is_immutable_but_may_be_yanked(
+        reg: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.0.0.yaml", manifest("alpha", "1.0.0").replace(
+        "used by the tests", "changed after publishing"))
+    code, result = run_review(reg, "alice", capsys)
+    assert (code, kinds(result), rules(result)) == (1, ["edited"], ["PI082"])
+    reg.git("checkout", "-q", "main", "--", "submissions/alpha/1.0.0.yaml")
+    reg.write("submissions/alpha/1.0.0.yaml", manifest("alpha", "1.0.0",
+                                                       extra='yanked: "broken build"\n'))
+    code, result = run_review(reg, "alice", capsys)
+    assert (code, kinds(result), rules(result)) == (0, ["yank"], [])
+
+
+def test_a_rename_needs_an_admin(reg: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.git("mv", "submissions/alpha", "submissions/alpha-renamed")
+    reg.write("submissions/alpha-renamed/1.0.0.yaml",
+              manifest("alpha-renamed", "1.0.0"))
+    _, result = run_review(reg, "alice", capsys)
+    assert result["verdict"] == "needs admin"
+    assert sorted(kinds(result)) == ["new-plugin", "removed"]
+    assert "PI083" in rules(result)
+    _code, result = run_review(reg, ADMIN, capsys)
+    assert "PI083" in rules(result)  # listed, but an admin may
+    assert "PI081" in rules(result)  # the admin is not among the renamed plugin's maintainers
+
+
+def test_files_outside_submissions_need_an_admin(reg: GitRegistry,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("tools/evil.py", "import os\n")
+    code, result = run_review(reg, "alice", capsys)
+    assert (code, result["verdict"], rules(result)) == (1, "needs admin", ["PI084"])
+    assert result["outside"] == ["tools/evil.py"]
+    code, result = run_review(reg, ADMIN, capsys)
+    assert (code, result["verdict"]) == (0, "ready")
+
+
+def test_a_typosquat_needs_an_admin(reg: GitRegistry,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    reg.add_plugin("a1pha", "1.0.0", manifest("a1pha", "1.0.0", login="mallory"))
+    code, result = run_review(reg, "mallory", capsys)
+    assert (code, result["verdict"], rules(result)) == (1, "needs admin", ["PI085"])
+    found = result["lookalikes"]["a1pha"]  # type: ignore[index]
+    assert [n["name"] for n in found["neighbours"]] == ["alpha"]
+
+
+def test_an_invalid_manifest_needs_changes(reg: GitRegistry,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.2.0.yaml", manifest("alpha", "1.2.0") + "unknown: 1\n")
+    _code, result = run_review(reg, "alice", capsys)
+    assert result["verdict"] == "needs changes"
+    assert rules(result) != []
+    assert all(r.startswith("PI0") for r in rules(result))
+
+
+def test_markdown_report_has_the_marker_and_escapes(reg: GitRegistry,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    reg.commit("the pull request")
+    out = reg.root / "report.md"
+    assert main(["review", "--base", "main", "--author", "alice", "--output", str(out),
+                 "--root", str(reg.root)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(MARKER)
+    assert "plugindex review: ready" in text
+
+
+def test_nothing_from_the_pull_request_becomes_markup() -> None:
+    evil = "[click](https://evil.example) ![x](y) @everyone <b>x</b> `code` | cell"
+    escaped = md(evil)
+    assert "](" not in escaped
+    assert "<b>" not in escaped
+    assert "@everyone" not in escaped
+    assert "|" not in escaped.replace("\\|", "")
+    problem = Diagnostic("submissions/a/1.0.0.yaml", 1, "PI080", "", evil * 3000, "hint",
+                         Severity.ERROR)
+    text = markdown(Review("mallory", NEEDS_ADMIN, (), (), (problem,)))
+    assert len(text) <= LIMIT
+    assert "full report" in text
+
+
+def test_review_needs_an_author(reg: GitRegistry, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTOR", raising=False)
+    assert main(["review", "--base", "main", "--root", str(reg.root)]) == 2
+    assert capsys.readouterr().err.startswith("plugindex: error:")

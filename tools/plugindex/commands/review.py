@@ -1,0 +1,112 @@
+"""plugindex review: the pull-request review of base...head (see review.py), as Markdown for
+the comment or JSON for the trusted workflow. Exit status 0 when ready, 1 otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from plugindex.build import INDEX_DIR
+from plugindex.errors import UsageError
+from plugindex.fsutil import write_atomic
+from plugindex.gitrepo import GitRepo
+from plugindex.lookalikes import Lookalikes, lookalikes
+from plugindex.registry import REGISTRY_FILE, RegistryConfig, parse_registry
+from plugindex.review import READY, FileChange, review, split_path
+from plugindex.reviewreport import render
+from plugindex.search import CACHE_DIR, SearchIndex
+from plugindex.validate import ManifestValidator
+from plugindex.workspace import find_root
+from plugindex.yamlsafe import load
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base", required=True, metavar="REF", help="the branch the pull request "
+                   "targets (its merge base with --head is compared)")
+    p.add_argument("--head", default="HEAD", metavar="REF")
+    p.add_argument("--author", metavar="LOGIN", help="the pull request's author (default: "
+                   "$GITHUB_ACTOR)")
+    p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+
+def _manifest(data: bytes, path: str) -> dict[str, Any] | None:
+    document = load(data, path).document
+    return document.data if document is not None and isinstance(document.data, dict) else None
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")
+
+
+def _owners(repo: GitRepo, base: str, plugins: set[str]) -> dict[str, set[str]]:
+    """Each plugin's maintainers on the base branch (its latest version's manifest)."""
+    out: dict[str, set[str]] = {}
+    for plugin in sorted(plugins):
+        entries = [e for e in repo.ls_tree(base, f"submissions/{plugin}")
+                   if split_path(e.path) is not None]
+        if not entries:
+            continue
+        latest = max(entries, key=lambda e: _version(e.path.rsplit("/", 1)[1][:-len(".yaml")]))
+        manifest = _manifest(repo.read_blobs([latest.oid])[latest.oid], latest.path) or {}
+        out[plugin] = {str(m.get("github", "")).lower() for m in manifest.get("maintainers", [])
+                       if isinstance(m, dict)}
+    return out
+
+
+def _files(repo: GitRepo, commit: str, paths: list[str]) -> dict[str, bytes]:
+    if not paths:
+        return {}
+    entries = {e.path: e.oid for p in paths for e in repo.ls_tree(commit, p) if e.path == p}
+    blobs = repo.read_blobs(entries.values())
+    return {p: blobs[oid] for p, oid in entries.items()}
+
+
+def _lookalikes(root: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, Lookalikes]:
+    if not manifests or not (root / INDEX_DIR / "index.json").is_file():
+        return {}
+    with SearchIndex(root / INDEX_DIR, root / CACHE_DIR) as search:
+        return {name: lookalikes(m, search) for name, m in sorted(manifests.items())}
+
+
+def run(args: argparse.Namespace) -> int:
+    author = args.author or os.environ.get("GITHUB_ACTOR")
+    if not author:
+        raise UsageError("give --author LOGIN (the pull request's author)")
+    root = find_root(args.root)
+    repo = GitRepo(root)
+    base, head = repo.resolve(args.base), repo.resolve(args.head)
+    merge_base = repo.merge_base(base, head)
+    changes = [FileChange(status, path) for status, path in repo.name_status(merge_base, head)]
+    registry: RegistryConfig = parse_registry(_files(repo, base, [REGISTRY_FILE])[REGISTRY_FILE])
+    manifests = [c for c in changes if split_path(c.path) is not None]
+    before_raw = _files(repo, merge_base, [c.path for c in manifests if c.status != "A"])
+    after_raw = _files(repo, head, [c.path for c in manifests if c.status != "D"])
+    before = {p: m for p, d in before_raw.items() if (m := _manifest(d, p)) is not None}
+    after = {p: m for p, d in after_raw.items() if (m := _manifest(d, p)) is not None}
+    validator = ManifestValidator(registry)
+    problems = [d for p, data in sorted(after_raw.items())
+                for d in validator.check(p, data).diagnostics]
+    plugins = {where[0] for c in manifests if (where := split_path(c.path)) is not None}
+    owners = _owners(repo, base, plugins)
+    new: dict[str, dict[str, Any]] = {}  # new plugins' manifests, for their lookalikes
+    for path, manifest in after.items():
+        where = split_path(path)
+        if where is not None and where[0] not in owners and isinstance(manifest.get("name"), str):
+            new[manifest["name"]] = manifest
+    result = review(changes, before, after, owners, author, registry.admins, problems,
+                    _lookalikes(root, new))
+    text = render(result, args.format)
+    if args.output:
+        write_atomic(Path(args.output), text.encode())
+    else:
+        print(text, end="")
+    return 0 if result.verdict == READY else 1

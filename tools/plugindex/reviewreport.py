@@ -1,0 +1,78 @@
+"""The review as one pull-request comment (Markdown) or as JSON for the trusted workflow.
+
+Everything that comes from the pull request (paths, names, messages) is escaped so that it
+cannot become a link, an image, a mention or markup in GitHub's Markdown. The comment carries
+a hidden marker, so that later runs update the same comment, and stays under GitHub's 65,536
+character limit (the full report is the workflow's artifact).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review
+
+MARKER = "<!-- plugindex-review -->"
+LIMIT = 65_536
+ICONS = {READY: "✅", NEEDS_CHANGES: "❌", NEEDS_ADMIN: "🛂"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def md(text: object) -> str:
+    """Plain text for GitHub Markdown: HTML-escaped, Markdown punctuation backslashed, and
+    '@' broken so that no one is mentioned."""
+    escaped = html.escape(str(text), quote=True).replace("\n", " ")
+    return _MARKDOWN.sub(r"\\\1", escaped).replace("@", "@\u200b")
+
+
+def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
+    lines = [MARKER, f"## {ICONS[r.verdict]} plugindex review: {r.verdict}", "",
+             f"Author: {md(r.author)}" + (" (registry admin)" if r.admin else ""), ""]
+    if r.changes:
+        lines += ["| manifest | plugin | version | change |", "|---|---|---|---|"]
+        lines += [f"| {md(c.path)} | {md(c.plugin)} | {md(c.version)} | {md(c.kind)} |"
+                  for c in r.changes]
+        lines.append("")
+    if r.outside:
+        lines += [f"Files outside submissions/: {len(r.outside)}", ""]
+    if r.problems:
+        lines += ["### Problems", ""]
+        lines += [f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}): {md(d.message)}"
+                  f" — {md(d.hint)}" for d in r.problems]
+        lines.append("")
+    else:
+        lines += ["No problems found.", ""]
+    similar = {n: lk for n, lk in r.lookalikes.items() if lk.duplicates}
+    if similar:
+        lines += ["<details><summary>Plugins these resemble (possible duplicates)</summary>", ""]
+        lines += [f"- {md(n)}: " + ", ".join(md(s.name) for s in lk.duplicates)
+                  for n, lk in sorted(similar.items())]
+        lines += ["", "</details>", ""]
+    text = "\n".join(lines)
+    if len(text) > LIMIT:
+        note = (f"\n\n… the report is longer than a comment may be: the full report is in "
+                f"{artifact}.\n")
+        text = text[:LIMIT - len(note) - 1] + note
+    return text
+
+
+def as_json(r: Review) -> dict[str, Any]:
+    return {
+        "schema_version": 1, "author": r.author, "admin": r.admin, "verdict": r.verdict,
+        "labels": r.labels(),
+        "changes": [{"path": c.path, "plugin": c.plugin, "version": c.version, "kind": c.kind}
+                    for c in r.changes],
+        "outside": list(r.outside),
+        "problems": [{"rule": d.rule, "file": d.file, "line": d.line, "pointer": d.pointer,
+                      "severity": d.severity.value, "message": d.message, "hint": d.hint}
+                     for d in r.problems],
+        "lookalikes": {n: lk.as_json() for n, lk in sorted(r.lookalikes.items())},
+    }
+
+
+def render(r: Review, form: str) -> str:
+    return (json.dumps(as_json(r), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            if form == "json" else markdown(r))
