@@ -1,5 +1,6 @@
 """A local stand-in for the few GitHub REST endpoints plugindex uses, for PyGithub's
-``base_url``: it serves what a test puts in ``pulls`` and records every request."""
+``base_url``: pull requests with their files and reviews, issue comments, labels and commit
+statuses. It keeps that state, answers what a test put in, and records every request."""
 
 from __future__ import annotations
 
@@ -11,49 +12,107 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
+
+
+@dataclass
+class FakePull:
+    author: str
+    reviews: list[tuple[str, str]] = field(default_factory=list)  # (login, state), oldest first
+    files: list[str] = field(default_factory=list)
+    base_ref: str = "main"
+    head_sha: str = "0" * 40
+    labels: set[str] = field(default_factory=set)
 
 
 @dataclass
 class FakeGitHub:
     repository: str = "owner/registry"
-    # number -> (author login, [(reviewer login, state), ...] oldest first)
-    pulls: dict[int, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    pulls: dict[int, FakePull] = field(default_factory=dict)
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> comment
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     url: str = ""
 
-    def answer(self, path: str) -> tuple[int, Any]:
-        base = f"{self.url}/repos/{self.repository}"
-        if path == f"/repos/{self.repository}":
+    def repo_url(self) -> str:
+        return f"{self.url}/repos/{self.repository}"
+
+    def _comment(self, cid: int) -> dict[str, Any]:
+        c = self.comments[cid]
+        return {"id": cid, "body": c["body"], "user": {"login": "plugindex-bot", "id": 9},
+                "url": f"{self.repo_url()}/issues/comments/{cid}",
+                "issue_url": f"{self.repo_url()}/issues/{c['issue']}"}
+
+    def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        repo, base = f"/repos/{self.repository}", self.repo_url()
+        if method == "GET" and path == repo:
             owner, name = self.repository.split("/")
             return 200, {"id": 1, "name": name, "full_name": self.repository, "url": base,
                          "owner": {"login": owner, "id": 2}}
-        m = re.fullmatch(rf"/repos/{re.escape(self.repository)}/pulls/(\d+)(/reviews)?", path)
-        if m and int(m.group(1)) in self.pulls:
-            number = int(m.group(1))
-            author, reviews = self.pulls[number]
-            if m.group(2):
+        m = re.fullmatch(rf"{re.escape(repo)}/(pulls|issues)/(\d+)(/[a-z]+)?(/.+)?", path)
+        if m and int(m.group(2)) in self.pulls:
+            number, pull = int(m.group(2)), self.pulls[int(m.group(2))]
+            what, rest = m.group(3), m.group(4)
+            if what is None and method == "GET":
+                return 200, {"id": number, "number": number, "url": f"{base}/pulls/{number}",
+                             "issue_url": f"{base}/issues/{number}",
+                             "user": {"login": pull.author, "id": 3}, "state": "open",
+                             "base": {"ref": pull.base_ref, "sha": "1" * 40},
+                             "head": {"ref": "change", "sha": pull.head_sha}}
+            if what == "/reviews":
                 return 200, [{"id": i + 1, "user": {"login": login, "id": 100 + i},
-                              "state": state, "pull_request_url": f"{base}/pulls/{number}"}
-                             for i, (login, state) in enumerate(reviews)]
-            return 200, {"id": number, "number": number, "url": f"{base}/pulls/{number}",
-                         "user": {"login": author, "id": 3}, "state": "closed",
-                         "merged": True}
+                              "state": state} for i, (login, state) in enumerate(pull.reviews)]
+            if what == "/files":
+                return 200, [{"sha": "2" * 40, "filename": f, "status": "added"}
+                             for f in pull.files]
+            if what == "/comments" and method == "GET":
+                return 200, [self._comment(c) for c in sorted(self.comments)
+                             if self.comments[c]["issue"] == number]
+            if what == "/comments" and method == "POST":
+                cid = len(self.comments) + 1
+                self.comments[cid] = {"issue": number, "body": body["body"]}
+                return 201, self._comment(cid)
+            if what == "/labels" and method == "GET":
+                return 200, [{"name": n, "url": f"{base}/labels/{n}"} for n in sorted(pull.labels)]
+            if what == "/labels" and method == "POST":
+                pull.labels |= set(body if isinstance(body, list) else body.get("labels", []))
+                return 200, [{"name": n} for n in sorted(pull.labels)]
+            if what == "/labels" and method == "DELETE" and rest:
+                pull.labels.discard(unquote(rest[1:]))
+                return 200, [{"name": n} for n in sorted(pull.labels)]
+        m = re.fullmatch(rf"{re.escape(repo)}/issues/comments/(\d+)", path)
+        if m and method == "PATCH" and int(m.group(1)) in self.comments:
+            self.comments[int(m.group(1))]["body"] = body["body"]
+            return 200, self._comment(int(m.group(1)))
+        m = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})", path)
+        if m and method == "GET":
+            return 200, {"sha": m.group(1), "url": f"{base}/commits/{m.group(1)}"}
+        m = re.fullmatch(rf"{re.escape(repo)}/statuses/([0-9a-f]{{40}})", path)
+        if m and method == "POST":
+            self.statuses.append({"sha": m.group(1), **body})
+            return 201, {"id": len(self.statuses), "state": body["state"],
+                         "context": body.get("context"), "url": f"{base}/statuses/x"}
         return 404, {"message": "Not Found"}
 
 
 @contextmanager
 def fake_github(fake: FakeGitHub) -> Iterator[FakeGitHub]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def _handle(self) -> None:
             path = self.path.split("?", 1)[0]
-            fake.calls.append(f"GET {path}")
-            status, body = fake.answer(path)
-            data = json.dumps(body).encode()
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            fake.calls.append(f"{self.command} {path}")
+            status, answer = fake.answer(self.command, path, body)
+            data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _handle
 
         def log_message(self, *args: Any) -> None:
             pass

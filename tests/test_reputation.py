@@ -27,7 +27,7 @@ from plugindex.reputation import (
 )
 from plugindex.reputationfacts import LedgerStore, awards_of, contributors_at, manifest_facts
 from tests.conftest import VALID_MANIFEST, GitRegistry
-from tests.github_fake import FakeGitHub, fake_github
+from tests.github_fake import FakeGitHub, FakePull, fake_github
 
 ALICE = ("Alice Liddell", "alice@example.org")
 BOB = ("Bob Stone", "bob@example.org")
@@ -334,9 +334,9 @@ def test_the_default_registry_leaderboard() -> None:
 
 
 def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> None:
-    fake = FakeGitHub(pulls={12: ("bob", [("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"),
-                                          ("erin", "APPROVED"), ("erin", "CHANGES_REQUESTED"),
-                                          ("bob", "APPROVED"), ("dave", "APPROVED")])})
+    fake = FakeGitHub(pulls={12: FakePull("bob", [
+        ("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"), ("erin", "APPROVED"),
+        ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED")])})
     with fake_github(fake):
         assert approvals("owner/registry", [12], "token", fake.url) == {12: ("carol", "dave")}
         with pytest.raises(EnvironmentProblem):
@@ -372,7 +372,7 @@ def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
     reg = git_registry
     commit(reg, BOB, "gamma (#7)", manifest("gamma", "1.0.0", "bob", "bob@example.org"))
     commit(reg, CAROL, "Merge pull request #8 from carol/fix", {"site/y.md": "# Y\n"})
-    fake = FakeGitHub(pulls={7: ("bob", [("carol", "APPROVED")]), 8: ("carol", [])})
+    fake = FakeGitHub(pulls={7: FakePull("bob", [("carol", "APPROVED")]), 8: FakePull("carol")})
     argv = ["reputation", "--fetch-reviews", "--repository", "owner/registry", "--root",
             str(reg.root)]
     with fake_github(fake):

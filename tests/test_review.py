@@ -5,6 +5,7 @@ and the report's escaping and size limit."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.review import NEEDS_ADMIN, Review
 from plugindex.reviewreport import LIMIT, MARKER, markdown, md
 from tests.conftest import VALID_MANIFEST, GitRegistry
+from tests.github_fake import FakeGitHub, FakePull, fake_github
 
 ADMIN = "farm-registry-admin"
 
@@ -168,3 +170,58 @@ def test_review_needs_an_author(reg: GitRegistry, capsys: pytest.CaptureFixture[
     monkeypatch.delenv("GITHUB_ACTOR", raising=False)
     assert main(["review", "--base", "main", "--root", str(reg.root)]) == 2
     assert capsys.readouterr().err.startswith("plugindex: error:")
+
+
+def _result(reg: GitRegistry, tmp_path: Path, author: str) -> Path:
+    reg.commit("the pull request")
+    out = tmp_path / "review.json"
+    main(["review", "--base", "main", "--author", author, "--format", "json", "--output",
+          str(out), "--root", str(reg.root)])
+    return out
+
+
+def test_publish_review_posts_one_comment_labels_and_status(
+        reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    result = _result(reg, tmp_path, "alice")
+    fake = FakeGitHub(pulls={5: FakePull("alice", files=["submissions/alpha/1.1.0.yaml"],
+                                         head_sha="a" * 40, labels={"needs-admin", "docs"})})
+    argv = ["publish-review", "--pr", "5", "--result", str(result), "--repository",
+            "owner/registry"]
+    with fake_github(fake):
+        assert main([*argv, "--api-url", fake.url]) == 0
+        assert main([*argv, "--api-url", fake.url]) == 0  # a later run updates the comment
+    assert len(fake.comments) == 1
+    body = fake.comments[1]["body"]
+    assert body.startswith(MARKER)
+    assert "plugindex review: ready" in body
+    assert fake.pulls[5].labels == {"docs", "new-version", "ready-for-review"}
+    assert [(s["sha"], s["state"], s["context"]) for s in fake.statuses] == [
+        ("a" * 40, "success", "plugindex/review")] * 2
+    assert any(c.startswith("PATCH ") for c in fake.calls)
+
+
+def test_publish_review_refuses_what_the_api_contradicts(
+        reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    result = _result(reg, tmp_path, "alice")
+    fake = FakeGitHub(pulls={5: FakePull("mallory", files=["submissions/alpha/1.1.0.yaml"]),
+                             6: FakePull("alice", files=["README.md"])})
+    with fake_github(fake):
+        for pr in ("5", "6"):  # another author; files the pull request does not change
+            assert main(["publish-review", "--pr", pr, "--result", str(result),
+                         "--repository", "owner/registry", "--api-url", fake.url]) == 2
+    assert fake.comments == {}
+    assert fake.statuses == []
+    assert "refused" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"not json", b'{"schema_version": 1}',
+                                     b"{}" + b" " * 2_000_000])
+def test_publish_review_refuses_a_malformed_result(tmp_path: Path, content: bytes,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "review.json"
+    path.write_bytes(content)
+    assert main(["publish-review", "--pr", "1", "--result", str(path), "--repository",
+                 "owner/registry", "--api-url", "http://127.0.0.1:9"]) == 2
+    assert "refused" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from plugindex.commands import (
     build,
     lookalikes,
     osv_server,
+    publish_review,
     reputation,
     resolve,
     review,
@@ -125,6 +126,12 @@ def make_parser() -> _Parser:
                  "may, and one verdict (Markdown for the comment, JSON for the workflow)",
                  "plugindex review --base origin/main --author octocat", review.run)
     review.add_arguments(p)
+
+    p = _command(sub, "publish-review", "post a review's result (its JSON, checked against the "
+                 "schema and the API) as the pull request's comment, labels and status",
+                 "plugindex publish-review --pr 12 --result review.json --repository o/r",
+                 publish_review.run)
+    publish_review.add_arguments(p)
     return parser
 
 

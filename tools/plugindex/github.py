@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from github import Auth, Github, GithubException
 
@@ -38,9 +39,72 @@ def approvals(repository: str, numbers: Iterable[int], token: str | None,
             out[number] = tuple(sorted(login for login, state in latest.items()
                                        if state == "APPROVED" and login != author))
     except GithubException as exc:
-        message = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
-        raise EnvironmentProblem(f"GitHub answered {exc.status} for {repository}: {message}"
-                                 ) from None
+        raise _fail(exc, repository) from None
     finally:
         gh.close()
     return out
+
+
+MANAGED_LABELS = ("new-plugin", "new-version", "security-blocked", "needs-admin",
+                  "ready-for-review")
+
+
+@dataclass(frozen=True)
+class PullFacts:
+    """What the trusted workflow re-derives from the API instead of believing an artifact."""
+
+    number: int
+    author: str
+    base_ref: str
+    head_sha: str
+    files: tuple[str, ...]
+
+
+def _fail(exc: GithubException, what: str) -> EnvironmentProblem:
+    message = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
+    return EnvironmentProblem(f"GitHub answered {exc.status} for {what}: {message}")
+
+
+def pull_facts(repository: str, number: int, token: str | None,
+               base_url: str = API_URL) -> PullFacts:
+    gh = client(token, base_url)
+    try:
+        pull = gh.get_repo(repository).get_pull(number)
+        return PullFacts(number, pull.user.login, pull.base.ref, pull.head.sha,
+                         tuple(sorted(f.filename for f in pull.get_files())))
+    except GithubException as exc:
+        raise _fail(exc, f"{repository}#{number}") from None
+    finally:
+        gh.close()
+
+
+def publish_review(repository: str, number: int, head_sha: str, body: str, marker: str,
+                   labels: Sequence[str], state: str, description: str, token: str | None,
+                   base_url: str = API_URL, context: str = "plugindex/review") -> str:
+    """Post the review: update the comment that carries ``marker`` (or create it), set the
+    managed labels to exactly ``labels``, and set the commit status branch protection reads.
+    Returns 'created' or 'updated'."""
+    gh = client(token, base_url)
+    try:
+        repo = gh.get_repo(repository)
+        pull = repo.get_pull(number)
+        mine = next((c for c in pull.get_issue_comments() if marker in (c.body or "")), None)
+        if mine is None:
+            pull.create_issue_comment(body)
+            done = "created"
+        else:
+            mine.edit(body)
+            done = "updated"
+        current = {label.name for label in pull.get_labels()}
+        for name in sorted((current & set(MANAGED_LABELS)) - set(labels)):
+            pull.remove_from_labels(name)
+        wanted = sorted(set(labels) - current)
+        if wanted:
+            pull.add_to_labels(*wanted)
+        repo.get_commit(head_sha).create_status(state=state, description=description[:140],
+                                                context=context)
+        return done
+    except GithubException as exc:
+        raise _fail(exc, f"{repository}#{number}") from None
+    finally:
+        gh.close()

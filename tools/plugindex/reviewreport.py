@@ -11,9 +11,14 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review
+from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.lookalikes import Lookalikes
+from plugindex.names import Neighbour
+from plugindex.related import Similar
+from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, ManifestChange, Review
 
 MARKER = "<!-- plugindex-review -->"
 LIMIT = 65_536
@@ -71,6 +76,22 @@ def as_json(r: Review) -> dict[str, Any]:
                      for d in r.problems],
         "lookalikes": {n: lk.as_json() for n, lk in sorted(r.lookalikes.items())},
     }
+
+
+def review_from_json(data: Mapping[str, Any]) -> Review:
+    """A review back from its JSON (after the schema check): what the trusted workflow
+    renders, so that no Markdown written by the untrusted side is ever posted."""
+    problems = tuple(Diagnostic(p["file"], p["line"], p["rule"], p["pointer"], p["message"],
+                                p["hint"], Severity(p["severity"])) for p in data["problems"])
+    changes = tuple(ManifestChange(c["path"], c["plugin"], c["version"], c["kind"])
+                    for c in data["changes"])
+    found = {name: Lookalikes(
+        name, tuple(Neighbour(n["name"], n["kind"], n["distance"], n["detail"])
+                    for n in lk["neighbours"]),
+        tuple(Similar(d["name"], float(d["score"])) for d in lk["duplicates"]))
+        for name, lk in data["lookalikes"].items()}
+    return Review(data["author"], data["verdict"], changes, tuple(data["outside"]), problems,
+                  found, bool(data["admin"]))
 
 
 def render(r: Review, form: str) -> str:
