@@ -225,3 +225,29 @@ def test_publish_review_refuses_a_malformed_result(tmp_path: Path, content: byte
     assert main(["publish-review", "--pr", "1", "--result", str(path), "--repository",
                  "owner/registry", "--api-url", "http://127.0.0.1:9"]) == 2
     assert "refused" in capsys.readouterr().err
+
+
+GOLDEN = Path(__file__).parent / "data" / "review" / "golden"
+
+
+@pytest.mark.parametrize(("name", "author", "files"), [
+    ("new-version", "alice", {"submissions/alpha/1.1.0.yaml": manifest("alpha", "1.1.0")}),
+    ("hijack", "mallory", {"submissions/alpha/2.0.0.yaml": manifest("alpha", "2.0.0",
+                                                                      login="mallory")}),
+    ("typosquat", "mallory", {"submissions/a1pha/1.0.0.yaml": manifest("a1pha", "1.0.0",
+                                                                        login="mallory"),
+                              "plugins/a1pha/README.md": "# a1pha\n"}),
+])
+def test_golden_reports(reg: GitRegistry, name: str, author: str, files: dict[str, str],
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole comment for three pull requests (regenerate a file by deleting it)."""
+    for path, text in files.items():
+        reg.write(path, text)
+    reg.commit("the pull request")
+    capsys.readouterr()
+    main(["review", "--base", "main", "--author", author, "--root", str(reg.root)])
+    report = capsys.readouterr().out
+    golden = GOLDEN / f"{name}.md"
+    if not golden.exists():
+        golden.write_text(report, encoding="utf-8")
+    assert report == golden.read_text(encoding="utf-8")

@@ -23,14 +23,14 @@ from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, ManifestChange, 
 MARKER = "<!-- plugindex-review -->"
 LIMIT = 65_536
 ICONS = {READY: "✅", NEEDS_CHANGES: "❌", NEEDS_ADMIN: "🛂"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")  # (not < > &: entities)
 
 
 def md(text: object) -> str:
-    """Plain text for GitHub Markdown: HTML-escaped, Markdown punctuation backslashed, and
-    '@' broken so that no one is mentioned."""
-    escaped = html.escape(str(text), quote=True).replace("\n", " ")
-    return _MARKDOWN.sub(r"\\\1", escaped).replace("@", "@\u200b")
+    """Plain text for GitHub Markdown: Markdown punctuation backslashed, then '<', '>' and
+    '&' as entities (quotes need none), and '@' broken so that no one is mentioned."""
+    punctuated = _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
+    return html.escape(punctuated, quote=False).replace("@", "@\u200b")
 
 
 def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
