@@ -144,8 +144,10 @@ def test_markdown_report_has_the_marker_and_escapes(reg: GitRegistry,
     reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
     reg.commit("the pull request")
     out = reg.root / "report.md"
-    assert main(["review", "--base", "main", "--author", "alice", "--output", str(out),
+    assert main(["review", "--base", "main", "--author", "alice", "--format", "json",
+                 "--output", str(reg.root / "report.json"), "--markdown", str(out),
                  "--root", str(reg.root)]) == 0
+    assert json.loads((reg.root / "report.json").read_bytes())["verdict"] == "ready"
     text = out.read_text(encoding="utf-8")
     assert text.startswith(MARKER)
     assert "plugindex review: ready" in text
@@ -251,3 +253,22 @@ def test_golden_reports(reg: GitRegistry, name: str, author: str, files: dict[st
     if not golden.exists():
         golden.write_text(report, encoding="utf-8")
     assert report == golden.read_text(encoding="utf-8")
+
+
+def test_review_scans_what_changed(reg: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --scan, the new version's source is scanned (offline: path sources are read from
+    git; the dependency audit is a skip) and a blocking finding blocks the pull request."""
+    reg.write("plugins/alpha/alpha.py", "import subprocess\n\n\ndef run(cmd: str) -> None:\n"
+              "    subprocess.Popen(cmd, shell=True)\n")
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0",
+                                                       extra="permissions: [subprocess]\n"))
+    reg.commit("the pull request")
+    capsys.readouterr()
+    code = main(["review", "--base", "main", "--author", "alice", "--scan", "--offline",
+                 "--format", "json", "--root", str(reg.root)])
+    result = json.loads(capsys.readouterr().out)
+    found = {p["rule"]: p["severity"] for p in result["problems"]}  # type: ignore[index]
+    assert found["PI072"] == "error"  # B602 high/high: the registry's policy blocks it
+    assert found["PI076"] == "warning"  # offline: the audit is a skip, never clean
+    assert (code, result["verdict"]) == (1, "needs changes")
+    assert "security-blocked" in result["labels"]  # type: ignore[operator]

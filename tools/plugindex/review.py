@@ -67,7 +67,8 @@ class Review:
             out.append("new-plugin")
         if "new-version" in kinds:
             out.append("new-version")
-        if any(d.rule in ("PI070", "PI074") for d in self.problems):
+        if any(d.rule.startswith("PI07") and d.severity is Severity.ERROR
+               for d in self.problems):  # a scan result the registry's policy blocks
             out.append("security-blocked")
         if self.verdict == NEEDS_ADMIN:
             out.append("needs-admin")

@@ -12,6 +12,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from plugindex.build import INDEX_DIR
+from plugindex.diagnostics import Diagnostic
 from plugindex.errors import UsageError
 from plugindex.fsutil import write_atomic
 from plugindex.gitrepo import GitRepo
@@ -19,7 +20,11 @@ from plugindex.lookalikes import Lookalikes, lookalikes
 from plugindex.registry import REGISTRY_FILE, RegistryConfig, parse_registry
 from plugindex.review import READY, FileChange, review, split_path
 from plugindex.reviewreport import render
-from plugindex.search import CACHE_DIR, SearchIndex
+from plugindex.scan import RecordStore, Scanner, ScanOptions, diagnostics_of
+from plugindex.scanrecord import CACHE_DIR
+from plugindex.search import CACHE_DIR as SEARCH_CACHE
+from plugindex.search import SearchIndex
+from plugindex.targets import changed_since, versions_at
 from plugindex.validate import ManifestValidator
 from plugindex.workspace import find_root
 from plugindex.yamlsafe import load
@@ -33,6 +38,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "$GITHUB_ACTOR)")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report here "
+                   "(with --format json: both from one run)")
+    p.add_argument("--scan", action="store_true",
+                   help="also scan the changed versions (bandit, permissions, dependency "
+                   "audit; only what changed, trusting only the base branch's records)")
+    p.add_argument("--offline", action="store_true",
+                   help="with --scan: fetch nothing (sources outside the repository and the "
+                   "audit are reported as skipped)")
+    p.add_argument("--osv-url", metavar="URL", help="with --scan: the advisory service")
 
 
 def _manifest(data: bytes, path: str) -> dict[str, Any] | None:
@@ -73,8 +87,19 @@ def _files(repo: GitRepo, commit: str, paths: list[str]) -> dict[str, bytes]:
 def _lookalikes(root: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, Lookalikes]:
     if not manifests or not (root / INDEX_DIR / "index.json").is_file():
         return {}
-    with SearchIndex(root / INDEX_DIR, root / CACHE_DIR) as search:
+    with SearchIndex(root / INDEX_DIR, root / SEARCH_CACHE) as search:
         return {name: lookalikes(m, search) for name, m in sorted(manifests.items())}
+
+
+def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: str,
+          args: argparse.Namespace) -> list[Diagnostic]:
+    """The scan stage over the versions the pull request adds or changes; scan records are
+    believed only as the base branch has them (a pull request cannot vouch for itself)."""
+    targets = changed_since(repo, base, versions_at(repo, head, registry), head)
+    trusted = {e.path: e.oid for e in repo.ls_tree(base, CACHE_DIR) if e.kind == "blob"}
+    scanner = Scanner(repo, registry, RecordStore(root, trusted),
+                      ScanOptions(offline=args.offline, osv_url=args.osv_url))
+    return [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,9 +127,13 @@ def run(args: argparse.Namespace) -> int:
         where = split_path(path)
         if where is not None and where[0] not in owners and isinstance(manifest.get("name"), str):
             new[manifest["name"]] = manifest
+    if args.scan:
+        problems += _scan(root, repo, registry, base, head, args)
     result = review(changes, before, after, owners, author, registry.admins, problems,
                     _lookalikes(root, new))
     text = render(result, args.format)
+    if args.markdown:
+        write_atomic(Path(args.markdown), render(result, "markdown").encode())
     if args.output:
         write_atomic(Path(args.output), text.encode())
     else:
