@@ -31,6 +31,7 @@ class FakeGitHub:
     pulls: dict[int, FakePull] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> comment
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> issue
     calls: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -43,8 +44,28 @@ class FakeGitHub:
                 "url": f"{self.repo_url()}/issues/comments/{cid}",
                 "issue_url": f"{self.repo_url()}/issues/{c['issue']}"}
 
+    def _issue(self, number: int) -> dict[str, Any]:
+        issue = self.issues[number]
+        return {"id": number, "number": number, "title": issue["title"], "body": issue["body"],
+                "state": issue["state"], "url": f"{self.repo_url()}/issues/{number}",
+                "user": {"login": "plugindex-bot", "id": 9}}
+
     def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         repo, base = f"/repos/{self.repository}", self.repo_url()
+        if path == f"{repo}/issues" and method == "GET":
+            return 200, [self._issue(n) for n in sorted(self.issues)
+                         if self.issues[n]["state"] == "open"]
+        if path == f"{repo}/issues" and method == "POST":
+            number = 1000 + len(self.issues)
+            self.issues[number] = {"title": body["title"], "body": body.get("body"),
+                                   "state": "open"}
+            return 201, self._issue(number)
+        m = re.fullmatch(rf"{re.escape(repo)}/issues/(\d+)", path)
+        if m and method == "GET" and int(m.group(1)) in self.issues:
+            return 200, self._issue(int(m.group(1)))
+        if m and method == "PATCH" and int(m.group(1)) in self.issues:
+            self.issues[int(m.group(1))].update(body)
+            return 200, self._issue(int(m.group(1)))
         if method == "GET" and path == repo:
             owner, name = self.repository.split("/")
             return 200, {"id": 1, "name": name, "full_name": self.repository, "url": base,

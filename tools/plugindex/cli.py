@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from plugindex import __version__
 from plugindex.commands import (
+    audit_issue,
     build,
     lookalikes,
     osv_server,
@@ -132,6 +133,11 @@ def make_parser() -> _Parser:
                  "plugindex publish-review --pr 12 --result review.json --repository o/r",
                  publish_review.run)
     publish_review.add_arguments(p)
+
+    p = _command(sub, "audit-issue", "keep one issue open listing the published versions with "
+                 "known advisories (from plugindex audit --format json), closed when none",
+                 "plugindex audit-issue --result audit.json --repository o/r", audit_issue.run)
+    audit_issue.add_arguments(p)
     return parser
 
 

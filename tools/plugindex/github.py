@@ -108,3 +108,28 @@ def publish_review(repository: str, number: int, head_sha: str, body: str, marke
         raise _fail(exc, f"{repository}#{number}") from None
     finally:
         gh.close()
+
+
+def upsert_issue(repository: str, marker: str, title: str, body: str | None,
+                 token: str | None, base_url: str = API_URL) -> str:
+    """Keep one open issue carrying ``marker``: create or update it with ``body``, or close it
+    when ``body`` is None. Returns 'created', 'updated', 'closed' or 'none'."""
+    gh = client(token, base_url)
+    try:
+        repo = gh.get_repo(repository)
+        mine = next((i for i in repo.get_issues(state="open")
+                     if i.pull_request is None and marker in (i.body or "")), None)
+        if body is None:
+            if mine is None:
+                return "none"
+            mine.edit(state="closed")
+            return "closed"
+        if mine is None:
+            repo.create_issue(title=title, body=body)
+            return "created"
+        mine.edit(title=title, body=body)
+        return "updated"
+    except GithubException as exc:
+        raise _fail(exc, repository) from None
+    finally:
+        gh.close()
