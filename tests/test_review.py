@@ -272,3 +272,23 @@ def test_review_scans_what_changed(reg: GitRegistry, capsys: pytest.CaptureFixtu
     assert found["PI076"] == "warning"  # offline: the audit is a skip, never clean
     assert (code, result["verdict"]) == (1, "needs changes")
     assert "security-blocked" in result["labels"]  # type: ignore[operator]
+    capsys.readouterr()
+    main(["review", "--base", "main", "--author", "alice", "--scan", "--offline",
+          "--root", str(reg.root)])
+    assert "<summary>Scan findings (2)</summary>" in capsys.readouterr().out
+
+
+def test_review_scores_the_changed_versions(reg: GitRegistry,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    reg.commit("the pull request")
+    capsys.readouterr()
+    assert main(["review", "--base", "main", "--author", "alice", "--score", "--format",
+                 "json", "--root", str(reg.root)]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(out[out.index("{"):])
+    [change] = result["changes"]
+    detail = json.loads((reg.root / "index/v1/plugins/alpha.json").read_bytes())
+    published = next(v for v in detail["versions"] if v["version"] == "1.1.0")
+    assert change["score"] == {"total": published["score"]["total"],
+                               "tier": published["score"]["tier"]}

@@ -59,6 +59,7 @@ class Review:
     problems: tuple[Diagnostic, ...]
     lookalikes: Mapping[str, Lookalikes] = field(default_factory=dict)
     admin: bool = False
+    scores: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # path -> total, tier
 
     def labels(self) -> list[str]:
         kinds = {c.kind for c in self.changes}
@@ -116,7 +117,8 @@ def _logins(manifest: Mapping[str, Any] | None) -> set[str]:
 def review(changes: Sequence[FileChange], before: Mapping[str, Mapping[str, Any]],
            after: Mapping[str, Mapping[str, Any]], owners: Mapping[str, set[str]], author: str,
            admins: Sequence[str], validation: Sequence[Diagnostic] = (),
-           lookalikes: Mapping[str, Lookalikes] | None = None) -> Review:
+           lookalikes: Mapping[str, Lookalikes] | None = None,
+           scores: Mapping[str, tuple[int, str]] | None = None) -> Review:
     """``before``/``after``: manifests by path at the merge base and the head; ``owners``: each
     plugin's maintainers (logins, lower case) on the base branch."""
     who = author.lower()
@@ -175,4 +177,4 @@ def review(changes: Sequence[FileChange], before: Mapping[str, Mapping[str, Any]
     else:
         verdict = READY
     return Review(author, verdict, tuple(classified), tuple(outside), tuple(problems), found,
-                  admin)
+                  admin, dict(scores or {}))

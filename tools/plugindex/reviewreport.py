@@ -37,16 +37,23 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
     lines = [MARKER, f"## {ICONS[r.verdict]} plugindex review: {r.verdict}", "",
              f"Author: {md(r.author)}" + (" (registry admin)" if r.admin else ""), ""]
     if r.changes:
-        lines += ["| manifest | plugin | version | change |", "|---|---|---|---|"]
-        lines += [f"| {md(c.path)} | {md(c.plugin)} | {md(c.version)} | {md(c.kind)} |"
-                  for c in r.changes]
+        lines += ["| manifest | plugin | version | change | score |", "|---|---|---|---|---|"]
+        lines += [f"| {md(c.path)} | {md(c.plugin)} | {md(c.version)} | {md(c.kind)} | "
+                  f"{_score(r.scores.get(c.path))} |" for c in r.changes]
         lines.append("")
+        lines += [f"What it does to the index: {effect(r)}.", ""]
     if r.outside:
         lines += [f"Files outside submissions/: {len(r.outside)}", ""]
     if r.problems:
+        # Scan findings can be many: they fold away, the rest stays in view.
+        scan = [d for d in r.problems if d.rule.startswith("PI07")]
+        rest = [d for d in r.problems if not d.rule.startswith("PI07")]
         lines += ["### Problems", ""]
-        lines += [f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}): {md(d.message)}"
-                  f" — {md(d.hint)}" for d in r.problems]
+        lines += [_problem(d) for d in rest]
+        if scan:
+            lines += ["", f"<details><summary>Scan findings ({len(scan)})</summary>", ""]
+            lines += [_problem(d) for d in scan]
+            lines += ["", "</details>"]
         lines.append("")
     else:
         lines += ["No problems found.", ""]
@@ -64,11 +71,40 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
     return text
 
 
+EFFECTS = (("new-plugin", "plugin added", "plugins added"),
+           ("new-version", "version added", "versions added"),
+           ("yank", "version yanked", "versions yanked"),
+           ("unyank", "yank undone", "yanks undone"),
+           ("deprecation", "version deprecated", "versions deprecated"),
+           ("undeprecation", "deprecation undone", "deprecations undone"),
+           ("edited", "published version edited (refused)", "published versions edited (refused)"),
+           ("removed", "version removed", "versions removed"))
+
+
+def effect(r: Review) -> str:
+    """The change to the index in words: '1 plugin added, 2 versions added'."""
+    counts = {kind: sum(c.kind == kind for c in r.changes) for kind, _, _ in EFFECTS}
+    parts = [f"{counts[k]} {one if counts[k] == 1 else many}" for k, one, many in EFFECTS
+             if counts[k]]
+    return ", ".join(parts) or "nothing"
+
+
+def _problem(d: Diagnostic) -> str:
+    return (f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}): {md(d.message)}"
+            f" — {md(d.hint)}")
+
+
+def _score(score: tuple[int, str] | None) -> str:
+    return f"{score[0]} ({md(score[1])})" if score else "not scored"
+
+
 def as_json(r: Review) -> dict[str, Any]:
     return {
         "schema_version": 1, "author": r.author, "admin": r.admin, "verdict": r.verdict,
         "labels": r.labels(),
-        "changes": [{"path": c.path, "plugin": c.plugin, "version": c.version, "kind": c.kind}
+        "changes": [{"path": c.path, "plugin": c.plugin, "version": c.version, "kind": c.kind,
+                     "score": None if c.path not in r.scores else {
+                         "total": r.scores[c.path][0], "tier": r.scores[c.path][1]}}
                     for c in r.changes],
         "outside": list(r.outside),
         "problems": [{"rule": d.rule, "file": d.file, "line": d.line, "pointer": d.pointer,
@@ -90,8 +126,10 @@ def review_from_json(data: Mapping[str, Any]) -> Review:
                     for n in lk["neighbours"]),
         tuple(Similar(d["name"], float(d["score"])) for d in lk["duplicates"]))
         for name, lk in data["lookalikes"].items()}
+    scores = {c["path"]: (int(c["score"]["total"]), str(c["score"]["tier"]))
+              for c in data["changes"] if c.get("score")}
     return Review(data["author"], data["verdict"], changes, tuple(data["outside"]), problems,
-                  found, bool(data["admin"]))
+                  found, bool(data["admin"]), scores)
 
 
 def render(r: Review, form: str) -> str:

@@ -4,6 +4,7 @@ the comment or JSON for the trusted workflow. Exit status 0 when ready, 1 otherw
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from plugindex.build import INDEX_DIR
+from plugindex.build import INDEX_DIR, Builder
 from plugindex.diagnostics import Diagnostic
 from plugindex.errors import UsageError
 from plugindex.fsutil import write_atomic
@@ -47,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --scan: fetch nothing (sources outside the repository and the "
                    "audit are reported as skipped)")
     p.add_argument("--osv-url", metavar="URL", help="with --scan: the advisory service")
+    p.add_argument("--score", action="store_true",
+                   help="also build the index of the head (into index/v1, as plugindex build "
+                   "does) and show each changed version's quality score; the build's "
+                   "problems with the changed manifests (requirements, resolution) count too")
 
 
 def _manifest(data: bytes, path: str) -> dict[str, Any] | None:
@@ -102,6 +107,25 @@ def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: 
     return [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]
 
 
+def _scores(root: Path, repo: GitRepo, head: str, paths: list[str]
+            ) -> tuple[list[Diagnostic], dict[str, tuple[int, str]]]:
+    """Build the head's index and read the changed versions' scores from it."""
+    outcome = Builder(repo).build(head)
+    problems = [d for d in outcome.diagnostics if d.file in paths]
+    scores: dict[str, tuple[int, str]] = {}
+    if not outcome.ok:
+        return problems, scores
+    for path in paths:
+        where = split_path(path)
+        detail = root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
+        if detail is None or not detail.is_file():
+            continue
+        for v in json.loads(detail.read_bytes())["versions"]:
+            if v.get("manifest_path") == path and v.get("score"):
+                scores[path] = (int(v["score"]["total"]), str(v["score"]["tier"]))
+    return problems, scores
+
+
 def run(args: argparse.Namespace) -> int:
     author = args.author or os.environ.get("GITHUB_ACTOR")
     if not author:
@@ -129,8 +153,12 @@ def run(args: argparse.Namespace) -> int:
             new[manifest["name"]] = manifest
     if args.scan:
         problems += _scan(root, repo, registry, base, head, args)
+    scores: dict[str, tuple[int, str]] = {}
+    if args.score:
+        built, scores = _scores(root, repo, head, [c.path for c in manifests])
+        problems += built
     result = review(changes, before, after, owners, author, registry.admins, problems,
-                    _lookalikes(root, new))
+                    _lookalikes(root, new), scores)
     text = render(result, args.format)
     if args.markdown:
         write_atomic(Path(args.markdown), render(result, "markdown").encode())
