@@ -11,6 +11,7 @@ from plugindex.commands import (
     audit_issue,
     build,
     lookalikes,
+    new,
     osv_server,
     publish_review,
     reputation,
@@ -138,6 +139,11 @@ def make_parser() -> _Parser:
                  "known advisories (from plugindex audit --format json), closed when none",
                  "plugindex audit-issue --result audit.json --repository o/r", audit_issue.run)
     audit_issue.add_arguments(p)
+
+    p = _command(sub, "new", "write a manifest from a plugin's pyproject.toml and git checkout "
+                 "(asking for the rest in a terminal), or the next version's with --bump",
+                 "plugindex new --from ../my-plugin --category monitoring", new.run)
+    new.add_arguments(p)
     return parser
 
 
