@@ -32,6 +32,7 @@ class FakeGitHub:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> comment
     statuses: list[dict[str, Any]] = field(default_factory=list)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> issue
+    opened: list[dict[str, Any]] = field(default_factory=list)  # pull requests created
     calls: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -52,6 +53,12 @@ class FakeGitHub:
 
     def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         repo, base = f"/repos/{self.repository}", self.repo_url()
+        if path == f"{repo}/pulls" and method == "POST":
+            self.opened.append(body)
+            number = 500 + len(self.opened)
+            return 201, {"id": number, "number": number, "url": f"{base}/pulls/{number}",
+                         "title": body["title"], "state": "open",
+                         "user": {"login": "plugindex-bot", "id": 9}}
         if path == f"{repo}/issues" and method == "GET":
             return 200, [self._issue(n) for n in sorted(self.issues)
                          if self.issues[n]["state"] == "open"]

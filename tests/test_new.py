@@ -12,6 +12,7 @@ import yaml
 from plugindex.cli import main
 from plugindex.newmanifest import https_remote
 from tests.conftest import GIT_ENV, GitRegistry
+from tests.github_fake import FakeGitHub, fake_github
 
 PYPROJECT = """\
 [project]
@@ -122,3 +123,33 @@ def test_the_pre_commit_hook_runs_plugindex_validate() -> None:
     [hook] = hooks
     assert hook["entry"] == "plugindex validate"
     assert hook["language"] == "python"
+
+
+def test_a_release_opens_its_own_pull_request(git_registry: GitRegistry, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The release workflow's script against a local git remote and the fake GitHub."""
+    git_registry.write("submissions/gamma/1.0.0.yaml", (
+        "schema: 1\nname: gamma\nversion: '1.0.0'\nsummary: A plugin for the tests\n"
+        "category: testing\nmaintainers:\n  - github: alice\nlicense: MIT\nsource:\n"
+        f"  git: https://github.com/acme/gamma\n  commit: {'b' * 40}\nhost: '>=1.0'\n"))
+    git_registry.commit("gamma 1.0.0")
+    remote = tmp_path / "registry.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(git_registry.root), str(remote)],
+                   check=True, env={**GIT_ENV, "PATH": "/usr/bin:/bin"})
+    fake = FakeGitHub()
+    with fake_github(fake):
+        assert main(["release-pr", "--registry", remote.as_uri(), "--repository",
+                     "owner/registry", "--plugin", "gamma", "--version", "1.1.0", "--commit",
+                     "c" * 40, "--tag", "v1.1.0", "--api-url", fake.url]) == 0
+    assert fake.opened == [{"title": "gamma 1.1.0", "head": "release/gamma-1.1.0",
+                            "base": "main", "body": fake.opened[0]["body"]}]
+    shown = subprocess.run(["git", "--git-dir", str(remote), "show",
+                            "release/gamma-1.1.0:submissions/gamma/1.1.0.yaml"],
+                           check=True, capture_output=True, text=True).stdout
+    assert yaml.safe_load(shown)["source"] == {"git": "https://github.com/acme/gamma",
+                                               "commit": "c" * 40, "tag": "v1.1.0"}
+    with fake_github(fake):  # a version the registry already has is refused
+        assert main(["release-pr", "--registry", remote.as_uri(), "--repository",
+                     "owner/registry", "--plugin", "gamma", "--version", "1.0.0", "--commit",
+                     "c" * 40, "--api-url", fake.url]) == 2
+    assert len(fake.opened) == 1

@@ -14,6 +14,7 @@ from plugindex.commands import (
     new,
     osv_server,
     publish_review,
+    release_pr,
     reputation,
     resolve,
     review,
@@ -144,6 +145,12 @@ def make_parser() -> _Parser:
                  "(asking for the rest in a terminal), or the next version's with --bump",
                  "plugindex new --from ../my-plugin --category monitoring", new.run)
     new.add_arguments(p)
+
+    p = _command(sub, "release-pr", "from a plugin's release: write its next version's "
+                 "manifest in a clone of the registry, push a branch, open the pull request",
+                 "plugindex release-pr --registry URL --repository o/r --plugin x --version 1.1.0 "
+                 "--commit SHA", release_pr.run)
+    release_pr.add_arguments(p)
     return parser
 
 

@@ -133,3 +133,16 @@ def upsert_issue(repository: str, marker: str, title: str, body: str | None,
         raise _fail(exc, repository) from None
     finally:
         gh.close()
+
+
+def open_pull(repository: str, head: str, base: str, title: str, body: str,
+              token: str | None, base_url: str = API_URL) -> int:
+    """Open a pull request (``head``: a branch, or 'owner:branch' from a fork); its number."""
+    gh = client(token, base_url)
+    try:
+        pull = gh.get_repo(repository).create_pull(base=base, head=head, title=title, body=body)
+        return int(pull.number)
+    except GithubException as exc:
+        raise _fail(exc, repository) from None
+    finally:
+        gh.close()

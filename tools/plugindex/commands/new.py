@@ -88,7 +88,7 @@ def _answers(args: argparse.Namespace, registry: RegistryConfig, interactive: bo
     return Answers(category, tuple(capabilities), tuple(permissions), host, tuple(maintainers))
 
 
-def _latest(root: Path, name: str) -> dict[str, Any]:
+def latest_manifest(root: Path, name: str) -> dict[str, Any]:
     def key(p: Path) -> Version:
         try:
             return Version(p.stem)
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry(root)
     if args.bump:
         version, name = args.bump
-        manifest = bump(_latest(root, name), version, args.commit, args.tag, args.archive,
+        manifest = bump(latest_manifest(root, name), version, args.commit, args.tag, args.archive,
                         args.sha256)
         unfilled: list[str] = []
     else:

@@ -1,0 +1,92 @@
+"""plugindex release-pr: a plugin's release opens its own version-bump pull request against
+the registry (run by the plugin repository's release workflow; see the README).
+
+Clones the registry, writes the next version's manifest with ``plugindex new --bump``'s
+logic (pinned to the released commit, or to an archive and its sha256), validates it, pushes
+a branch and opens the pull request through the GitHub API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from plugindex.commands.new import latest_manifest
+from plugindex.errors import EnvironmentProblem, UsageError
+from plugindex.fsutil import write_atomic
+from plugindex.github import API_URL, open_pull
+from plugindex.newmanifest import bump, render
+from plugindex.registry import load_registry
+from plugindex.validate import ManifestValidator
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry", required=True, metavar="GIT_URL",
+                   help="the registry's git URL to clone")
+    p.add_argument("--push-url", metavar="GIT_URL",
+                   help="where to push the branch (default: --registry; a fork works too)")
+    p.add_argument("--repository", required=True, metavar="OWNER/NAME",
+                   help="the registry on GitHub, where the pull request is opened")
+    p.add_argument("--head-owner", metavar="LOGIN",
+                   help="with a fork: its owner (the pull request's head is LOGIN:branch)")
+    p.add_argument("--base", default="main", help="the registry's branch (default: main)")
+    p.add_argument("--plugin", required=True, metavar="NAME")
+    p.add_argument("--version", required=True)
+    p.add_argument("--commit", help="the released commit (40 hex)")
+    p.add_argument("--tag")
+    p.add_argument("--archive", metavar="URL", help="an archive source instead of a commit")
+    p.add_argument("--archive-file", type=Path, metavar="FILE",
+                   help="with --archive: the archive itself, to compute its sha256")
+    p.add_argument("--api-url", default=API_URL)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise EnvironmentProblem(f"git {args[0]} failed: {done.stderr.strip()[:300]}")
+    return done.stdout
+
+
+def run(args: argparse.Namespace) -> int:
+    if bool(args.commit) == bool(args.archive):
+        raise UsageError("give --commit, or --archive with --archive-file")
+    sha256 = None
+    if args.archive:
+        if args.archive_file is None:
+            raise UsageError("--archive needs --archive-file (to compute its sha256)")
+        sha256 = hashlib.sha256(args.archive_file.read_bytes()).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="plugindex-release-") as tmp:
+        clone = Path(tmp) / "registry"
+        _git(Path(tmp), "clone", "-q", "--branch", args.base, args.registry, str(clone))
+        latest = latest_manifest(clone, args.plugin)
+        manifest = bump(latest, args.version, args.commit, args.tag, args.archive, sha256)
+        rel = f"submissions/{args.plugin}/{args.version}.yaml"
+        if (clone / rel).exists():
+            raise UsageError(f"{rel} already exists in the registry")
+        text = render(manifest)
+        problems = ManifestValidator(load_registry(clone)).check(rel, text.encode()).diagnostics
+        if any(d.severity.value == "error" for d in problems):
+            raise UsageError(f"the manifest for {args.plugin} {args.version} is not valid: "
+                             + "; ".join(f"{d.rule} {d.message}" for d in problems[:5]))
+        write_atomic(clone / rel, text.encode())
+        branch = f"release/{args.plugin}-{args.version}"
+        _git(clone, "checkout", "-q", "-b", branch)
+        _git(clone, "add", rel)
+        _git(clone, "-c", "user.name=plugindex release", "-c",
+             "user.email=release@users.noreply.github.com", "commit", "-q", "-m",
+             f"{args.plugin} {args.version}")
+        _git(clone, "push", "-q", args.push_url or args.registry, f"HEAD:refs/heads/{branch}")
+    head = f"{args.head_owner}:{branch}" if args.head_owner else branch
+    number = open_pull(args.repository, head, args.base, f"{args.plugin} {args.version}",
+                       f"Release {args.version} of {args.plugin}"
+                       + (f" (tag {args.tag})" if args.tag else "")
+                       + ", opened by plugindex release-pr.", os.environ.get("GITHUB_TOKEN"),
+                       args.api_url)
+    print(f"opened #{number}: {args.plugin} {args.version}")
+    return 0
