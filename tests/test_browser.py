@@ -10,6 +10,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,19 +30,25 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
                                 "(apt-get install chromium)")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    out = tmp_path_factory.mktemp("site") / "site"
-    assert main(["site", "--output", str(out), "--root", str(ROOT)]) == 0
-    handler = functools.partial(_Quiet, directory=str(out))
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """A built site on a local HTTP server: its base URL."""
+    handler = functools.partial(_Quiet, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("site") / "site"
+    assert main(["site", "--output", str(out), "--root", str(ROOT)]) == 0
+    with serve(out) as url:
+        yield url
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -141,22 +148,15 @@ def test_a_plugin_page_has_its_sections(browser: Any, site: str) -> None:
 def test_a_hostile_manifest_shows_as_text(browser: Any, tmp_path: Path) -> None:
     """A manifest's <script> and event handlers appear as text, and nothing runs."""
     out, name = hostile_site(tmp_path)
-    handler = functools.partial(_Quiet, directory=str(out))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serve(out) as base:
         v = Visit(browser, "hostile")
         dialogs: list[str] = []
         v.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        base = f"http://127.0.0.1:{server.server_address[1]}"
         for path in (f"/plugins/{name}/", "/", "/browse/"):
             v.page.goto(base + path, wait_until="networkidle")
             v.page.mouse.move(300, 300)
         v.page.goto(f"{base}/plugins/{name}/", wait_until="networkidle")
         assert '<script>alert("x")</script>' in v.page.locator("article").inner_text()
         v.close()
-        assert dialogs == []
-        assert v.errors == []
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert dialogs == []
+    assert v.errors == []

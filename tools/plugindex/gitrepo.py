@@ -288,3 +288,21 @@ class GitRepo:
                 kind = "commit" if new_mode == "160000" else "blob"
                 changed.append(TreeEntry(new_mode, kind, new_oid, name))
         return changed, removed
+
+
+def checkout_facts(path: Path) -> tuple[str | None, str | None, str | None]:
+    """For a directory in some git checkout: its remote URL (origin first), HEAD commit and
+    the directory's path within the checkout (None at the top); all None outside git."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None, None, None
+    top = Path(repo.working_tree_dir or path).resolve()
+    sub = path.resolve().relative_to(top).as_posix()
+    remote = next((r.url for r in repo.remotes if r.name == "origin"), None) or next(
+        (r.url for r in repo.remotes), None)
+    try:
+        commit: str | None = repo.head.commit.hexsha
+    except ValueError:  # no commit yet
+        commit = None
+    return remote, commit, None if sub == "." else sub

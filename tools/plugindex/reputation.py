@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 from plugindex.gitlog import GraphCommit, LogCommit
 from plugindex.identity import Person, is_bot, person, pull_request, reverted, trailers
+from plugindex.manifest import split_manifest_path
 
 CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
 REPUTATION_VERSION = 2
@@ -48,7 +49,6 @@ DEFAULT_POINTS: Mapping[str, int] = {
     "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
     "docs-typo": 5, "tooling": 25, "review": 15,
 }
-KINDS = tuple(DEFAULT_POINTS)
 DEFAULT_LEVELS: tuple[tuple[str, int], ...] = (
     ("Seedling", 0), ("Sprout", 100), ("Growth", 500), ("Bloom", 1000), ("Harvest", 2500),
     ("Ecosystem", 5000))
@@ -60,8 +60,6 @@ DEFAULT_BADGES: Mapping[str, int] = {
 DOCS_PREFIXES = ("site/", "docs/")
 DOCS_FILES = ("README", "CONTRIBUTING")
 TOOLING_PREFIXES = ("tools/", "schemas/", "tests/", "bench/", ".github/")
-BADGES = ("first-plugin", "verified-developer", "documentation-hero", "core-contributor",
-          "founding-member")
 
 
 @dataclass(frozen=True)
@@ -190,13 +188,6 @@ class Ledger:
                    featured=frozenset(data["featured"]), verified=frozenset(data["verified"]))
 
 
-def _manifest_path(path: str) -> tuple[str, str] | None:
-    parts = path.split("/")
-    if len(parts) == 3 and parts[0] == "submissions" and parts[2].endswith(".yaml"):
-        return parts[1], parts[2][:-len(".yaml")]
-    return None
-
-
 def _is_docs(path: str) -> bool:
     top = path.split("/", 1)[0]
     return path.startswith(DOCS_PREFIXES) or (
@@ -267,7 +258,7 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
     out: list[tuple[str, str, list[tuple[str, str]] | None]] = []
     docs_lines, new_page, tooling = 0, False, False
     for change in commit.changes:
-        where = _manifest_path(change.path)
+        where = split_manifest_path(change.path)
         if where is not None:
             plugin, version = where
             facts = history.manifests.get(change.new_blob)

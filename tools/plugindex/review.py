@@ -28,6 +28,7 @@ from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.lookalikes import Lookalikes
+from plugindex.manifest import split_manifest_path
 from plugindex.rules import diagnostic
 
 READY, NEEDS_CHANGES, NEEDS_ADMIN = "ready", "needs changes", "needs admin"
@@ -78,13 +79,6 @@ class Review:
         return out
 
 
-def split_path(path: str) -> tuple[str, str] | None:
-    parts = path.split("/")
-    if len(parts) == 3 and parts[0] == "submissions" and parts[2].endswith(".yaml"):
-        return parts[1], parts[2][:-len(".yaml")]
-    return None
-
-
 def _lifecycle_kind(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     rest_before = {k: v for k, v in before.items() if k not in LIFECYCLE}
     rest_after = {k: v for k, v in after.items() if k not in LIFECYCLE}
@@ -109,7 +103,8 @@ def _source_dirs(after: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _logins(manifest: Mapping[str, Any] | None) -> set[str]:
+def maintainer_logins(manifest: Mapping[str, Any] | None) -> set[str]:
+    """The GitHub logins (lower case) a manifest lists as maintainers."""
     return {str(m.get("github", "")).lower() for m in (manifest or {}).get("maintainers", [])
             if isinstance(m, Mapping)}
 
@@ -128,7 +123,7 @@ def review(changes: Sequence[FileChange], before: Mapping[str, Mapping[str, Any]
     outside: list[str] = []
     sources = _source_dirs(after)
     for change in sorted(changes, key=lambda c: c.path):
-        where = split_path(change.path)
+        where = split_manifest_path(change.path)
         if where is None:
             if not any(change.path.startswith(d) for d in sources):
                 outside.append(change.path)
@@ -144,7 +139,7 @@ def review(changes: Sequence[FileChange], before: Mapping[str, Mapping[str, Any]
                 continue
         classified.append(ManifestChange(change.path, plugin, version, kind))
         if kind == "new-plugin":
-            if who not in _logins(after.get(change.path)):
+            if who not in maintainer_logins(after.get(change.path)):
                 problems.append(diagnostic(
                     "PI081", change.path, 1, "/maintainers",
                     f"'{author}' opened the pull request but is not among the maintainers"))

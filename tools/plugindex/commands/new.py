@@ -10,11 +10,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import git
 from packaging.version import InvalidVersion, Version
 
 from plugindex.errors import UsageError
 from plugindex.fsutil import write_atomic
+from plugindex.gitrepo import checkout_facts
 from plugindex.newmanifest import Answers, GitFacts, bump, draft, render
 from plugindex.registry import RegistryConfig, load_registry
 from plugindex.report import render as render_problems
@@ -41,22 +41,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", help="with --bump: the new version's tag (informative)")
     p.add_argument("--archive", metavar="URL", help="with --bump: an archive source instead")
     p.add_argument("--sha256", help="with --archive: the archive's sha256")
-
-
-def _git_facts(source: Path) -> GitFacts:
-    try:
-        repo = git.Repo(source, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return GitFacts()
-    top = Path(repo.working_tree_dir or source).resolve()
-    sub = source.resolve().relative_to(top).as_posix()
-    remote = next((r.url for r in repo.remotes if r.name == "origin"), None) or next(
-        (r.url for r in repo.remotes), None)
-    try:
-        commit = repo.head.commit.hexsha
-    except ValueError:  # no commit yet
-        commit = None
-    return GitFacts(remote, commit, None if sub == "." else sub)
 
 
 def _ask(question: str, choices: list[str], many: bool) -> list[str]:
@@ -122,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{pyproject_path} is not valid TOML: {exc}") from exc
         answers = _answers(args, registry, sys.stdin.isatty())
-        manifest = draft(pyproject, _git_facts(args.source), answers).manifest
+        manifest = draft(pyproject, GitFacts(*checkout_facts(args.source)), answers).manifest
         unfilled = [k for k in ("name", "version", "summary", "license", "source", *ASKED)
                     if k not in manifest]
     if not isinstance(manifest.get("name"), str) or not isinstance(manifest.get("version"), str):

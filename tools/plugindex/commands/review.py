@@ -18,8 +18,9 @@ from plugindex.errors import UsageError
 from plugindex.fsutil import write_atomic
 from plugindex.gitrepo import GitRepo
 from plugindex.lookalikes import Lookalikes, lookalikes
+from plugindex.manifest import split_manifest_path
 from plugindex.registry import REGISTRY_FILE, RegistryConfig, parse_registry
-from plugindex.review import READY, FileChange, review, split_path
+from plugindex.review import READY, FileChange, maintainer_logins, review
 from plugindex.reviewreport import render
 from plugindex.scan import RecordStore, Scanner, ScanOptions, diagnostics_of
 from plugindex.scanrecord import CACHE_DIR
@@ -71,13 +72,12 @@ def _owners(repo: GitRepo, base: str, plugins: set[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for plugin in sorted(plugins):
         entries = [e for e in repo.ls_tree(base, f"submissions/{plugin}")
-                   if split_path(e.path) is not None]
+                   if split_manifest_path(e.path) is not None]
         if not entries:
             continue
         latest = max(entries, key=lambda e: _version(e.path.rsplit("/", 1)[1][:-len(".yaml")]))
         manifest = _manifest(repo.read_blobs([latest.oid])[latest.oid], latest.path) or {}
-        out[plugin] = {str(m.get("github", "")).lower() for m in manifest.get("maintainers", [])
-                       if isinstance(m, dict)}
+        out[plugin] = maintainer_logins(manifest)
     return out
 
 
@@ -116,7 +116,7 @@ def _scores(root: Path, repo: GitRepo, head: str, paths: list[str]
     if not outcome.ok:
         return problems, scores
     for path in paths:
-        where = split_path(path)
+        where = split_manifest_path(path)
         detail = root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
         if detail is None or not detail.is_file():
             continue
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     merge_base = repo.merge_base(base, head)
     changes = [FileChange(status, path) for status, path in repo.name_status(merge_base, head)]
     registry: RegistryConfig = parse_registry(_files(repo, base, [REGISTRY_FILE])[REGISTRY_FILE])
-    manifests = [c for c in changes if split_path(c.path) is not None]
+    manifests = [c for c in changes if split_manifest_path(c.path) is not None]
     before_raw = _files(repo, merge_base, [c.path for c in manifests if c.status != "A"])
     after_raw = _files(repo, head, [c.path for c in manifests if c.status != "D"])
     before = {p: m for p, d in before_raw.items() if (m := _manifest(d, p)) is not None}
@@ -144,11 +144,11 @@ def run(args: argparse.Namespace) -> int:
     validator = ManifestValidator(registry)
     problems = [d for p, data in sorted(after_raw.items())
                 for d in validator.check(p, data).diagnostics]
-    plugins = {where[0] for c in manifests if (where := split_path(c.path)) is not None}
+    plugins = {where[0] for c in manifests if (where := split_manifest_path(c.path)) is not None}
     owners = _owners(repo, base, plugins)
     new: dict[str, dict[str, Any]] = {}  # new plugins' manifests, for their lookalikes
     for path, manifest in after.items():
-        where = split_path(path)
+        where = split_manifest_path(path)
         if where is not None and where[0] not in owners and isinstance(manifest.get("name"), str):
             new[manifest["name"]] = manifest
     if args.scan:
