@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,8 @@ TESTED_ELSEWHERE = frozenset({
     "PI065", "PI066", "PI067",  # requirements vs published versions: test_requirement_rules
     "PI068",  # a featured plugin that does not exist: test_build
     "PI070", "PI071", "PI072", "PI073", "PI074", "PI075", "PI076", "PI077",  # test_scan
-    "PI080", "PI081", "PI082", "PI083", "PI084", "PI085",  # pull-request review: test_review
+    "PI080", "PI081", "PI082", "PI083", "PI084", "PI085", "PI086",  # review: test_review
+    "PI088",  # the trusted half of the review: tests/security/test_forged_verdict.py
 })
 
 
@@ -574,9 +575,24 @@ def test_cross_checks_collect_every_problem(validator: ManifestValidator) -> Non
     assert found == sorted(found)
 
 
+def test_cross_plugins_sharing_a_source_directory(validator: ManifestValidator) -> None:
+    def at(name: str, version: str, directory: str) -> tuple[str, Facts]:
+        path, facts = build(validator, name, version)
+        return path, replace(facts, source_location=directory)
+
+    own = at("alpha", "1.0.0", "plugins/alpha")
+    same_plugin_again = at("alpha", "1.1.0", "plugins/alpha")
+    twin = at("beta", "1.0.0", "plugins/alpha")
+    nested = at("gamma", "1.0.0", "plugins/alpha/inner")
+    neighbour = at("delta", "1.0.0", "plugins/alpha-two")  # a prefix, but not inside
+    found = check_registry([own, same_plugin_again, twin, nested, neighbour])
+    assert_cross(found, {("PI069", path, "/source/path")
+                         for path, _ in (own, same_plugin_again, twin, nested)})
+
+
 # -- the catalog, the fixtures and the schemas agree -----------------------------------------------
 
-CROSS_RULES = frozenset({"PI060", "PI061", "PI062", "PI063", "PI064"})  # tested above
+CROSS_RULES = frozenset({"PI060", "PI061", "PI062", "PI063", "PI064", "PI069"})  # tested above
 
 
 def test_every_rule_has_a_test() -> None:

@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
+from plugindex.layout import under_root
 from plugindex.manifest import Manifest, split_manifest_path
 from plugindex.registry import RegistryConfig
 from plugindex.rules import diagnostic
@@ -143,6 +144,16 @@ def check_source_host(m: Manifest, reg: RegistryConfig, report: Reporter) -> Non
     if host not in reg.source_hosts:
         report("PI040", pointer("source", m.source.kind),
                f"host '{host}' is not one of: {', '.join(sorted(reg.source_hosts))}")
+
+
+@needs("source")
+def check_source_path(m: Manifest, reg: RegistryConfig, report: Reporter) -> None:
+    """PI052: an in-repository source lies strictly below one of the path-source roots."""
+    if m.source.kind != "path" or under_root(m.source.location, reg.path_source_roots):
+        return
+    report("PI052", pointer("source", "path"),
+           f"'{m.source.location}' is not inside "
+           f"{' or '.join(r + '/' for r in reg.path_source_roots)}")
 
 
 @needs("category")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
+from plugindex.layout import overlapping
 from plugindex.manifest import Facts, split_manifest_path
 from plugindex.rules import diagnostic
 
@@ -78,9 +79,39 @@ def check_registry(
                 and not source_found.get(path)):
             report("PI050", path, pointer("source", "path"),
                    f"'{m.source_location}' is not a directory in the repository")
+    report_shared_sources(manifests, report)
     for paths in versions.values():
         if len(paths) > 1:
             for path in paths:
                 other = next(p for p in paths if p != path)
                 report("PI061", path, pointer("version"), f"same version as {other}")
     return sorted(found)
+
+
+def report_shared_sources(manifests: Sequence[tuple[str, Facts]],
+                          report: Callable[[str, str, str, str], None]) -> None:
+    """PI069: two plugins whose in-repository sources are the same directory, or nested."""
+    owners: dict[str, set[str]] = defaultdict(set)  # directory -> plugins
+    for _, m in manifests:
+        if m.source_kind == "path" and m.source_location:
+            owners[m.source_location.strip("/")].add(m.name)
+    # Sorted, a directory comes right before the directories inside it.
+    directories = sorted(owners)
+    shared: dict[str, set[str]] = defaultdict(set)  # directory -> the other plugins
+    for i, a in enumerate(directories):
+        for b in directories[i:]:
+            if not overlapping(a, b):
+                if not b.startswith(a):
+                    break
+                continue
+            plugins = owners[a] | owners[b]
+            if len(plugins) > 1:
+                shared[a] |= plugins
+                shared[b] |= plugins
+    for path, m in manifests:
+        if m.source_kind != "path" or not m.source_location:
+            continue
+        others = shared.get(m.source_location.strip("/"), set()) - {m.name}
+        if others:
+            report("PI069", path, pointer("source", "path"),
+                   f"'{m.source_location}' is also the source of {', '.join(sorted(others))}")

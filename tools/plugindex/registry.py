@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
+from plugindex.layout import DEFAULT_PATH_SOURCE_ROOTS, protected
 from plugindex.reputation import ReputationConfig, parse_reputation
 from plugindex.rules import diagnostic
 from plugindex.scanconfig import ScanConfig, parse_scan
@@ -58,6 +59,7 @@ class RegistryConfig:
     raw: Mapping[str, Any]
     score: ScoreConfig = field(default_factory=default_config)
     verified_publishers: frozenset[str] = frozenset()
+    path_source_roots: tuple[str, ...] = DEFAULT_PATH_SOURCE_ROOTS
     featured: frozenset[str] = frozenset()
     reputation: ReputationConfig = field(default_factory=ReputationConfig)
     lines: Mapping[str, int] = field(default_factory=dict)  # JSON pointer -> line in the file
@@ -132,6 +134,13 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
                 "PI020", file, result.document.line_of(ptr), ptr,
                 f"'{override.approved_by}' is not one of the registry's admins",
                 "only a login listed under admins may approve an exception"))
+    for i, root in enumerate(raw.get("path_source_roots", ())):
+        if protected(root):
+            ptr = pointer("path_source_roots", i)
+            problems.append(diagnostic(
+                "PI020", file, result.document.line_of(ptr), ptr,
+                f"'{root}' is (or holds) one of the registry's own paths",
+                "keep plugin sources in a directory of their own, such as examples/plugins"))
     reputation, reputation_problems = parse_reputation(raw.get("reputation", {}))
     for where, text in reputation_problems:
         ptr = pointer("reputation", *where)
@@ -164,6 +173,8 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
         raw=raw,
         score=score,
         verified_publishers=frozenset(raw.get("verified_publishers", ())),
+        path_source_roots=tuple(r.strip("/") for r in raw.get(
+            "path_source_roots", DEFAULT_PATH_SOURCE_ROOTS)),
         featured=frozenset(raw.get("featured", ())),
         reputation=reputation,
         lines=dict(result.document.lines),

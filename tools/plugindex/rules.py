@@ -33,9 +33,12 @@ _RULES: tuple[Rule, ...] = (
          "save the file as UTF-8 without BOM",
          "UTF-16 and other encodings are silently accepted by YAML parsers; manifests are "
          "UTF-8 only."),
-    Rule("PI003", "control-character", E, "The file contains a NUL or another control character.",
-         "remove the control character at the given offset",
-         "Control characters hide text from reviewers and break tools downstream."),
+    Rule("PI003", "control-character", E, "The file contains a NUL, another control character, "
+         "or an invisible formatting character.",
+         "remove the character at the given offset",
+         "Control characters, bidirectional controls (RLO, RLM, ALM, ...), zero-width "
+         "characters, Unicode tag characters and line separators hide or reorder text that a "
+         "reviewer reads, and break tools downstream."),
     Rule("PI004", "yaml-syntax", E, "The file is not well-formed YAML.",
          "fix the YAML syntax at the given line",
          "A manifest must parse before anything else can be checked."),
@@ -170,6 +173,13 @@ _RULES: tuple[Rule, ...] = (
     Rule("PI051", "duplicate-requirement", E, "A package is required twice.",
          "merge the two requirements into one",
          "Two requirements for one package are ambiguous to the audit."),
+    Rule("PI052", "source-path-outside-root", E,
+         "An in-repository source lies outside the registry's plugin-source roots.",
+         "keep the plugin's source under one of registry.yaml's path_source_roots "
+         "(examples/plugins/ by default)",
+         "A path source names the files that belong to a submission: pointing it at .github/, "
+         "tools/, index/ or another plugin's directory would pass any change to them off as "
+         "part of the plugin."),
     # -- across manifests -------------------------------------------------------------------------
     Rule("PI060", "name-collision", E, "Another plugin has the same name after normalization.",
          "choose a distinct name",
@@ -210,6 +220,11 @@ _RULES: tuple[Rule, ...] = (
          "remove the name from featured, or publish the plugin",
          "A featured plugin that was renamed or never merged would silently lose its badge; "
          "the build says so instead."),
+    Rule("PI069", "source-path-shared", E,
+         "Two plugins name the same in-repository source directory (or one inside the other).",
+         "give each plugin a directory of its own under the plugin-source root",
+         "Each in-repository source belongs to one plugin: its maintainers alone may change "
+         "it, and its scan records are its own."),
     # -- scanning: the source and its dependencies (severity by scan.policy in registry.yaml) -
     Rule("PI070", "source-refused", E, "The source was refused: it is not what the manifest pins "
          "or it is unsafe to unpack.",
@@ -270,6 +285,20 @@ _RULES: tuple[Rule, ...] = (
          "confusable, or a typo away from an existing name.",
          "choose a clearly different name, or ask an admin to approve this one",
          "Names that imitate others are how typosquatting starts."),
+    Rule("PI086", "published-source-changed", E, "The pull request changes the in-repository "
+         "source of a plugin without publishing a new version of it by one of its "
+         "maintainers.",
+         "change a plugin's source directory only together with a new version of that plugin, "
+         "opened by one of its maintainers",
+         "An in-repository source is part of the submission that publishes it: changing it on "
+         "its own would change what the next version ships with nobody answerable for it."),
+    Rule("PI088", "artifact-disagrees", E, "The pull request workflow's result disagrees with "
+         "what the trusted workflow computed, or is missing.",
+         "push again; if it persists, the pull request changes the review itself "
+         "(.github/ or tools/) and needs an admin",
+         "The pull request's own workflow runs the pull request's code, so its result can be "
+         "forged: the trusted workflow recomputes every decision and only lets the untrusted "
+         "measurements (scan findings, score) make the verdict worse."),
 )
 
 CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}
