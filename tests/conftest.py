@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from plugindex.cli import main
 from plugindex.registry import RegistryConfig, parse_registry
 
 DATA = Path(__file__).parent / "data"
@@ -92,12 +93,13 @@ class GitRegistry:
             name=name, version=version)
         return self.write(f"submissions/{name}/{version}.yaml", text)
 
-    def commit(self, message: str = "change") -> str:
+    def commit(self, message: str = "change", **env: str) -> str:
+        """Commit everything; ``env``: git variables for this commit (e.g. its author)."""
         self.clock += 3600
         stamp = f"@{self.clock} +0000"
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message,
-                 GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+                 GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp, **env)
         return self.git("rev-parse", "HEAD").strip()
 
     def index_bytes(self) -> dict[str, bytes]:
@@ -121,3 +123,15 @@ def git_registry(tmp_path: Path) -> GitRegistry:
     reg.write(".gitignore", "/.cache/\n")
     reg.commit("registry settings")
     return reg
+
+
+@pytest.fixture
+def reg(git_registry: GitRegistry) -> GitRegistry:
+    """For the review tests: a registry whose main holds alpha 1.0.0 (maintained by alice)
+    and its built index; a 'change' branch is checked out for the pull request."""
+    git_registry.add_plugin("alpha", "1.0.0")
+    git_registry.commit("alpha 1.0.0")
+    assert main(["build", "--root", str(git_registry.root)]) == 0
+    git_registry.commit("index")
+    git_registry.git("checkout", "-q", "-b", "change")
+    return git_registry

@@ -51,8 +51,18 @@ class FakeGitHub:
                 "state": issue["state"], "url": f"{self.repo_url()}/issues/{number}",
                 "user": {"login": "plugindex-bot", "id": 9}}
 
+    def _pull(self, number: int) -> dict[str, Any]:
+        pull, base = self.pulls[number], self.repo_url()
+        return {"id": number, "number": number, "url": f"{base}/pulls/{number}",
+                "issue_url": f"{base}/issues/{number}",
+                "user": {"login": pull.author, "id": 3}, "state": "open",
+                "base": {"ref": pull.base_ref, "sha": "1" * 40},
+                "head": {"ref": "change", "sha": pull.head_sha}}
+
     def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         repo, base = f"/repos/{self.repository}", self.repo_url()
+        if path == f"{repo}/pulls" and method == "GET":  # the open ones (all are open here)
+            return 200, [self._pull(n) for n in sorted(self.pulls)]
         if path == f"{repo}/pulls" and method == "POST":
             self.opened.append(body)
             number = 500 + len(self.opened)
@@ -82,11 +92,7 @@ class FakeGitHub:
             number, pull = int(m.group(2)), self.pulls[int(m.group(2))]
             what, rest = m.group(3), m.group(4)
             if what is None and method == "GET":
-                return 200, {"id": number, "number": number, "url": f"{base}/pulls/{number}",
-                             "issue_url": f"{base}/issues/{number}",
-                             "user": {"login": pull.author, "id": 3}, "state": "open",
-                             "base": {"ref": pull.base_ref, "sha": "1" * 40},
-                             "head": {"ref": "change", "sha": pull.head_sha}}
+                return 200, self._pull(number)
             if what == "/reviews":
                 return 200, [{"id": i + 1, "user": {"login": login, "id": 100 + i},
                               "state": state} for i, (login, state) in enumerate(pull.reviews)]

@@ -16,7 +16,7 @@ import pytest
 from plugindex import fsutil
 from plugindex.build import Builder
 from plugindex.cli import main
-from plugindex.errors import EnvironmentProblem
+from plugindex.errors import EnvironmentProblem, PlugindexError
 from plugindex.gitrepo import GitRepo
 from plugindex.schema import load_schema
 from tests.conftest import VALID_MANIFEST, GitRegistry
@@ -358,6 +358,10 @@ def test_featured_and_verified_become_badges_and_unknown_featured_names_warn(
     populated.write("registry.yaml", registry + "\nverified_publishers: [alice]\n"
                     "featured: [beta, gamma]\n")
     populated.commit("feature beta and a plugin that does not exist")
+    # alice vouches for alpha by publishing a version of it herself (her noreply address);
+    # listing her as a maintainer is not enough for the badge
+    populated.add_plugin("alpha", "1.0.1")
+    populated.commit("alpha 1.0.1", GIT_AUTHOR_EMAIL="1+alice@users.noreply.github.com")
     outcome = Builder(GitRepo(populated.root)).build()
     assert outcome.ok
     assert [(d.rule, d.file, d.pointer) for d in outcome.diagnostics] == [
@@ -369,3 +373,42 @@ def test_featured_and_verified_become_badges_and_unknown_featured_names_warn(
     assert (badges["beta"]["featured"], badges["alpha"]["featured"]) == (True, False)
     assert (badges["alpha"]["verified"], badges["alpha"]["verified_maintainers"]) == (
         True, ["alice"])
+
+
+def test_a_reader_of_a_clean_index_takes_no_lock(tmp_path: Path) -> None:
+    """Nothing left beside index/v1: readers touch nothing (a read-only checkout reads)."""
+    target = tmp_path / "index" / "v1"
+    fsutil.publish_tree(target, {"index.json": b"{}\n"})
+    assert fsutil.recovered(tmp_path, "index/v1") == target
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_a_standing_index_is_read_even_if_its_leftovers_cannot_be_cleaned(
+        tmp_path: Path) -> None:
+    target = tmp_path / "index" / "v1"
+    fsutil.publish_tree(target, {"index.json": b"{}\n"})
+    (tmp_path / "index" / "v1.new-1").mkdir()
+    (tmp_path / ".cache").write_bytes(b"")  # no lock can be made under .cache/
+    assert fsutil.recovered(tmp_path, "index/v1") == target
+    shutil.rmtree(target)
+    (tmp_path / "index" / "v1.old-1").mkdir()
+    with pytest.raises(PlugindexError):  # missing: it must be put back, and cannot be
+        fsutil.recovered(tmp_path, "index/v1")
+
+
+def test_a_new_plugin_taking_an_unchanged_plugins_source_fails_an_incremental_build(
+        populated: GitRegistry) -> None:
+    """PI069 is not scoped to the plugins a change touches: the owner of the directory is
+    unchanged, yet both are reported, as a cold build reports them."""
+    assert Builder(GitRepo(populated.root)).build().ok
+    populated.write("submissions/gamma/1.0.0.yaml", VALID_MANIFEST.format(
+        name="gamma", version="1.0.0").replace("path: plugins/gamma", "path: plugins/alpha"))
+    populated.commit("gamma in alpha's directory")
+    incremental = Builder(GitRepo(populated.root)).build()
+    shutil.rmtree(populated.root / ".cache")
+    cold = Builder(GitRepo(populated.root)).build()
+    for outcome in (incremental, cold):
+        assert not outcome.ok
+        assert {(d.rule, d.file) for d in outcome.diagnostics if d.rule == "PI069"} == {
+            ("PI069", "submissions/alpha/1.0.0.yaml"), ("PI069", "submissions/alpha/1.1.0.yaml"),
+            ("PI069", "submissions/gamma/1.0.0.yaml")}

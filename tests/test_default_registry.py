@@ -191,11 +191,12 @@ def test_badges_follow_registry_yaml(index: dict[str, Any]) -> None:
     for entry in index["plugins"]:
         badges = entry["badges"]
         assert badges["featured"] == (entry["name"] in registry.featured)
-        assert badges["verified"] == bool(set(entry["maintainers"])
-                                          & registry.verified_publishers)
+        # verified only by publishers who vouched (published or approved it themselves):
+        # never more than the maintainers who are verified publishers
+        assert badges["verified"] == bool(badges["verified_maintainers"])
+        assert set(badges["verified_maintainers"]) <= (set(entry["maintainers"])
+                                                       & registry.verified_publishers)
         assert badges["tier"] == entry["score"]["tier"]
-    assert any(e["badges"]["verified"] for e in index["plugins"])
-    assert not all(e["badges"]["verified"] for e in index["plugins"])
 
 
 def test_scoring_page_is_generated_from_the_checks(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from plugindex.download import download, verify_sha256
+from plugindex.download import download, redirect_allowed, verify_sha256
 from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused
 
 BODY = bytes(range(256)) * 40
@@ -123,6 +123,10 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/to-file": lambda h: h.redirect("/file"),
     "/to-file-url": lambda h: h.redirect("file:///etc/passwd"),
     "/to-ftp": lambda h: h.redirect("ftp://127.0.0.1/x.tar.gz"),
+    # The same server under another name: a host the URL did not name.
+    "/to-other-host": lambda h: h.redirect(f"http://localhost:{h.server.server_address[1]}/file"),
+    "/via-same-host": lambda h: h.redirect("/to-other-host"),
+    "/to-metadata": lambda h: h.redirect("http://169.254.169.254/latest/meta-data/"),
 }
 
 
@@ -347,6 +351,45 @@ def test_redirects_to_non_http_urls_are_refused(
     assert isinstance(problem, SourceRefused)
     assert problem.code == "url-scheme"
     assert sleeps == []
+
+
+# --- redirects to other hosts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/to-other-host", "/via-same-host", "/to-metadata"])
+def test_redirects_to_another_host_are_refused(
+    server: Server, dest: Path, sleeps: list[float], path: str
+) -> None:
+    problem = failure(server.url(path), dest, sleeps)
+    assert isinstance(problem, SourceRefused)
+    assert problem.code == "redirect-other-host"
+    assert server.hits["/file"] == 0
+    assert sleeps == []
+
+
+def test_a_redirect_to_a_host_the_registry_allows_is_followed(
+    server: Server, dest: Path, sleeps: list[float]
+) -> None:
+    size = download(server.url("/via-same-host"), dest, limits=LIMITS, sleep=sleeps.append,
+                    redirect_hosts=["localhost"])
+    assert (size, dest.read_bytes()) == (len(BODY), BODY)
+    assert server.hits["/file"] == 1
+
+
+@pytest.mark.parametrize(("target", "allowed"), [
+    ("https://github.com/o/r/archive/v1.tar.gz", True),
+    ("https://codeload.github.com/o/r/tar.gz/v1", True),  # a subdomain of the URL's host
+    ("https://GitHub.COM./o/r", True),
+    ("https://mirror.example.org/o/r.tar.gz", True),
+    ("https://evilgithub.com/x", False),
+    ("https://github.com.evil.example/x", False),
+    ("http://169.254.169.254/latest/meta-data/", False),
+    ("http://127.0.0.1/x", False),
+    ("https:///nohost", False),
+    ("https://[::1/x", False),  # unparseable
+])
+def test_which_redirect_targets_are_allowed(target: str, allowed: bool) -> None:
+    assert redirect_allowed(target, frozenset({"github.com", "mirror.example.org"})) is allowed
 
 
 # --- sha256 ---------------------------------------------------------------------------------

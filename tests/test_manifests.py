@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from plugindex.crosschecks import check_registry
+from plugindex.crosschecks import check_registry, shared_sources
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.manifest import Facts, facts_of, manifest_from, manifest_path
 from plugindex.registry import RegistryConfig
@@ -285,9 +285,9 @@ GENERATED = [
     gen("PI025", base(extra="description: " + "x" * 30_000 + "\n").encode(), "description-30k"),
     gen("PI025", base(extra="description: " + "x" * 20_001 + "\n").encode(),
         "description-one-over"),
-    # PI026: an invisible character in a plain (unquoted) name, which then differs from the path.
-    gen("PI026", base().replace("name: example", "name: exam\u200bple").encode(),
-        "literal-zero-width", also="PI031"),
+    # PI003: an invisible character in a plain (unquoted) name is refused before anything else.
+    gen("PI003", base().replace("name: example", "name: exam\u200bple").encode(),
+        "literal-zero-width-in-name"),
 ]
 
 VALID_GENERATED = [
@@ -585,7 +585,9 @@ def test_cross_plugins_sharing_a_source_directory(validator: ManifestValidator) 
     twin = at("beta", "1.0.0", "plugins/alpha")
     nested = at("gamma", "1.0.0", "plugins/alpha/inner")
     neighbour = at("delta", "1.0.0", "plugins/alpha-two")  # a prefix, but not inside
-    found = check_registry([own, same_plugin_again, twin, nested, neighbour])
+    outside = at("omega", "1.0.0", "plugins")  # outside the roots: PI052, not a sharer
+    found = shared_sources([own, same_plugin_again, twin, nested, neighbour, outside],
+                           ("plugins",))
     assert_cross(found, {("PI069", path, "/source/path")
                          for path, _ in (own, same_plugin_again, twin, nested)})
 

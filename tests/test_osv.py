@@ -326,6 +326,25 @@ def test_vulns_endpoint(server: OsvServer) -> None:
         404, {"code": 5, "message": "Bug not found."})
 
 
+def test_withdrawn_advisories_are_served_as_osv_dev_serves_them(tmp_path: Path) -> None:
+    """Queries leave a withdrawn advisory out (pip-audit would skip it anyway); its record is
+    still served, with its ``withdrawn`` time, so a client can tell withdrawn from vanished."""
+    package = tmp_path / "vulns" / "foo"
+    package.mkdir(parents=True)
+    affects_1_0 = "affected:\n- package: {name: foo, ecosystem: PyPI}\n  versions: ['1.0']\n"
+    (package / "OSV-W.yaml").write_text(
+        "id: OSV-W\nwithdrawn: '2024-05-01T00:00:00Z'\n" + affects_1_0)
+    (package / "OSV-K.yaml").write_text("id: OSV-K\n" + affects_1_0)
+    with serving(OsvDatabase(tmp_path)) as running:
+        _, _, answer = call(running, "POST", "/v1/query", pypi("foo", "1.0"))
+        assert ids(answer["vulns"]) == ["OSV-K"]
+        _, _, batch = call(running, "POST", "/v1/querybatch", {"queries": [pypi("foo", "1.0")]})
+        assert [v["id"] for v in batch["results"][0]["vulns"]] == ["OSV-K"]
+        status, _, record = call(running, "GET", "/v1/vulns/OSV-W")
+        assert (status, record["id"], record["withdrawn"]) == (
+            200, "OSV-W", "2024-05-01T00:00:00Z")
+
+
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/"), ("GET", "/v1/vulns/"), ("GET", "/v1/vulns"), ("POST", "/v1/queries"),
     ("GET", "/v2/query"), ("DELETE", "/nope"),

@@ -17,13 +17,16 @@ from plugindex.gitrepo import GitRepo
 from plugindex.identity import is_bot, login_of, person, reverted, trailers
 from plugindex.reputation import (
     Award,
+    Claim,
     Contributor,
     Ledger,
     ReputationConfig,
     Tally,
     level_of,
+    logins_of,
     parse_reputation,
     tally,
+    vouchers,
 )
 from plugindex.reputationfacts import LedgerStore, awards_of, contributors_at, manifest_facts
 from tests.conftest import VALID_MANIFEST, GitRegistry
@@ -383,3 +386,59 @@ def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
         assert main([*argv, "--api-url", fake.url]) == 0
         assert [c for c in fake.calls if c.endswith("/reviews")] == fetched  # nothing new
     capsys.readouterr()
+
+
+def test_links_and_vouchers_survive_the_store(tmp_path: Path) -> None:
+    claim = Claim("vera@example.org", "vera", "c" * 40, 5, (("Vera", "vera@example.org"),))
+    ledger = Ledger(head="a" * 40, start=1, claims=(claim,),
+                    manifest_authors={"x": (("Vera", "vera@example.org"),)},
+                    manifest_pulls={"x": (7, 9)})
+    assert Ledger.from_json(json.loads(json.dumps(ledger.as_json()))) == ledger
+    store = LedgerStore(tmp_path / "ledger.sqlite")
+    store.save(ledger, "c1", fresh=True)
+    assert store.load("c1") == ledger
+    store.close()
+
+
+def test_a_manifest_links_an_email_only_when_that_email_made_the_commit() -> None:
+    vera, mallory = ("Vera", "vera@example.org"), ("M", "4242+mallory@users.noreply.github.com")
+    ledger = Ledger(claims=(
+        Claim("vera@example.org", "mallory", "1" * 40, 1, (mallory,)),  # not hers: ignored
+        Claim("old@example.org", "vera", "2" * 40, 2, (("Vera", "old@example.org"),)),
+        Claim("vera@example.org", "vera", "3" * 40, 3, (vera, mallory)),  # hers: the link
+        Claim("vera@example.org", "mallory", "4" * 40, 4, (vera,)),  # the first link stays
+        Claim("work@example.org", "vera", "5" * 40, 5, (vera,)),  # authored by another email
+    ))
+    assert logins_of(ledger) == {"vera@example.org": "vera", "old@example.org": "vera"}
+    # .mailmap (the admins' channel) says who authored a commit, old ones too.
+    mailmap = {"Vera <vera@example.org>": "Vera <work@example.org>"}
+    assert logins_of(ledger, mailmap) == {"old@example.org": "vera", "work@example.org": "vera"}
+
+
+def test_vouchers_are_noreply_authors_and_approvers() -> None:
+    ledger = Ledger(
+        claims=(Claim("sam@example.org", "pia", "1" * 40, 1, (("Sam", "sam@example.org"),)),),
+        manifest_authors={"gadget": (("Sam", "sam@example.org"),),
+                          "widget": (("Pia", "777+Pia@users.noreply.github.com"),),
+                          "gizmo": (("Pia", "pia@corp.example"),)},
+        manifest_pulls={"gadget": (9,), "gizmo": (10,)})
+    assert vouchers(ledger, {}) == {"widget": frozenset({"pia"})}  # Sam's link proves nothing
+    assert vouchers(ledger, {9: ("Pia",), 11: ("pia",)}) == {
+        "gadget": frozenset({"pia"}), "widget": frozenset({"pia"})}
+    mailmap = {"Pia <pia@corp.example>": "Pia <777+pia@users.noreply.github.com>"}
+    assert vouchers(ledger, {}, mailmap)["gizmo"] == frozenset({"pia"})
+
+
+def test_a_link_made_later_moves_earlier_awards_incrementally_as_cold(
+        git_registry: GitRegistry, tmp_path: Path) -> None:
+    reg = git_registry
+    cache = tmp_path / "ledger.sqlite"
+    commit(reg, CAROL, "docs", {"site/c.md": "# C\n"})
+    commit(reg, ALICE, "someone else's claim", manifest("mu", "1.0.0", "alice", CAROL[1]))
+    assert "email:carol@example.org" in table(reg, cache=cache)
+    commit(reg, CAROL, "nu", manifest("nu", "1.0.0", "carol", CAROL[1]))
+    incremental = {k: (c.points, c.counts) for k, c in table(reg, cache=cache).items()}
+    cold = {k: (c.points, c.counts) for k, c in table(reg, cache=tmp_path / "cold.sqlite").items()}
+    assert incremental == cold
+    assert incremental["carol"] == (150, {"docs-contribution": 1, "plugin-published": 1})
+    assert incremental["email:alice@example.org"] == (100, {"plugin-published": 1})

@@ -13,44 +13,11 @@ from plugindex.cli import main
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.review import NEEDS_ADMIN, Review
 from plugindex.reviewreport import LIMIT, MARKER, markdown, md
-from tests.conftest import VALID_MANIFEST, GitRegistry
+from tests.conftest import GitRegistry
 from tests.github_fake import FakeGitHub, FakePull, fake_github
+from tests.reviewing import kinds, manifest, publish, result_of, rules, run_review
 
 ADMIN = "farm-registry-admin"
-
-
-def manifest(name: str, version: str, login: str = "alice", extra: str = "") -> str:
-    return VALID_MANIFEST.format(name=name, version=version).replace(
-        "  - github: alice\n", f"  - github: {login}\n") + extra
-
-
-@pytest.fixture
-def reg(git_registry: GitRegistry) -> GitRegistry:
-    """A registry whose main holds alpha 1.0.0 (maintained by alice) and its built index;
-    a 'change' branch is checked out for the pull request."""
-    git_registry.add_plugin("alpha", "1.0.0", manifest("alpha", "1.0.0"))
-    git_registry.commit("alpha 1.0.0")
-    assert main(["build", "--root", str(git_registry.root)]) == 0
-    git_registry.commit("index")
-    git_registry.git("checkout", "-q", "-b", "change")
-    return git_registry
-
-
-def run_review(reg: GitRegistry, author: str, capsys: pytest.CaptureFixture[str]
-               ) -> tuple[int, dict[str, object]]:
-    reg.commit("the pull request")
-    capsys.readouterr()
-    code = main(["review", "--base", "main", "--author", author, "--format", "json",
-                 "--root", str(reg.root)])
-    return code, json.loads(capsys.readouterr().out)
-
-
-def rules(result: dict[str, object]) -> list[str]:
-    return [p["rule"] for p in result["problems"]]  # type: ignore[index, union-attr]
-
-
-def kinds(result: dict[str, object]) -> list[str]:
-    return [c["kind"] for c in result["changes"]]  # type: ignore[index, union-attr]
 
 
 def test_a_new_version_by_its_maintainer_is_ready(reg: GitRegistry,
@@ -174,59 +141,71 @@ def test_review_needs_an_author(reg: GitRegistry, capsys: pytest.CaptureFixture[
     assert capsys.readouterr().err.startswith("plugindex: error:")
 
 
-def _result(reg: GitRegistry, tmp_path: Path, author: str) -> Path:
-    reg.commit("the pull request")
-    out = tmp_path / "review.json"
-    main(["review", "--base", "main", "--author", author, "--format", "json", "--output",
-          str(out), "--root", str(reg.root)])
-    return out
-
-
 def test_publish_review_posts_one_comment_labels_and_status(
         reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
-    result = _result(reg, tmp_path, "alice")
+    result = result_of(reg, tmp_path, "alice")
+    head = reg.git("rev-parse", "HEAD").strip()
     fake = FakeGitHub(pulls={5: FakePull("alice", files=["submissions/alpha/1.1.0.yaml"],
-                                         head_sha="a" * 40, labels={"needs-admin", "docs"})})
-    argv = ["publish-review", "--pr", "5", "--result", str(result), "--repository",
-            "owner/registry"]
+                                         head_sha=head, labels={"needs-admin", "docs"})})
     with fake_github(fake):
-        assert main([*argv, "--api-url", fake.url]) == 0
-        assert main([*argv, "--api-url", fake.url]) == 0  # a later run updates the comment
+        assert publish(reg, fake, result) == 0
+        assert publish(reg, fake, result) == 0  # a later run updates the comment
     assert len(fake.comments) == 1
     body = fake.comments[1]["body"]
     assert body.startswith(MARKER)
     assert "plugindex review: ready" in body
     assert fake.pulls[5].labels == {"docs", "new-version", "ready-for-review"}
     assert [(s["sha"], s["state"], s["context"]) for s in fake.statuses] == [
-        ("a" * 40, "success", "plugindex/review")] * 2
+        (head, "success", "plugindex/review")] * 2
     assert any(c.startswith("PATCH ") for c in fake.calls)
 
 
-def test_publish_review_refuses_what_the_api_contradicts(
+def test_publish_review_decides_from_the_api_and_git_not_the_result(
+        reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The result was made for alice, but GitHub says mallory opened the pull request: the
+    trusted review is mallory's (not a maintainer), and the result disagreed."""
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    result = result_of(reg, tmp_path, "alice")
+    head = reg.git("rev-parse", "HEAD").strip()
+    fake = FakeGitHub(pulls={5: FakePull("mallory", files=["submissions/alpha/1.1.0.yaml"],
+                                         head_sha=head)})
+    with fake_github(fake):
+        assert publish(reg, fake, result) == 0
+    [status] = fake.statuses
+    assert status["state"] == "failure"
+    body = fake.comments[1]["body"]
+    assert "`PI080`" in body
+    assert "`PI088`" in body
+
+
+@pytest.mark.parametrize("content", [b"not json", b'{"schema_version": 2}',
+                                     b"{}" + b" " * 2_000_000, None])
+def test_publish_review_fails_on_a_malformed_or_missing_result(
+        reg: GitRegistry, tmp_path: Path, content: bytes | None) -> None:
+    reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
+    reg.commit("the pull request")
+    path = tmp_path / "review.json"
+    if content is not None:
+        path.write_bytes(content)
+    head = reg.git("rev-parse", "HEAD").strip()
+    fake = FakeGitHub(pulls={5: FakePull("alice", files=["submissions/alpha/1.1.0.yaml"],
+                                         head_sha=head)})
+    with fake_github(fake):
+        assert publish(reg, fake, path if content is not None else None) == 0
+    assert [s["state"] for s in fake.statuses] == ["failure"]
+    assert "`PI088`" in fake.comments[1]["body"]
+
+
+def test_publish_review_without_a_pull_request_for_the_commit_is_exit_2(
         reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
-    result = _result(reg, tmp_path, "alice")
-    fake = FakeGitHub(pulls={5: FakePull("mallory", files=["submissions/alpha/1.1.0.yaml"]),
-                             6: FakePull("alice", files=["README.md"])})
+    result = result_of(reg, tmp_path, "alice")
+    fake = FakeGitHub(pulls={5: FakePull("alice", head_sha="b" * 40)})
     with fake_github(fake):
-        for pr in ("5", "6"):  # another author; files the pull request does not change
-            assert main(["publish-review", "--pr", pr, "--result", str(result),
-                         "--repository", "owner/registry", "--api-url", fake.url]) == 2
-    assert fake.comments == {}
-    assert fake.statuses == []
-    assert "refused" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("content", [b"not json", b'{"schema_version": 1}',
-                                     b"{}" + b" " * 2_000_000])
-def test_publish_review_refuses_a_malformed_result(tmp_path: Path, content: bytes,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "review.json"
-    path.write_bytes(content)
-    assert main(["publish-review", "--pr", "1", "--result", str(path), "--repository",
-                 "owner/registry", "--api-url", "http://127.0.0.1:9"]) == 2
-    assert "refused" in capsys.readouterr().err
+        assert publish(reg, fake, result) == 2
+    assert (fake.comments, fake.statuses) == ({}, [])
+    assert capsys.readouterr().err.startswith("plugindex: error:")
 
 
 GOLDEN = Path(__file__).parent / "data" / "review" / "golden"
@@ -267,7 +246,7 @@ def test_review_scans_what_changed(reg: GitRegistry, capsys: pytest.CaptureFixtu
     code = main(["review", "--base", "main", "--author", "alice", "--scan", "--offline",
                  "--format", "json", "--root", str(reg.root)])
     result = json.loads(capsys.readouterr().out)
-    found = {p["rule"]: p["severity"] for p in result["problems"]}  # type: ignore[index]
+    found = {p["rule"]: p["severity"] for p in result["measured"]}  # type: ignore[index]
     assert found["PI072"] == "error"  # B602 high/high: the registry's policy blocks it
     assert found["PI076"] == "warning"  # offline: the audit is a skip, never clean
     assert (code, result["verdict"]) == (1, "needs changes")
@@ -275,7 +254,7 @@ def test_review_scans_what_changed(reg: GitRegistry, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     main(["review", "--base", "main", "--author", "alice", "--scan", "--offline",
           "--root", str(reg.root)])
-    assert "<summary>Scan findings (2)</summary>" in capsys.readouterr().out
+    assert "<summary>Scan and build findings (2, measured" in capsys.readouterr().out
 
 
 def test_review_scores_the_changed_versions(reg: GitRegistry,

@@ -4,6 +4,7 @@ reached through a mirror mapping, archives come from a local HTTP server."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -107,16 +108,19 @@ def test_the_plugins_own_bandit_configuration_is_ignored(
     assert "B602" in {i["id"] for i in items(report, "sneaky")}
 
 
-def test_nosec_suppressions_are_counted_and_listed(
+def test_nosec_suppressions_are_counted_listed_and_keep_their_level(
         git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
     add_source_plugin(git_registry, "hushed", {"hushed.py": MD5_NOSEC})
     git_registry.commit("hushed")
-    _, report = scan_json(git_registry, capsys, "--offline")
+    code, report = scan_json(git_registry, capsys, "--offline")
     summary = report["versions"][0]["summary"]
     assert summary["suppressed"] == 1
     assert summary["nosec_comments"] >= 1
+    # B324 (md5) is high severity, high confidence: '# nosec' does not lift the block.
     assert [(i["kind"], i["id"], i["level"]) for i in items(report, "hushed")
-            if i["kind"] == "suppressed"] == [("suppressed", "B324", "info")]
+            if i["kind"] == "suppressed"] == [("suppressed", "B324", "block")]
+    assert (code, report["versions"][0]["verdict"]) == (1, "blocked")
+    assert "PI072" in rules(report)
 
 
 def test_a_file_bandit_cannot_parse_is_a_scan_error_not_a_clean_scan(
@@ -463,6 +467,47 @@ def serve_osv(db_dir: Path) -> tuple[str, Any]:
     return f"{url(server)}/v1/query", server
 
 
+# PYSEC-2019-217 as the PyPA advisory database has it, trimmed: jinja2 before 2.10.1.
+JINJA2_ADVISORY = """\
+id: PYSEC-2019-217
+details: In Pallets Jinja before 2.10.1, str.format_map allows a sandbox escape.
+affected:
+- package:
+    name: jinja2
+    ecosystem: PyPI
+  ranges:
+  - type: ECOSYSTEM
+    events:
+    - introduced: '0'
+    - fixed: 2.10.1
+aliases:
+- CVE-2019-10906
+modified: "2021-07-02T02:41:04.000000Z"
+published: "2019-04-07T00:29:00Z"
+"""
+
+
+def advisory_db(root: Path, advisories: dict[str, str]) -> Path:
+    """An advisory database of ``{"<package>/<ID>": yaml text}`` under ``root``."""
+    for rel, text in advisories.items():
+        path = root / "vulns" / f"{rel}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "vulns").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def serving(db_dir: Path) -> Iterator[str]:
+    """A local OSV endpoint over ``db_dir``, for the duration of the block: its query URL."""
+    endpoint, server = serve_osv(db_dir)
+    try:
+        yield endpoint
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def osv_url() -> Iterator[str]:
     endpoint, server = serve_osv(OSV_DATA)
@@ -487,7 +532,7 @@ def test_a_pinned_dependency_with_an_advisory_blocks(
     assert diag["pointer"] == "/requires/packages/0"
 
 
-def test_the_sources_lock_file_is_audited_instead_of_the_manifest(
+def test_the_sources_lock_file_is_audited_with_the_manifest(
         git_registry: GitRegistry, osv_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     add_source_plugin(git_registry, "locked", {
         "m.py": "X = 1\n",
@@ -499,6 +544,9 @@ def test_the_sources_lock_file_is_audited_instead_of_the_manifest(
     _, report = scan_json(git_registry, capsys, "--osv-url", osv_url)
     assert {i["where"] for i in items(report, "locked") if i["kind"] == "advisory"} == {
         "requests==2.19.1"}
+    # The manifest's range is audited too (no package index here: a skip, never left out).
+    assert [i["where"] for i in items(report, "locked") if i["kind"] == "audit-skipped"] == [
+        "requests>=2.31"]
 
 
 def test_a_range_is_resolved_from_the_package_index_without_building(

@@ -110,6 +110,13 @@ def test_descriptions_keep_their_markdown() -> None:
     assert "<li>a list</li>" in out
 
 
+def test_descriptions_keep_tables_and_fenced_code() -> None:
+    out = description_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```python\nx = '<b>'\n```\n")
+    assert '<th align="left">a</th>' in out
+    assert '<td align="right">2</td>' in out
+    assert "<pre><code>x = '&lt;b&gt;'\n</code></pre>" in out
+
+
 def test_browse_data_is_small_and_complete(data: SiteData) -> None:
     doc = json.loads(browse_data(data))
     assert [row[0] for row in doc["plugins"]] == [e["name"] for e in data.index["plugins"]]

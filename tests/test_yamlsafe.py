@@ -206,7 +206,7 @@ def test_empty_key_is_not_a_string() -> None:
 @pytest.mark.parametrize(("data", "rule", "line"), [
     (b"a: 1\rb: \xff\r", "PI002", 2),
     (b"a: 1\r\nb: 2\r\nc: \x00", "PI003", 3),
-    ("a: 1\u2028b: \u202e".encode(), "PI003", 2),
+    ("a: 1\x85b: \u202e".encode(), "PI003", 2),  # NEL is a YAML line break
 ])
 def test_byte_problems_count_lines_as_yaml_does(data: bytes, rule: str, line: int) -> None:
     diag = only(data)
@@ -498,6 +498,50 @@ def test_control_characters_are_refused(text: str, line: int) -> None:
 @pytest.mark.parametrize("text", ["a: 'x\ty'\n", "a: 1\r\nb: 2\r\n", "a: caf\u00e9 \u2603\n"])
 def test_allowed_characters(text: str) -> None:
     ok(text)
+
+
+# Invisible characters: each class, with the byte offset of the first one.
+INVISIBLE = [
+    "\u200b", "\u200c", "\u200d",  # zero-width space, non-joiner, joiner
+    "\u200e", "\u200f", "\u061c",  # LRM, RLM, ALM
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",  # embeddings and overrides
+    "\u2066", "\u2067", "\u2068", "\u2069",  # isolates
+    "\u2060", "\u2061", "\u2062", "\u2063", "\u2064",  # word joiner, invisible operators
+    "\u180e",  # Mongolian vowel separator
+    "\U000e0001", "\U000e0020", "\U000e0041", "\U000e007f",  # Unicode tag characters
+    "\u2028", "\u2029",  # line and paragraph separators
+]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_invisible_characters_are_refused_with_their_byte_offset(char: str) -> None:
+    text = f"name: example\nsummary: caf\u00e9 x{char}y\n"
+    offset = len(text[: text.index(char)].encode())
+    diag = only(text.encode())
+    assert (diag.rule, diag.line) == ("PI003", 2)
+    assert f"byte offset {offset}" in diag.message
+
+
+@pytest.mark.parametrize("char", [*INVISIBLE, "\x00", "\x1b", "\x9b", "\ufeff"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_escapes_cannot_write_a_refused_character(char: str) -> None:
+    """A double-quoted scalar's escape writes the character without holding it in the
+    bytes: it is refused like the character itself, in values and in keys."""
+    escape = f"\\U{ord(char):08x}"
+    diag = only(f'name: example\ndescription: "a{escape}b"\n')
+    assert (diag.rule, diag.line, diag.pointer) == ("PI003", 2, "/description")
+    assert "byte offset 27" in diag.message  # where the scalar starts
+    assert only(f'"k{escape}": 1\n').rule == "PI003"
+
+
+def test_escaped_ordinary_characters_are_allowed() -> None:
+    doc = ok('a: "tab\\there, line\\nbreak, caf\\u00e9, \\U0001F600"\n')
+    assert doc.data["a"] == "tab\there, line\nbreak, caf\u00e9, \U0001f600"
+
+
+def test_a_zero_width_joiner_is_refused_even_inside_an_emoji() -> None:
+    """The price of refusing U+200D: emoji sequences joined by it must be written apart."""
+    assert only("a: \U0001f468\u200d\U0001f4bb\n").rule == "PI003"
 
 
 def test_syntax_error_line() -> None:

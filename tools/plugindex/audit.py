@@ -10,15 +10,19 @@ pip-audit does not report severities: each advisory it reports is then read once
 service (``GET /v1/vulns/<id>``) and rated from its CVSS vectors or the database's own rating.
 A lookup that fails leaves the advisory "unknown", never a lower severity, and never fails the
 audit.
+
+pip-audit runs sealed like bandit (``banditscan.sealed_python``: ``-I``, a clean environment,
+the working directory a scratch directory). An answer that drops an advisory a previous audit
+reported is only believed once the advisory's own OSV record confirms it (``still_standing``):
+withdrawn, gone (404) or no longer affecting the version. A service answering ``{}`` for
+everything cannot clear known advisories.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -36,7 +40,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from plugindex.banditscan import ToolFailed
+from plugindex.banditscan import ToolFailed, sealed_env, sealed_python
+from plugindex.osv import affects
 
 Fetcher = Callable[[str, float], bytes]
 MAX_INDEX_BYTES = 20 * 1024 * 1024
@@ -241,18 +246,67 @@ def lookup_severities(ids: Iterable[str], *, osv_url: str, timeout: float,
         return dict(zip(wanted, pool.map(one, wanted), strict=True))
 
 
+@dataclass(frozen=True, order=True)
+class Dropped:
+    """An advisory a previous audit reported for ``name==version`` that a new answer lacks."""
+
+    id: str
+    name: str  # canonical
+    version: str
+
+
+def _standing(drop: Dropped, osv_url: str, timeout: float, get: Fetcher) -> str | None:
+    """Why the drop is not confirmed, or None when the OSV record confirms it."""
+    url = vulns_url(osv_url, drop.id)
+    if url is None:
+        return f"{drop.id} cannot be looked up: {osv_url} is not an OSV query URL"
+    try:
+        record = json.loads(get(url, timeout))
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None  # the advisory is gone
+        return f"looking {drop.id} up answered HTTP {exc.code}"
+    except (OSError, ValueError, http.client.HTTPException, RecursionError) as exc:
+        return f"{drop.id} could not be looked up ({exc})"
+    if not isinstance(record, dict) or record.get("id") != drop.id:
+        return f"the record served for {drop.id} is not that advisory"
+    if record.get("withdrawn"):
+        return None
+    if not affects(record, drop.name, drop.version):
+        return None  # corrected: the version is no longer affected
+    return (f"{drop.id} is still published and affects {drop.name} {drop.version}, "
+            "yet the new answer does not list it")
+
+
+def still_standing(dropped: Iterable[Dropped], *, osv_url: str, timeout: float,
+                   get: Fetcher = http_get) -> list[tuple[Dropped, str]]:
+    """The dropped advisories whose drop their OSV record (``GET <base>/v1/vulns/<id>``) does
+    not confirm, each with why: the record exists, is not withdrawn and still affects the
+    version, or it could not be read. A 404, a ``withdrawn`` record or a record that no longer
+    affects the version confirms the drop. Lookups share ``timeout`` as their budget; those
+    left when it is spent are not confirmed."""
+    deadline = time.monotonic() + timeout
+    standing = []
+    for drop in sorted(set(dropped)):
+        remaining = deadline - time.monotonic()
+        why = (_standing(drop, osv_url, remaining, get) if remaining > 0
+               else f"{drop.id} was not looked up: the time budget was spent")
+        if why is not None:
+            standing.append((drop, why))
+    return standing
+
+
 def _pip_audit(pins: Sequence[str], osv_url: str, timeout: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="plugindex-audit-") as tmp:
         scratch = Path(tmp)
         reqs = scratch / "requirements.txt"
         reqs.write_text("".join(f"{p}\n" for p in pins), encoding="utf-8")
         out = scratch / "report.json"
-        cmd = [sys.executable, "-m", "pip_audit", "-r", str(reqs), "--no-deps", "--disable-pip",
-               "-s", "osv", "--osv-url", osv_url, "-f", "json", "-o", str(out),
-               "--progress-spinner", "off", "--cache-dir", str(scratch / "cache"),
-               "--timeout", str(max(1, int(timeout / 4)))]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch),
-               "PYTHONNOUSERSITE": "1", "PIP_NO_INPUT": "1"}
+        cmd = sealed_python("pip_audit", "-r", str(reqs), "--no-deps", "--disable-pip",
+                            "-s", "osv", "--osv-url", osv_url, "-f", "json", "-o", str(out),
+                            "--progress-spinner", "off", "--cache-dir", str(scratch / "cache"),
+                            "--timeout", str(max(1, int(timeout / 4))))
+        env = {**sealed_env(scratch), "PIP_NO_INPUT": "1"}
         try:
             done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, check=False,
                                   timeout=timeout, stdin=subprocess.DEVNULL)

@@ -34,10 +34,10 @@ from typing import Any, TypeVar
 from plugindex import __version__
 from plugindex.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.catalog import TextCatalog
-from plugindex.crosschecks import check_registry
+from plugindex.crosschecks import check_registry, shared_sources
 from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
-from plugindex.fsutil import publish_tree, write_atomic
+from plugindex.fsutil import build_lock, publish_tree, recover, write_atomic
 from plugindex.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.history import apply_changes, iso
 from plugindex.index import (
@@ -70,17 +70,19 @@ from plugindex.manifest import (
 from plugindex.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.related import RELATED_FILE, inputs_key, related_all, render_related
 from plugindex.reputation import CONTRIBUTORS_FILE, render_contributors
-from plugindex.reputationfacts import contributors_at
+from plugindex.reputationfacts import contributors_at, vouchers_at
 from plugindex.rules import diagnostic
 from plugindex.scanrecord import (
     CACHE_DIR,
     audit_record_path,
     audit_requirements,
+    audits,
+    filed_under,
     source_record_path,
 )
 from plugindex.schema import SchemaChecker, load_schema, schema_digest
 from plugindex.score import Score
-from plugindex.scoring import badges, iso_day, score_date, score_versions
+from plugindex.scoring import badges, iso_day, score_date, score_versions, verified_maintainers
 from plugindex.search import CACHE_DIR as SEARCH_CACHE
 from plugindex.search import SearchIndex
 from plugindex.source import source_key
@@ -252,12 +254,18 @@ class Builder:
                     "the clone is shallow, so publish times cannot be read from history; "
                     "run 'git fetch --unshallow' (in CI: actions/checkout with fetch-depth: 0)")
             registry = self.read_registry(head)
-        cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE, _context(registry))
-        try:
-            return self._build(head, registry, cache, check)
-        finally:
-            if self.cache_arg is None:
-                cache.close()
+        # One build at a time per checkout (the cache, the reputation ledger and index/v1 are
+        # shared): a concurrent build is waited for, for a bounded time. A publication that an
+        # earlier build left half done is undone first (a check reads the published index).
+        with build_lock(self.repo.root):
+            recover(self.repo.root / INDEX_DIR)
+            cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE,
+                                                 _context(registry))
+            try:
+                return self._build(head, registry, cache, check)
+            finally:
+                if self.cache_arg is None:
+                    cache.close()
 
     def _build(self, head: str, registry: RegistryConfig, cache: BuildCache,
                check: bool) -> BuildOutcome:
@@ -302,6 +310,10 @@ class Builder:
             else:
                 diagnostics = self.cross(cache, registry, scope, names)
             diagnostics += featured_unknown(registry, names)
+            # not scoped: a new plugin may take an unchanged plugin's source directory
+            diagnostics += self.place(shared_sources(cache.path_source_facts(),
+                                                     registry.path_source_roots),
+                                      cache, registry)
         if has_errors(diagnostics):
             if not check:
                 cache.commit(head, names)
@@ -448,6 +460,12 @@ class Builder:
             else:
                 cones = {n: previous[n].cone for n in names}
         todo |= {n for n in names - todo if previous[n].cone != cones.get(n)}
+        # The verified badge depends on history too (who wrote or approved the manifests):
+        # re-render where the badge a plugin's file shows is no longer the one it earns.
+        vouched = self.vouched(head, registry)
+        if registry.verified_publishers:
+            todo |= {n for n in names - todo
+                     if _verified_moved(previous[n].entry, registry, vouched.get(n, frozenset()))}
         files: dict[str, bytes | None] = {}
         plugins: dict[str, CachedPlugin] = {}
         for name in names - todo:
@@ -480,7 +498,8 @@ class Builder:
             inputs = hashlib.sha256("\n".join([*sorted(
                 f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
                 for v in versions
-            ), f"cone\t{cones[name]}", f"score-date\t{as_of}", *records.oids(name)]
+            ), f"cone\t{cones[name]}", f"score-date\t{as_of}", *records.oids(name),
+                *([f"vouched\t{','.join(sorted(vouched[name]))}"] if name in vouched else [])]
             ).encode()).hexdigest()
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
@@ -506,7 +525,8 @@ class Builder:
                 latest = latest_of(versions).manifest
                 items.append((name, versions, checks, install,
                               {v.manifest.version: records.judge(v, registry) for v in versions},
-                              scores, badges(latest, scores[latest.version], registry),
+                              scores, badges(latest, scores[latest.version], registry,
+                                             vouched.get(name, frozenset())),
                               iso_day(as_of)))
         rendered = _map(_render_chunk, items, _init_worker, registry)
         for (name, inputs, _), out in zip(work, rendered, strict=True):
@@ -569,6 +589,17 @@ class Builder:
         output_schemas().check_contributors(data)
         return data
 
+    def vouched(self, head: str, registry: RegistryConfig) -> dict[str, frozenset[str]]:
+        """Plugin -> the verified publishers (lower case) who vouched for it: wrote one of its
+        manifests or approved the pull request that did (from the reputation ledger that
+        contributors.json comes from)."""
+        publishers = {login.lower() for login in registry.verified_publishers}
+        if not publishers:
+            return {}
+        with self.timings.stage("vouchers"):
+            found = vouchers_at(self.repo, head, registry.reputation)
+        return {p: logins & publishers for p, logins in found.items() if logins & publishers}
+
     def records(self, head: str, names: set[str]) -> ScanRecords:
         """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
         with self.timings.stage("scans"):
@@ -617,6 +648,13 @@ def featured_unknown(registry: RegistryConfig, names: set[str]) -> list[Diagnost
             for i, name in enumerate(registry.raw.get("featured", ())) if name not in names]
 
 
+def _verified_moved(entry: str, registry: RegistryConfig, vouched: frozenset[str]) -> bool:
+    """Does a plugin's index entry show other verified maintainers than it now earns?"""
+    data = json.loads(entry)
+    return bool(data["badges"]["verified_maintainers"] != verified_maintainers(
+        data["maintainers"], registry, vouched))
+
+
 def _record_plugin(path: str) -> str | None:
     """index/cache/<plugin>/<record>.json -> plugin."""
     parts = path.split("/")
@@ -645,11 +683,18 @@ class ScanRecords:
             return None
         return record if isinstance(record, dict) else None
 
-    def pair(self, m: Manifest, digest: str) -> tuple[dict[str, Any] | None,
-                                                      dict[str, Any] | None]:
-        """The version's scan record and the audit record of the requirements it declares."""
-        record = self._read(source_record_path(m.name, digest))
-        return record, self._read(audit_record_path(m.name, audit_requirements(m, record)))
+    def pair(self, m: Manifest, key: str) -> tuple[dict[str, Any] | None,
+                                                   dict[str, Any] | None]:
+        """The version's scan record and the audit record of the requirements it declares;
+        a record that is not about what it is filed under is no record (never believed)."""
+        record = self._read(source_record_path(m.name, key))
+        if record is not None and not filed_under(record, key):
+            record = None
+        requirements = audit_requirements(m, record)
+        audit = self._read(audit_record_path(m.name, requirements))
+        if audit is not None and not audits(audit, requirements):
+            audit = None
+        return record, audit
 
     def judge(self, version: Published, registry: RegistryConfig) -> Judgement:
         record, audit = self.pair(version.manifest, version.source_digest)

@@ -203,6 +203,13 @@ class BuildCache:
                 if row[0] not in seen]
         return [(row[0], Facts.from_row(row[1:])) for row in rows]
 
+    def path_source_facts(self) -> list[tuple[str, Facts]]:
+        """(path, facts) of every manifest with an in-repository source."""
+        rows = self.db.execute(
+            f"SELECT path, {_FACTS} FROM files WHERE name IS NOT NULL AND kind = 'path'"  # noqa: S608
+            " ORDER BY path").fetchall()
+        return [(row[0], Facts.from_row(row[1:])) for row in rows]
+
     def facts_of_paths(self, paths: Collection[str]) -> list[tuple[str, Facts]]:
         rows = self._select(
             f"SELECT path, {_FACTS} FROM files WHERE name IS NOT NULL AND {{in}}",  # noqa: S608

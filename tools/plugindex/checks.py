@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -110,15 +111,35 @@ def _url_problems(url: str) -> Iterator[tuple[str, str]]:
         yield "PI038", "the URL contains credentials before '@'"
     if any(c.isspace() or c in "<>\"'`\\" for c in url):
         yield "PI037", "the URL contains spaces, quotes or angle brackets"
+    name = host[:-1] if host.endswith(".") else host  # 'example.com.' is 'example.com'
+    labels = name.split(".")
+    tld = labels[-1]
+    if _reads_as_address(name):
+        yield "PI039", f"host '{host}' is an IP address"
+    elif not host.isascii():
+        yield "PI039", f"host '{host}' is not ASCII (write internationalized names in punycode)"
+    elif (len(labels) < 2 or "" in labels or tld == "localhost"
+          or not (tld.isalpha() or tld.startswith("xn--"))):
+        # A public name ends in a top-level domain: letters, or an IDN TLD in punycode.
+        yield "PI039", f"host '{host}' is not a public host name"
+
+
+def _reads_as_address(host: str) -> bool:
+    """An IP literal, or a name that inet_aton-style parsers read as an IPv4 address:
+    '127.1', '2130706433', '0x7f.1', '0177.0.0.1' (socket.inet_aton parses, never resolves)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        if not host.isascii():
-            yield "PI039", f"host '{host}' is not ASCII (write internationalized names in punycode)"
-        elif host == "localhost" or host.endswith(".localhost") or "." not in host:
-            yield "PI039", f"host '{host}' is not a public host name"
+        pass
     else:
-        yield "PI039", f"host '{host}' is an IP address"
+        return True
+    if not host or not host.isascii() or any(c.isspace() for c in host):
+        return False
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
 
 
 @needs()

@@ -130,9 +130,10 @@ def make_parser() -> _Parser:
                  "plugindex review --base origin/main --author octocat", review.run)
     review.add_arguments(p)
 
-    p = _command(sub, "publish-review", "post a review's result (its JSON, checked against the "
-                 "schema and the API) as the pull request's comment, labels and status",
-                 "plugindex publish-review --pr 12 --result review.json --repository o/r",
+    p = _command(sub, "publish-review", "the trusted half of the review: recompute it from the "
+                 "API's facts and the head commit read as data, take only measurements from the "
+                 "pull request's result, post the comment, labels and status",
+                 "plugindex publish-review --head-sha SHA --result review.json --repository o/r",
                  publish_review.run)
     publish_review.add_arguments(p)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
-from plugindex.layout import overlapping
+from plugindex.layout import overlapping, under_root
 from plugindex.manifest import Facts, split_manifest_path
 from plugindex.rules import diagnostic
 
@@ -79,7 +79,6 @@ def check_registry(
                 and not source_found.get(path)):
             report("PI050", path, pointer("source", "path"),
                    f"'{m.source_location}' is not a directory in the repository")
-    report_shared_sources(manifests, report)
     for paths in versions.values():
         if len(paths) > 1:
             for path in paths:
@@ -88,30 +87,34 @@ def check_registry(
     return sorted(found)
 
 
-def report_shared_sources(manifests: Sequence[tuple[str, Facts]],
-                          report: Callable[[str, str, str, str], None]) -> None:
-    """PI069: two plugins whose in-repository sources are the same directory, or nested."""
+def shared_sources(manifests: Sequence[tuple[str, Facts]], roots: Sequence[str]
+                   ) -> list[Diagnostic]:
+    """PI069: two plugins whose in-repository sources are the same directory, or one inside
+    the other. ``manifests``: every manifest of the registry with a path source (this rule is
+    not scoped: a new plugin may take an unchanged plugin's directory); a directory outside
+    ``roots`` is PI052's business and takes part in nothing here."""
     owners: dict[str, set[str]] = defaultdict(set)  # directory -> plugins
     for _, m in manifests:
-        if m.source_kind == "path" and m.source_location:
+        if m.source_kind == "path" and under_root(m.source_location, tuple(roots)):
             owners[m.source_location.strip("/")].add(m.name)
     # Sorted, a directory comes right before the directories inside it.
     directories = sorted(owners)
-    shared: dict[str, set[str]] = defaultdict(set)  # directory -> the other plugins
+    shared: dict[str, set[str]] = defaultdict(set)  # directory -> the plugins sharing it
     for i, a in enumerate(directories):
         for b in directories[i:]:
-            if not overlapping(a, b):
-                if not b.startswith(a):
-                    break
-                continue
+            if not b.startswith(a):
+                break
             plugins = owners[a] | owners[b]
-            if len(plugins) > 1:
+            if overlapping(a, b) and len(plugins) > 1:
                 shared[a] |= plugins
                 shared[b] |= plugins
+    found = []
     for path, m in manifests:
-        if m.source_kind != "path" or not m.source_location:
+        if m.source_kind != "path":
             continue
         others = shared.get(m.source_location.strip("/"), set()) - {m.name}
         if others:
-            report("PI069", path, pointer("source", "path"),
-                   f"'{m.source_location}' is also the source of {', '.join(sorted(others))}")
+            found.append(diagnostic(
+                "PI069", path, 0, pointer("source", "path"),
+                f"'{m.source_location}' is also the source of {', '.join(sorted(others))}"))
+    return sorted(found)

@@ -3,6 +3,12 @@
 :func:`download` streams a URL into a file (atomically: a temporary file beside it, then a rename)
 and turns every failure into a :class:`SourceRefused` or :class:`FetchFailed`;
 :func:`verify_sha256` compares a file with its declared digest.
+
+Redirects are followed to http and https URLs on the URL's own host (or a subdomain of it, as
+github.com's archives move to codeload.github.com) and on the hosts the caller allows (the
+registry's source hosts and mirrors); a redirect anywhere else is refused, so that an allowed
+host cannot send the fetcher to a machine the registry never vetted (an internal address, a
+cloud metadata service).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import Message
 from pathlib import Path
 from typing import IO
@@ -35,15 +41,18 @@ def download(
     *,
     limits: SourceLimits,
     sleep: Callable[[float], None] = time.sleep,
+    redirect_hosts: Iterable[str] = (),
 ) -> int:
     """Save the body of ``url`` as ``dest`` and return its size in bytes.
 
     Each attempt has a deadline of ``limits.timeout_seconds`` (also the timeout of every socket
     operation); transient failures are retried ``limits.retries`` more times, waiting 0.5 s,
-    1 s, 2 s, ... through ``sleep``. ``dest`` is never left holding a partial body.
+    1 s, 2 s, ... through ``sleep``. ``dest`` is never left holding a partial body. Redirects
+    are followed only to ``url``'s host, ``redirect_hosts`` and their subdomains.
     """
     _check_scheme(url, url)
-    return retrying(lambda: _attempt(url, dest, limits), limits.retries, sleep)
+    allowed = frozenset(h.lower().rstrip(".") for h in (_host(url), *redirect_hosts) if h)
+    return retrying(lambda: _attempt(url, dest, limits, allowed), limits.retries, sleep)
 
 
 def verify_sha256(path: Path, expected: str) -> None:
@@ -75,8 +84,36 @@ def _check_scheme(url: str, origin: str) -> None:
         )
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http and https URLs; anything else is a refusal."""
+def _host(url: str) -> str:
+    """The URL's host name in lower case ('' when it has none or cannot be parsed)."""
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+
+
+def redirect_allowed(target: str, allowed: frozenset[str]) -> bool:
+    """Is ``target``'s host one of ``allowed`` or a subdomain of one?"""
+    host = _host(target)
+    return bool(host) and any(host == a or host.endswith("." + a) for a in allowed)
+
+
+def _check_host(url: str, origin: str, allowed: frozenset[str]) -> None:
+    if not redirect_allowed(url, allowed):
+        raise SourceRefused(
+            "redirect-other-host",
+            f"{origin}: redirected to {url}, on another host ({_host(url) or 'none'}); "
+            f"redirects are followed only to {', '.join(sorted(allowed))} and their subdomains",
+        )
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http and https URLs on allowed hosts; anything else is a
+    refusal."""
+
+    def __init__(self, allowed: frozenset[str]) -> None:
+        super().__init__()
+        self.allowed = allowed
 
     def http_error_302(
         self,
@@ -91,6 +128,7 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
             target = urljoin(req.full_url, str(location).strip())
             try:
                 _check_scheme(target, req.full_url)
+                _check_host(target, req.full_url, self.allowed)
             except SourceRefused:
                 fp.close()
                 raise
@@ -99,8 +137,9 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    """An opener that knows http and https only (no file:, ftp: or data: handlers)."""
+def _opener(allowed: frozenset[str]) -> urllib.request.OpenerDirector:
+    """An opener that knows http and https only (no file:, ftp: or data: handlers) and
+    follows redirects to ``allowed`` hosts only."""
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.ProxyHandler(),
@@ -108,21 +147,21 @@ def _opener() -> urllib.request.OpenerDirector:
         urllib.request.HTTPHandler(),
         urllib.request.HTTPSHandler(),
         urllib.request.HTTPDefaultErrorHandler(),
-        _HttpOnlyRedirects(),
+        _CheckedRedirects(allowed),
         urllib.request.HTTPErrorProcessor(),
     ):
         opener.add_handler(handler)
     return opener
 
 
-def _attempt(url: str, dest: Path, limits: SourceLimits) -> int:
+def _attempt(url: str, dest: Path, limits: SourceLimits, allowed: frozenset[str]) -> int:
     deadline = time.monotonic() + limits.timeout_seconds
     # The scheme was checked by download(), and the opener has http and https handlers only.
     request = urllib.request.Request(  # noqa: S310
         url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     )
     try:
-        response = _opener().open(request, timeout=limits.timeout_seconds)
+        response = _opener(allowed).open(request, timeout=limits.timeout_seconds)
     except urllib.error.HTTPError as exc:
         with contextlib.closing(exc):
             raise _http_problem(url, exc.code, str(exc.reason)) from None

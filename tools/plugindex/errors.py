@@ -38,3 +38,17 @@ class ConfigError(PlugindexError):
 
 class InternalError(PlugindexError):
     """plugindex broke its own contract (e.g. produced an index its schema rejects): a bug."""
+
+
+class DiskError(EnvironmentProblem):
+    """A file or directory could not be written, moved or removed (read-only or full disk,
+    permissions); the message names the path and the system's reason."""
+
+
+class BuildBusy(EnvironmentProblem):
+    """Another build of the same checkout held the build lock for longer than we wait."""
+
+
+class OutputRefused(UsageError):
+    """An output path names something other than a regular file (a symlink, FIFO, device,
+    directory), which a write must never replace."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from github import Auth, Github, GithubException
 
@@ -65,15 +66,39 @@ def _fail(exc: GithubException, what: str) -> EnvironmentProblem:
     return EnvironmentProblem(f"GitHub answered {exc.status} for {what}: {message}")
 
 
+def _facts(pull: Any) -> PullFacts:
+    return PullFacts(pull.number, pull.user.login, pull.base.ref, pull.head.sha,
+                     tuple(sorted(f.filename for f in pull.get_files())))
+
+
 def pull_facts(repository: str, number: int, token: str | None,
                base_url: str = API_URL) -> PullFacts:
     gh = client(token, base_url)
     try:
-        pull = gh.get_repo(repository).get_pull(number)
-        return PullFacts(number, pull.user.login, pull.base.ref, pull.head.sha,
-                         tuple(sorted(f.filename for f in pull.get_files())))
+        return _facts(gh.get_repo(repository).get_pull(number))
     except GithubException as exc:
         raise _fail(exc, f"{repository}#{number}") from None
+    finally:
+        gh.close()
+
+
+def pull_of_commit(repository: str, head_sha: str, token: str | None,
+                   base_url: str = API_URL) -> PullFacts:
+    """The open pull request whose head is ``head_sha`` (what a workflow_run event names:
+    its ``pull_requests`` list is empty for pull requests from forks, so the head commit is
+    the trusted key). Raises EnvironmentProblem when no open pull request, or more than one,
+    has that head."""
+    gh = client(token, base_url)
+    try:
+        found = [p for p in gh.get_repo(repository).get_pulls(state="open")
+                 if p.head.sha == head_sha]
+        if len(found) != 1:
+            raise EnvironmentProblem(
+                f"{len(found)} open pull requests of {repository} have the head commit "
+                f"{head_sha}; expected exactly one")
+        return _facts(found[0])
+    except GithubException as exc:
+        raise _fail(exc, f"{repository} pull requests") from None
     finally:
         gh.close()
 

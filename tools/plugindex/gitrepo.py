@@ -245,16 +245,20 @@ class GitRepo:
         except git.GitCommandError:
             raise EnvironmentProblem(f"{a[:12]} and {b[:12]} share no history") from None
 
-    def name_status(self, old: str, new: str) -> list[tuple[str, str]]:
-        """(status, path) of every file that differs between two commits; a rename is a
-        deletion and an addition, a type change a modification."""
-        raw: bytes = self.repo.git.diff(
-            "--name-status", "--no-renames", "-z", old, new, stdout_as_string=False)
+    def name_status(self, old: str, new: str) -> list[tuple[str, str, str]]:
+        """(status, path, mode at ``new``) of every file that differs between two commits; a
+        rename is a deletion and an addition, a type change a modification; the mode of a
+        deleted file is ''."""
+        raw: bytes = self.repo.git.diff_tree(
+            "-r", "-z", "--no-renames", "--no-commit-id", old, new, stdout_as_string=False)
         fields = raw.split(b"\0")
         out = []
-        for i in range(0, len(fields) - 1, 2):
-            status = fields[i].decode()[:1]
-            out.append(("M" if status == "T" else status, _decode(fields[i + 1])))
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta.startswith(b":"):
+                continue
+            _, mode, _, _, status = meta[1:].decode().split()
+            out.append(("M" if status[:1] == "T" else status[:1], _decode(path),
+                        "" if status[:1] == "D" else mode))
         return out
 
     def has_uncommitted(self, *paths: str) -> bool:

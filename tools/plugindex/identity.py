@@ -2,10 +2,12 @@
 
 A person is known by a GitHub login when one can be told: from a GitHub noreply address
 (``12345+login@users.noreply.github.com``, or the older ``login@users...``), or from a
-manifest that lists the email with its ``github`` login. Otherwise by the email address
-itself. git's own ``.mailmap`` is applied before any of this (``git log``'s ``%aN``/``%aE``
-for authors, ``git check-mailmap`` for trailers), so a registry unifies addresses the way any
-git project does.
+trusted link a manifest made: the manifest lists the email with its ``github`` login, and the
+commit that introduced that pair was authored by the email itself (``reputation.logins_of``;
+a manifest alone never gives anyone's email a login). Otherwise by the email address itself.
+git's own ``.mailmap`` is applied before any of this (``git log``'s ``%aN``/``%aE`` for
+authors, ``git check-mailmap`` for trailers), so a registry unifies addresses the way any git
+project does: it is the admins' channel for every link a manifest cannot make.
 
 Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit) and
 ``Reviewed-by:`` (the reviewer earns a review), both ``Name <email>``; ``This reverts commit
@@ -59,7 +61,7 @@ def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
 
 def person(name: str, email: str, logins: Mapping[str, str]) -> Person:
     """The person behind an author (``logins``: email, lower case -> GitHub login, from the
-    manifests)."""
+    trusted links of manifests). A noreply address always names its own login."""
     login = login_of(email) or logins.get(email.lower())
     if login:
         return Person(login.lower(), name or login, login)

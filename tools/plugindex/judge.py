@@ -3,6 +3,13 @@
 Every finding becomes an :class:`Item` with the level the policy gives it (block, warn, info)
 and, where an admin approved an exception, who did. The verdict orders: blocked, not-scanned,
 incomplete (a check was skipped: never read as clean), warnings, passed.
+
+A finding silenced by ``# nosec`` keeps the level its severity and confidence give it (listed
+as ``suppressed``): only an admin's override lifts a block, never a comment in the plugin.
+What a check could not read is a ``scan-error`` at the policy's ``scan_errors`` level: a file
+bandit could not parse, a file the permission detector could not analyse, a lock or
+requirements file that yields nothing to audit. An audit refresh the scan refused (see
+``scan``) is an ``audit-skipped`` item.
 """
 
 from __future__ import annotations
@@ -70,12 +77,19 @@ def _items(manifest: Manifest, record: Mapping[str, Any], config: ScanConfig) ->
             f"{f['confidence']}]{cwe}"))
     for f in bandit.get("suppressed", []):
         items.append(Item(
-            "suppressed", f["test_id"], f"{f['file']}:{f['line']}", "info",
+            "suppressed", f["test_id"], f"{f['file']}:{f['line']}",
+            policy.bandit_level(f["severity"], f["confidence"]),
             f"silenced by a '# nosec' comment: {f['text']} [{f['test_name']}, severity "
             f"{f['severity']}, confidence {f['confidence']}]"))
     for file, reason in bandit.get("errors", []):
         items.append(Item("scan-error", "scan-error", file, policy.scan_errors,
                           f"bandit could not scan this file: {reason}"))
+    for file, reason in record.get("permission_skips", []):
+        items.append(Item("scan-error", "permissions", file, policy.scan_errors,
+                          f"the permission detector could not analyse this file: {reason}"))
+    for file, reason in (record.get("declared") or {}).get("problems", []):
+        items.append(Item("scan-error", "lock-file", file, policy.scan_errors,
+                          f"the dependency audit cannot use this file: {reason}"))
     declared = set(manifest.permissions)
     needs = config.permission_map
     for use, evidence in sorted(record.get("permissions", {}).items()):
@@ -101,6 +115,9 @@ def _audit_items(audit: Mapping[str, Any] | None, config: ScanConfig) -> list[It
                      f"the dependency audit could not run: {audit['problem']}")]
     items = [Item("audit-skipped", "audit", req, policy.skipped, f"not audited: {why}")
              for req, why in audit.get("skips", [])]
+    if audit.get("refresh_problem"):
+        items.append(Item("audit-skipped", "audit-refresh", "", policy.skipped,
+                          str(audit["refresh_problem"])))
     for p in audit.get("packages", []):
         for a in p["advisories"]:
             fixed = ", ".join(a["fixed_in"]) or "no fixed version"
@@ -152,7 +169,7 @@ def judge(manifest: Manifest, record: Mapping[str, Any] | None,
         "findings": {s: severities.get(s, 0) for s in ("high", "medium", "low")},
         "suppressed": len(bandit.get("suppressed", [])),
         "nosec_comments": bandit.get("nosec_comments", 0),
-        "scan_errors": len(bandit.get("errors", [])),
+        "scan_errors": sum(1 for i in items if i.kind == "scan-error"),
         "advisories": sum(1 for i in items if i.kind == "advisory"),
         "permissions": {
             "detected": detected,

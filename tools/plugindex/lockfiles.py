@@ -1,9 +1,12 @@
 """The exact dependency pins a plugin's source declares, read as data (nothing is built).
 
-Looked for at the top of the scanned tree, first found wins: pylock.toml (PEP 751), uv.lock,
-poetry.lock, Pipfile.lock, requirements.txt. Lock files yield ``name==version`` pins; a
+Looked for at the top of the scanned tree, every one present is read: pylock.toml (PEP 751),
+uv.lock, poetry.lock, Pipfile.lock, requirements.txt. Lock files yield ``name==version`` pins; a
 requirements file yields its requirement lines as written (ranges are resolved by the audit,
 without running anything). Lines that are options or includes are listed as not audited.
+A file that is present but cannot be read (not a regular file, over the size cap, not UTF-8,
+not parseable) or that yields no requirement at all is a *problem*: the scan reports it as a
+scan error, never as "nothing to audit".
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ MAX_BYTES = 5 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Declared:
-    file: str  # which file they came from
-    requirements: tuple[str, ...]  # sorted, deduplicated
+    files: tuple[str, ...]  # the lock and requirements files present, in LOCK_FILES order
+    requirements: tuple[str, ...]  # of all of them: sorted, deduplicated
     ignored: tuple[str, ...]  # lines that are not requirements ('-r other.txt', URLs, ...)
+    problems: tuple[tuple[str, str], ...] = ()  # (file, why it yielded nothing to audit)
 
 
 def _pins(packages: list[Any], skip: set[str]) -> list[str]:
@@ -67,27 +71,60 @@ def _requirements_txt(text: str) -> tuple[list[str], list[str]]:
     return found, ignored
 
 
+def _parse(name: str, text: str) -> tuple[list[str], list[str]]:
+    """(requirements, ignored lines) of one file. Raises ValueError, KeyError, TypeError or
+    AttributeError when it is not what its name says."""
+    if name == "requirements.txt":
+        return _requirements_txt(text)
+    if name == "Pipfile.lock":
+        data = json.loads(text)
+        return [f"{canonicalize_name(n)}{v['version']}"
+                for n, v in sorted(data.get("default", {}).items())
+                if isinstance(v, dict) and str(v.get("version", "")).startswith("==")], []
+    data = tomllib.loads(text)
+    key = "packages" if name == "pylock.toml" else "package"
+    return _pins(data.get(key, []), _uv_project(data) if name == "uv.lock" else set()), []
+
+
+def read_file(path: Path) -> tuple[list[str], list[str], str | None]:
+    """(requirements, ignored lines, problem or None) of one lock or requirements file."""
+    name = path.name
+    if not path.is_file() or path.is_symlink():
+        return [], [], f"{name} is not a regular file: it was not read"
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return [], [], f"{name} is larger than {MAX_BYTES} bytes: it was not read"
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        return [], [], f"{name} could not be read: {exc.strerror or exc}"
+    except UnicodeDecodeError as exc:
+        return [], [], f"{name} is not UTF-8 (byte {exc.start}): it was not read"
+    try:
+        found, ignored = _parse(name, text)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        return [], [], f"{name} could not be parsed: {reason}"
+    if not found:
+        return [], ignored, f"{name} lists no requirement that can be audited"
+    return found, ignored, None
+
+
 def read_declared(root: Path) -> Declared | None:
-    """The first lock or requirements file at the top of ``root``, or None."""
+    """Every lock or requirements file at the top of ``root``, together; None if there is none."""
+    files: list[str] = []
+    found: set[str] = set()
+    ignored: list[str] = []
+    problems: list[tuple[str, str]] = []
     for name in LOCK_FILES:
         path = root / name
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+        if not (path.exists() or path.is_symlink()):
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        ignored: list[str] = []
-        try:
-            if name == "requirements.txt":
-                found, ignored = _requirements_txt(text)
-            elif name == "Pipfile.lock":
-                data = json.loads(text)
-                found = [f"{canonicalize_name(n)}{v['version']}"
-                         for n, v in sorted(data.get("default", {}).items())
-                         if isinstance(v, dict) and str(v.get("version", "")).startswith("==")]
-            else:
-                data = tomllib.loads(text)
-                key = "packages" if name == "pylock.toml" else "package"
-                found = _pins(data.get(key, []), _uv_project(data) if name == "uv.lock" else set())
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return Declared(name, (), (f"{name} could not be read",))
-        return Declared(name, tuple(sorted(set(found))), tuple(ignored))
-    return None
+        files.append(name)
+        requirements, not_read, problem = read_file(path)
+        found.update(requirements)
+        ignored += not_read
+        if problem is not None:
+            problems.append((name, problem))
+    if not files:
+        return None
+    return Declared(tuple(files), tuple(sorted(found)), tuple(ignored), tuple(problems))

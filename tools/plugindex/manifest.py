@@ -172,11 +172,13 @@ def manifest_path(name: str, version: str) -> str:
 
 
 def split_manifest_path(path: str) -> tuple[str, str] | None:
-    """'submissions/<name>/<version>.yaml' -> (name, version); None for any other layout."""
+    """'submissions/<name>/<version>.yaml' -> (name, version); None for any other layout,
+    and for a name or version that is empty, '.' or '..' (a git tree can hold entries named
+    so, which no checkout can write)."""
     parts = path.split("/")
     if len(parts) != 3 or parts[0] != SUBMISSIONS or not parts[2].endswith(".yaml"):
         return None
-    version = parts[2][: -len(".yaml")]
-    if not parts[1] or not version:
+    name, version = parts[1], parts[2][: -len(".yaml")]
+    if any(p in ("", ".", "..") for p in (name, version)):
         return None
-    return parts[1], version
+    return name, version

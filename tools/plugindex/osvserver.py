@@ -2,6 +2,9 @@
 
 ``POST /v1/query``, ``POST /v1/querybatch`` and ``GET /v1/vulns/<id>``, as api.osv.dev answers
 them (PyPI only); errors are JSON ``{"code", "message"}`` with gRPC codes, as osv.dev sends.
+Like osv.dev, queries never return a withdrawn advisory (one with a ``withdrawn`` time; pip-audit
+would skip it too), while ``/v1/vulns/<id>`` serves it with its ``withdrawn`` field, so that a
+client can tell a withdrawn advisory from one that vanished.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ class OsvServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
     def query(self, query: object) -> list[dict[str, Any]]:
-        return self.db.query(*parse_query(query))
+        """The advisories affecting the queried version, withdrawn ones left out."""
+        return [v for v in self.db.query(*parse_query(query)) if not v.get("withdrawn")]
 
     def answer(self, path: str, body: object) -> dict[str, Any]:
         """The JSON answer to a routed request, given its parsed body (None for GET)."""

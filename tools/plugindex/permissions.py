@@ -2,16 +2,29 @@
 
 ``detect`` walks the AST of each Python file and reports uses of the network, subprocesses,
 file writes, environment variables, dynamic code (eval, exec, importlib) and native code
-(ctypes, cffi), each with the file, line and the construct that shows it. Test files are left
-out: what a test does is not what the installed plugin does.
+(ctypes, cffi), each with the file, line and the construct that shows it.
+
+Files are decoded as Python decodes them (``decode_source``: a UTF-8 BOM or a PEP 263 coding
+cookie, so a ``# coding: utf-7`` file is read as UTF-7). Test and docs files (``TEST_PATTERNS``)
+are left out, as what a test does is not what the installed plugin does, unless the plugin's
+other code imports them: imports are followed transitively (absolute imports resolved against
+the tree's top and every directory that is not a package, relative imports against the
+importing file's package, ``import_module``/``__import__`` of a literal name as well), and
+every file reached is analysed. A file that must be analysed but cannot be (over
+``MAX_PY_BYTES``, undecodable, not parseable by this Python, too deeply nested) is returned as
+a skip with its reason, never as clean.
 """
 
 from __future__ import annotations
 
 import ast
+import codecs
 import fnmatch
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import io
+import posixpath
+import tokenize
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 USES = ("network", "subprocess", "filesystem-write", "environment", "dynamic-code",
         "native-code")
@@ -59,6 +72,8 @@ _ONE_ARGUMENT_WRITES = frozenset({"rename", "replace"})
 TEST_PATTERNS = ("tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*/test_*.py",
                  "*_test.py", "conftest.py", "*/conftest.py", "docs/*", "*/docs/*")
 MAX_EVIDENCE = 20
+MAX_PY_BYTES = 2 * 1024 * 1024  # larger files are not analysed: a skip, never clean
+_IMPORT_CALLS = frozenset({"importlib.import_module", "__import__", "importlib.__import__"})
 
 
 @dataclass(frozen=True, order=True)
@@ -169,23 +184,199 @@ class _Visitor(ast.NodeVisitor):
 def detect_file(path: str, text: str) -> list[Evidence] | None:
     """Evidence in one file; None when it is not valid Python (bandit reports those)."""
     try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _evidence(path, parse(path, text))
+    except ValueError:
         return None
+
+
+def _evidence(path: str, tree: ast.Module) -> list[Evidence]:
     visitor = _Visitor(path)
     try:
         visitor.visit(tree)
     except RecursionError:
-        return None
+        raise ValueError("too deeply nested to analyse") from None
     return visitor.found
 
 
-def detect(files: Iterable[tuple[str, str]]) -> dict[str, list[Evidence]]:
-    """use -> its evidence (sorted, at most MAX_EVIDENCE each) over the non-test files."""
-    found: dict[str, list[Evidence]] = {}
-    for path, text in files:
-        if is_test_file(path):
+def decode_source(data: bytes) -> str:
+    """The text Python reads from a file's bytes: a UTF-8 BOM or a PEP 263 coding cookie in
+    the first two lines decides the codec, else UTF-8. Raises ValueError with the reason."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise ValueError(f"its encoding declaration is not valid: {exc.msg}") from None
+    try:
+        return codecs.decode(data, encoding)
+    except (UnicodeDecodeError, LookupError, TypeError) as exc:
+        raise ValueError(f"it is not valid {encoding}: {exc}") from None
+
+
+def parse(path: str, text: str) -> ast.Module:
+    """The syntax tree, as the running Python parses it. Raises ValueError with the reason."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise ValueError(f"not valid Python for this interpreter (line {exc.lineno}: "
+                         f"{exc.msg})") from None
+    except (ValueError, MemoryError) as exc:
+        raise ValueError(f"not valid Python ({exc})") from None
+    except RecursionError:
+        raise ValueError("too deeply nested to analyse") from None
+
+
+@dataclass(frozen=True)
+class Detection:
+    uses: dict[str, list[Evidence]]  # use -> evidence, sorted, at most MAX_EVIDENCE each
+    skips: tuple[tuple[str, str], ...] = ()  # (file, why it was not analysed), sorted
+    analysed: tuple[str, ...] = field(default=())  # the files analysed, sorted
+
+
+@dataclass(frozen=True)
+class _Import:
+    level: int  # 0: absolute
+    module: str  # dotted, '' for 'from . import x'
+    names: tuple[str, ...]  # what 'from module import' names ('*' included); () for 'import'
+
+
+def _literal_import(node: ast.Call, aliases: Mapping[str, str]) -> str | None:
+    """The module a call ``import_module('x.y')`` / ``__import__('x.y')`` names literally."""
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        name = f"{aliases.get(func.value.id, func.value.id)}.{func.attr}"
+    elif name is not None:
+        name = aliases.get(name, name)
+    first = node.args[0] if node.args else None
+    if name in _IMPORT_CALLS and isinstance(first, ast.Constant) and isinstance(
+            first.value, str) and not first.value.startswith("."):
+        return first.value
+    return None
+
+
+def imports_of(tree: ast.Module) -> list[_Import]:
+    """Every import statement of a module, wherever it stands, and the literal dynamic ones."""
+    found: list[_Import] = []
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(_Import(0, alias.name, ()))
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(a.name for a in node.names)
+            found.append(_Import(node.level, node.module or "", names))
+            for alias in node.names:
+                if node.module and not node.level:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (module := _literal_import(node, aliases)):
+            found.append(_Import(0, module, ()))
+    return found
+
+
+class _Tree:
+    """The Python files of a source tree, and where an import statement leads among them."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.files = frozenset(paths)
+        directories = {""}
+        for path in self.files:
+            parent = posixpath.dirname(path)
+            while parent:
+                directories.add(parent)
+                parent = posixpath.dirname(parent)
+        # Where a top-level module may be imported from: the tree's top, and any directory
+        # that is not itself a package (src/, lib/, ...): the layout does not say which.
+        self.roots = sorted(d for d in directories
+                            if not d or posixpath.join(d, "__init__.py") not in self.files)
+        self.directories = frozenset(directories)
+
+    def _chain(self, base: str, parts: list[str]) -> Iterator[str]:
+        """The files importing ``parts`` below ``base`` runs: each package's __init__ and the
+        module itself."""
+        here = base
+        for part in parts:
+            if not part:
+                return
+            here = posixpath.join(here, part) if here else part
+            for candidate in (f"{here}.py", f"{here}/__init__.py"):
+                if candidate in self.files:
+                    yield candidate
+
+    def _package_files(self, package: str) -> Iterator[str]:
+        """For ``from package import *``: every module directly in the package."""
+        for f in self.files:
+            parent = posixpath.dirname(f)
+            if parent == package or (posixpath.basename(f) == "__init__.py"
+                                     and posixpath.dirname(parent) == package):
+                yield f
+
+    def targets(self, importer: str, imp: _Import) -> set[str]:
+        """The tree's files an import statement of ``importer`` may run."""
+        if imp.level:
+            base = posixpath.dirname(importer)
+            for _ in range(imp.level - 1):
+                if not base:
+                    return set()  # beyond the top of the tree
+                base = posixpath.dirname(base)
+            bases = [base]
+        else:
+            bases = self.roots
+        parts = imp.module.split(".") if imp.module else []
+        found: set[str] = set()
+        for base in bases:
+            found.update(self._chain(base, parts))
+            package = posixpath.join(base, *parts) if parts else base
+            for name in imp.names:
+                if name == "*":
+                    if package in self.directories:
+                        found.update(self._package_files(package))
+                else:
+                    found.update(self._chain(base, [*parts, name]))
+        found.discard(importer)
+        return found
+
+
+def _read(path: str, data: bytes) -> ast.Module:
+    """Decode and parse one file. Raises ValueError with the reason it cannot be analysed."""
+    if len(data) > MAX_PY_BYTES:
+        raise ValueError(f"larger than the {MAX_PY_BYTES} bytes the permission detector reads")
+    return parse(path, decode_source(data))
+
+
+def detect(files: Iterable[tuple[str, bytes]]) -> Detection:
+    """Uses in the files the installed plugin can run: every non-test file, and every test or
+    docs file that one of those imports, transitively. ``files``: (path relative to the
+    tree's top, its bytes; a file over MAX_PY_BYTES may be given cut after MAX_PY_BYTES + 1
+    bytes)."""
+    data = dict(files)
+    tree = _Tree(data)
+    parsed: dict[str, ast.Module] = {}
+    skips: dict[str, str] = {}
+    queue = sorted(p for p in data if not is_test_file(p))
+    reached = set(queue)
+    while queue:
+        path = queue.pop()
+        try:
+            parsed[path] = _read(path, data[path])
+        except ValueError as exc:
+            skips[path] = str(exc)
             continue
-        for e in detect_file(path, text) or ():
+        for imp in imports_of(parsed[path]):
+            for target in sorted(tree.targets(path, imp) - reached):
+                reached.add(target)
+                queue.append(target)
+    found: dict[str, list[Evidence]] = {}
+    for path in sorted(parsed):
+        try:
+            evidence = _evidence(path, parsed[path])
+        except ValueError as exc:
+            skips[path] = str(exc)
+            continue
+        for e in evidence:
             found.setdefault(e.use, []).append(e)
-    return {use: sorted(set(ev))[:MAX_EVIDENCE] for use, ev in sorted(found.items())}
+    return Detection(
+        uses={use: sorted(set(ev))[:MAX_EVIDENCE] for use, ev in sorted(found.items())},
+        skips=tuple(sorted(skips.items())),
+        analysed=tuple(sorted(p for p in parsed if p not in skips)))

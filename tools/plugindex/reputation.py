@@ -23,7 +23,14 @@ Everything here is pure: ``gather`` (in ``reputationfacts``) reads git, ``advanc
 commits into a ``Ledger``, ``summarize`` turns a ledger into the contributors' table.
 Identities are resolved at the end (``identity.person``), with the logins that manifests give
 for their maintainers' emails, so an award made before a manifest named its author's login
-still lands on that login.
+still lands on that login. A manifest is the author's word, not a fact, so only a trusted link
+counts: the commit that introduced the (login, email) pair into the plugin's manifests was
+authored by that very email (its owner vouched for it), as the current ``.mailmap`` tells. The
+first trusted link of an email in history order wins, and a GitHub noreply address (already a
+login) is never linked; anything else is for ``.mailmap``, the registry admins' channel.
+``vouchers`` tells, per plugin, which logins stand behind its manifests (the authors of the
+commits that wrote them, known by a noreply address after ``.mailmap``, and the approvers of
+their pull requests): the verified badge needs one of them to be the verified publisher.
 """
 
 from __future__ import annotations
@@ -36,11 +43,19 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from plugindex.gitlog import GraphCommit, LogCommit
-from plugindex.identity import Person, is_bot, person, pull_request, reverted, trailers
+from plugindex.identity import (
+    Person,
+    is_bot,
+    login_of,
+    person,
+    pull_request,
+    reverted,
+    trailers,
+)
 from plugindex.manifest import split_manifest_path
 
 CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
-REPUTATION_VERSION = 2
+REPUTATION_VERSION = 3  # 3: logins from trusted links only
 NOREPLY = "users.noreply.github.com"
 DAY = 86_400
 
@@ -158,6 +173,17 @@ class Pull(NamedTuple):
     people: tuple[tuple[str, str], ...]
 
 
+class Claim(NamedTuple):
+    """A (login, email) pair a commit introduced into a plugin's manifests: a link of the
+    email to the login once the current .mailmap says the email authored the commit."""
+
+    email: str  # lower case
+    login: str
+    sha: str  # the first-parent commit that introduced it
+    time: int
+    authors: tuple[tuple[str, str], ...]  # that commit's authors (name, email)
+
+
 @dataclass(frozen=True)
 class Ledger:
     """What the next commits need to know, and the awards of the commits just read."""
@@ -170,6 +196,11 @@ class Ledger:
     featured: frozenset[str] = frozenset()
     verified: frozenset[str] = frozenset()
     pulls: tuple[Pull, ...] = ()  # of the commits just read
+    claims: tuple[Claim, ...] = ()  # in history order
+    # plugin -> the authors (name, email) of the commits that added or changed its
+    # manifests, and the pull requests those commits came from
+    manifest_authors: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    manifest_pulls: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
@@ -177,7 +208,11 @@ class Ledger:
                 "published": sorted(self.published),
                 "maintainers": {k: [list(m) for m in v]
                                 for k, v in sorted(self.maintainers.items())},
-                "featured": sorted(self.featured), "verified": sorted(self.verified)}
+                "featured": sorted(self.featured), "verified": sorted(self.verified),
+                "claims": [[*c[:4], [list(a) for a in c.authors]] for c in self.claims],
+                "manifest_authors": {k: [list(a) for a in v]
+                                     for k, v in sorted(self.manifest_authors.items())},
+                "manifest_pulls": {k: list(v) for k, v in sorted(self.manifest_pulls.items())}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Ledger:
@@ -185,7 +220,12 @@ class Ledger:
                    published=frozenset(data["published"]),
                    maintainers={k: tuple((m[0], m[1]) for m in v)
                                 for k, v in data["maintainers"].items()},
-                   featured=frozenset(data["featured"]), verified=frozenset(data["verified"]))
+                   featured=frozenset(data["featured"]), verified=frozenset(data["verified"]),
+                   claims=tuple(Claim(c[0], c[1], c[2], c[3], tuple((a[0], a[1]) for a in c[4]))
+                                for c in data["claims"]),
+                   manifest_authors={k: tuple((a[0], a[1]) for a in v)
+                                     for k, v in data["manifest_authors"].items()},
+                   manifest_pulls={k: tuple(v) for k, v in data["manifest_pulls"].items()})
 
 
 def _is_docs(path: str) -> bool:
@@ -234,6 +274,41 @@ def _people(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str
         people.add((name, email))
         people.update(_mapped(n, e, mailmap) for n, e in trailers(message, "co-authored-by"))
     return sorted(p for p in people if not is_bot(p[0], p[1], bots))
+
+
+def _authors(commit: LogCommit, side: Sequence[GraphCommit], bots: frozenset[str]
+             ) -> list[tuple[str, str]]:
+    """The (name, email) of a change's authors (of the commits a merge brought in), sorted.
+    Unlike ``_people``, no ``Co-authored-by:`` trailer: that is text the commit's writer
+    types, so it cannot vouch for anyone else."""
+    authors = ({(c.author_name, c.author_email) for c in side} if side
+               else {(commit.author_name, commit.author_email)})
+    return sorted(a for a in authors if not is_bot(a[0], a[1], bots))
+
+
+def _vouch(commit: LogCommit, history: History, state: dict[str, Any],
+           authors: Sequence[tuple[str, str]], number: int | None) -> None:
+    """Record who stands behind the manifests a commit added or changed, and the (login,
+    email) pairs it introduced into a plugin's manifests (not a noreply address: git already
+    tells its login), for ``logins_of`` to judge. Runs before ``_changes`` moves the plugin's
+    maintainers."""
+    for change in commit.changes:
+        where = split_manifest_path(change.path)
+        if where is None or change.status not in ("A", "M"):
+            continue
+        plugin = where[0]
+        state["manifest_authors"].setdefault(plugin, set()).update(authors)
+        if number is not None:
+            state["manifest_pulls"].setdefault(plugin, set()).add(number)
+        facts = history.manifests.get(change.new_blob)
+        if facts is None:
+            continue
+        old = history.manifests.get(change.old_blob) if change.status == "M" else None
+        known = {*state["maintainers"].get(plugin, ()), *(old.maintainers if old else ())}
+        for login, email in facts.maintainers:
+            if email and (login, email) not in known and login_of(email) is None:
+                state["claims"].append(Claim(email.lower(), login, commit.sha, commit.time,
+                                             tuple(authors)))
 
 
 def _reviewers(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
@@ -311,7 +386,12 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
     ``ledger.awards``, for reverts of older commits."""
     state: dict[str, Any] = {"published": set(ledger.published),
                              "maintainers": dict(ledger.maintainers),
-                             "featured": set(ledger.featured), "verified": set(ledger.verified)}
+                             "featured": set(ledger.featured), "verified": set(ledger.verified),
+                             "claims": list(ledger.claims),
+                             "manifest_authors": {k: set(v) for k, v in
+                                                  ledger.manifest_authors.items()},
+                             "manifest_pulls": {k: set(v) for k, v in
+                                                ledger.manifest_pulls.items()}}
     awards = list(ledger.awards)
     by_sha: dict[str, list[Award]] = defaultdict(list)
     for a in awards:
@@ -347,6 +427,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
         number = pull_request(commit.message)
         if number is not None:
             pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
+        _vouch(commit, history, state, _authors(commit, side, config.bots), number)
         new = []
         for kind, detail, recipients in _changes(commit, history, state, config):
             who = people if recipients is None else recipients
@@ -364,7 +445,12 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
     return Ledger(head=head, start=start, awards=tuple(awards), pulls=tuple(pulls),
                   published=frozenset(state["published"]),
                   maintainers=dict(sorted(state["maintainers"].items())),
-                  featured=frozenset(state["featured"]), verified=frozenset(state["verified"]))
+                  featured=frozenset(state["featured"]), verified=frozenset(state["verified"]),
+                  claims=tuple(state["claims"]),
+                  manifest_authors={k: tuple(sorted(v))
+                                    for k, v in sorted(state["manifest_authors"].items())},
+                  manifest_pulls={k: tuple(sorted(v))
+                                  for k, v in sorted(state["manifest_pulls"].items())})
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -438,13 +524,35 @@ def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]
     return out
 
 
-def logins_of(ledger: Ledger) -> dict[str, str]:
-    """Email (lower case) -> GitHub login, from every manifest's maintainers."""
+def logins_of(ledger: Ledger, mailmap: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Email (lower case) -> GitHub login, from the trusted links manifests made: a claim
+    links its email when one of the authors of the commit that made it is that email (after
+    ``mailmap``), and the first such claim of an email wins. A manifest that merely lists an
+    email links nothing."""
     out: dict[str, str] = {}
-    for plugin in sorted(ledger.maintainers):
-        for login, email in ledger.maintainers[plugin]:
-            if email:
-                out.setdefault(email.lower(), login)
+    for claim in ledger.claims:
+        if claim.email not in out and any(
+                _mapped(n, e, mailmap or {})[1].lower() == claim.email for n, e in claim.authors):
+            out[claim.email] = claim.login
+    return out
+
+
+def vouchers(ledger: Ledger, approvals: Mapping[int, Sequence[str]],
+             mailmap: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+    """Plugin -> the logins (lower case) that vouched for it: the authors of the commits of
+    main that added or changed one of its manifests, when their address (after ``mailmap``,
+    the admins' channel) is a GitHub noreply address, and the approvers of the pull requests
+    those commits came from (``approvals``: number -> logins, cached from the API). Not a
+    manifest's link (``logins_of``): it proves who owns the email, not who owns the login,
+    and anyone may link her own email to a verified publisher's login."""
+    out: dict[str, frozenset[str]] = {}
+    for plugin in sorted({*ledger.manifest_authors, *ledger.manifest_pulls}):
+        found = {login.lower() for n, e in ledger.manifest_authors.get(plugin, ())
+                 if (login := login_of(_mapped(n, e, mailmap or {})[1]))}
+        found.update(login.lower() for number in ledger.manifest_pulls.get(plugin, ())
+                     for login in approvals.get(number, ()))
+        if found:
+            out[plugin] = frozenset(found)
     return out
 
 
@@ -460,7 +568,7 @@ def summarize(ledger: Ledger, tallies: Iterable[Tally], config: ReputationConfig
               mailmap: Mapping[str, str] | None = None) -> list[Contributor]:
     """Every contributor with a non-zero record, most points first (then by id). ``mailmap``
     (contact -> contact, from the current .mailmap) applies to every award, old ones too."""
-    logins = logins_of(ledger)
+    logins = logins_of(ledger, mailmap)
     by_person: dict[str, list[Tally]] = defaultdict(list)
     people: dict[str, Person] = {}
     for t in tallies:

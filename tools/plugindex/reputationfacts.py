@@ -35,6 +35,7 @@ from plugindex.reputation import (
     logins_of,
     summarize,
     tally,
+    vouchers,
 )
 from plugindex.yamlsafe import load
 
@@ -122,13 +123,18 @@ class LedgerStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+        # A build holds the build lock; other readers (plugindex reputation) wait for a
+        # writer's transaction rather than fail with "database is locked".
+        self.db = sqlite3.connect(path, timeout=60.0)
         try:
             self.db.executescript(_SCHEMA)
+        except sqlite3.OperationalError:  # busy beyond the timeout, read-only, ...: not damage
+            self.db.close()
+            raise
         except sqlite3.DatabaseError:  # not a database (damaged, or something else)
             self.db.close()
             path.unlink()
-            self.db = sqlite3.connect(path)
+            self.db = sqlite3.connect(path, timeout=60.0)
             self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -209,16 +215,18 @@ class LedgerStore:
                             (json.dumps({"digest": digest, "map": mapping}),))
 
 
-def current_mailmap(repo: GitRepo, store: LedgerStore, tallies: Iterable[Tally]
-                    ) -> dict[str, str]:
-    """How the .mailmap of the work tree rewrites every contact of the ledger (git is asked
-    only about contacts it was not asked about under this same .mailmap)."""
+def current_mailmap(repo: GitRepo, store: LedgerStore, tallies: Iterable[Tally],
+                    also: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """How the .mailmap of the work tree rewrites every contact of the ledger, and the
+    (name, email) contacts of ``also`` (git is asked only about contacts it was not asked
+    about under this same .mailmap)."""
     try:
         digest = hashlib.sha256((repo.root / ".mailmap").read_bytes()).hexdigest()
     except OSError:
         return {}
     known = store.mailmap(digest)
-    missing = {f"{t.name} <{t.email}>" for t in tallies} - known.keys()
+    missing = ({f"{t.name} <{t.email}>" for t in tallies}
+               | {f"{n} <{e}>" for n, e in also}) - known.keys()
     if missing:
         known.update(repo.check_mailmap(missing))
         store.save_mailmap(digest, known)
@@ -270,7 +278,7 @@ def _approvals(repo: GitRepo, head: str, config: ReputationConfig, store: Ledger
         return []
     pulls = [p for p in store.pulls() if p.number in approvals]
     return approval_awards(pulls, approvals, store.reviewers([p.sha for p in pulls]),
-                           logins_of(ledger), config, mailmap)
+                           logins_of(ledger, mailmap), config, mailmap)
 
 
 def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
@@ -280,9 +288,28 @@ def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
     try:
         ledger = ledger_at(repo, head, config, store)
         tallies = store.tallies()
-        mailmap = current_mailmap(repo, store, tallies)
+        mailmap = current_mailmap(repo, store, tallies, claimants(ledger))
         approved = _approvals(repo, head, config, store, ledger, mailmap)
         return summarize(ledger, [*tallies, *tally(approved)], config, mailmap)
+    finally:
+        store.close()
+
+
+def claimants(ledger: Ledger) -> set[tuple[str, str]]:
+    """The authors of the commits behind the ledger's claims (whom .mailmap may rewrite)."""
+    return {a for claim in ledger.claims for a in claim.authors}
+
+
+def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
+                cache: Path | None = None) -> dict[str, frozenset[str]]:
+    """Plugin -> the logins (lower case) that vouched for it at ``head`` (see
+    ``reputation.vouchers``); the ledger is the one ``contributors_at`` keeps."""
+    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    try:
+        ledger = ledger_at(repo, head, config, store)
+        authors = {a for people in ledger.manifest_authors.values() for a in people}
+        mailmap = current_mailmap(repo, store, (), authors)
+        return vouchers(ledger, read_approvals(repo, head), mailmap)
     finally:
         store.close()
 

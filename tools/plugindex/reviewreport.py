@@ -15,10 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
-from plugindex.lookalikes import Lookalikes
-from plugindex.names import Neighbour
-from plugindex.related import Similar
-from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, ManifestChange, Review
+from plugindex.review import MEASURED_RULES, NEEDS_ADMIN, NEEDS_CHANGES, READY, Review
 
 MARKER = "<!-- plugindex-review -->"
 LIMIT = 65_536
@@ -28,9 +25,13 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")  # (not < > &: entities)
 
 def md(text: object) -> str:
     """Plain text for GitHub Markdown: Markdown punctuation backslashed, then '<', '>' and
-    '&' as entities (quotes need none), and '@' broken so that no one is mentioned."""
+    '&' as entities (quotes need none), '@' broken so that no one is mentioned, and bare URLs
+    unlinked: the ':' of '://' and the '.' after 'www' as entities, which GitHub shows as the
+    same characters but does not autolink."""
     punctuated = _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
-    return html.escape(punctuated, quote=False).replace("@", "@\u200b")
+    escaped = html.escape(punctuated, quote=False).replace("@", "@\u200b")
+    unlinked = re.sub(r":(?=//)", "&#58;", escaped)
+    return re.sub(r"(?i)(www)\.", r"\1&#46;", unlinked)
 
 
 def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
@@ -45,17 +46,17 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
     if r.outside:
         lines += [f"Files outside submissions/: {len(r.outside)}", ""]
     if r.problems:
-        # Scan findings can be many: they fold away, the rest stays in view.
-        scan = [d for d in r.problems if d.rule.startswith("PI07")]
-        rest = [d for d in r.problems if not d.rule.startswith("PI07")]
         lines += ["### Problems", ""]
-        lines += [_problem(d) for d in rest]
-        if scan:
-            lines += ["", f"<details><summary>Scan findings ({len(scan)})</summary>", ""]
-            lines += [_problem(d) for d in scan]
-            lines += ["", "</details>"]
+        lines += [_problem(d) for d in r.problems]
         lines.append("")
-    else:
+    if r.measured:
+        # Measured by the pull request's own workflow: many, and from untrusted code (they
+        # can only make the verdict worse); they fold away, the rest stays in view.
+        lines += [f"<details><summary>Scan and build findings ({len(r.measured)}, measured "
+                  "by the pull request's workflow)</summary>", ""]
+        lines += [_problem(d) for d in r.measured]
+        lines += ["", "</details>", ""]
+    if not r.problems and not r.measured:
         lines += ["No problems found.", ""]
     similar = {n: lk for n, lk in r.lookalikes.items() if lk.duplicates}
     if similar:
@@ -77,6 +78,7 @@ EFFECTS = (("new-plugin", "plugin added", "plugins added"),
            ("unyank", "yank undone", "yanks undone"),
            ("deprecation", "version deprecated", "versions deprecated"),
            ("undeprecation", "deprecation undone", "deprecations undone"),
+           ("reformatted", "published manifest reformatted", "published manifests reformatted"),
            ("edited", "published version edited (refused)", "published versions edited (refused)"),
            ("removed", "version removed", "versions removed"))
 
@@ -98,40 +100,41 @@ def _score(score: tuple[int, str] | None) -> str:
     return f"{score[0]} ({md(score[1])})" if score else "not scored"
 
 
-def as_json(r: Review) -> dict[str, Any]:
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {"rule": d.rule, "file": d.file, "line": d.line, "pointer": d.pointer,
+            "severity": d.severity.value, "message": d.message, "hint": d.hint}
+
+
+def _diagnostic(p: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(p["file"], p["line"], p["rule"], p["pointer"], p["message"], p["hint"],
+                      Severity(p["severity"]))
+
+
+def as_json(r: Review, head: str | None = None, pr: int | None = None) -> dict[str, Any]:
     return {
-        "schema_version": 1, "author": r.author, "admin": r.admin, "verdict": r.verdict,
-        "labels": r.labels(),
+        "schema_version": 2, "head": head, "pr": pr, "author": r.author, "admin": r.admin,
+        "verdict": r.verdict, "labels": r.labels(),
         "changes": [{"path": c.path, "plugin": c.plugin, "version": c.version, "kind": c.kind,
                      "score": None if c.path not in r.scores else {
                          "total": r.scores[c.path][0], "tier": r.scores[c.path][1]}}
                     for c in r.changes],
         "outside": list(r.outside),
-        "problems": [{"rule": d.rule, "file": d.file, "line": d.line, "pointer": d.pointer,
-                      "severity": d.severity.value, "message": d.message, "hint": d.hint}
-                     for d in r.problems],
+        "problems": [_diagnostic_json(d) for d in r.problems],
+        "measured": [_diagnostic_json(d) for d in r.measured],
         "lookalikes": {n: lk.as_json() for n, lk in sorted(r.lookalikes.items())},
     }
 
 
-def review_from_json(data: Mapping[str, Any]) -> Review:
-    """A review back from its JSON (after the schema check): what the trusted workflow
-    renders, so that no Markdown written by the untrusted side is ever posted."""
-    problems = tuple(Diagnostic(p["file"], p["line"], p["rule"], p["pointer"], p["message"],
-                                p["hint"], Severity(p["severity"])) for p in data["problems"])
-    changes = tuple(ManifestChange(c["path"], c["plugin"], c["version"], c["kind"])
-                    for c in data["changes"])
-    found = {name: Lookalikes(
-        name, tuple(Neighbour(n["name"], n["kind"], n["distance"], n["detail"])
-                    for n in lk["neighbours"]),
-        tuple(Similar(d["name"], float(d["score"])) for d in lk["duplicates"]))
-        for name, lk in data["lookalikes"].items()}
+def measurements_from_json(data: Mapping[str, Any]
+                           ) -> tuple[list[Diagnostic], dict[str, tuple[int, str]]]:
+    """What the trusted workflow takes from the untrusted one's result (after the schema
+    check): the problems only a measurement finds (scan, build), and the scores."""
+    measured = [_diagnostic(p) for p in data["measured"] if p["rule"] in MEASURED_RULES]
     scores = {c["path"]: (int(c["score"]["total"]), str(c["score"]["tier"]))
               for c in data["changes"] if c.get("score")}
-    return Review(data["author"], data["verdict"], changes, tuple(data["outside"]), problems,
-                  found, bool(data["admin"]), scores)
+    return measured, scores
 
 
-def render(r: Review, form: str) -> str:
-    return (json.dumps(as_json(r), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render(r: Review, form: str, head: str | None = None, pr: int | None = None) -> str:
+    return (json.dumps(as_json(r, head, pr), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
             if form == "json" else markdown(r))

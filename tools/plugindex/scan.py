@@ -3,7 +3,15 @@
 The one module that orders the scan's stages. Results are records under index/cache/ (see
 ``scanrecord``), reused while the source's content, the scanner versions and the registry's
 scan settings are unchanged, so a second scan of an unchanged source reads one small file.
-Nothing is ever installed, imported or built.
+A record is only reused when it names the key it is filed under (and, for a git source, the
+tree or commit of that key): a record copied or planted under another source's path is
+treated as absent. Nothing is ever installed, imported or built: the fetched tree is made
+read-only before any tool reads it, and bandit and pip-audit run sealed (``banditscan``).
+
+``plugindex audit`` asks the advisory service again; a new answer that drops advisories the
+previous record held is only accepted when each dropped advisory's OSV record confirms it
+(withdrawn, gone, or no longer affecting the version). Otherwise the previous record is kept
+and the refusal is shown as an audit skip: a service answering ``{}`` clears nothing.
 """
 
 from __future__ import annotations
@@ -21,15 +29,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from plugindex.audit import audit
-from plugindex.banditscan import ToolFailed, bandit_version, run_bandit
+from plugindex.audit import audit, still_standing
+from plugindex.banditscan import ToolFailed, bandit_version, run_bandit, seal_tree
 from plugindex.diagnostics import Diagnostic, Severity, pointer
 from plugindex.fsutil import write_atomic
 from plugindex.gitrepo import GitRepo, git_blob_id
 from plugindex.judge import Item, Judgement, judge
 from plugindex.lockfiles import read_declared
 from plugindex.manifest import Manifest
-from plugindex.permissions import detect
+from plugindex.permissions import MAX_PY_BYTES, detect
 from plugindex.registry import RegistryConfig
 from plugindex.rules import diagnostic
 from plugindex.scanconfig import ScanConfig
@@ -37,7 +45,10 @@ from plugindex.scanrecord import (
     audit_record,
     audit_record_path,
     audit_requirements,
+    audits,
+    dropped_advisories,
     dumps,
+    filed_under,
     same_audit,
     source_record,
     source_record_path,
@@ -47,8 +58,6 @@ from plugindex.source import FetchedSource, fetch, source_key
 from plugindex.sourcebase import SourceProblem
 from plugindex.sourcefacts import gather
 from plugindex.yamlsafe import load
-
-MAX_PY_BYTES = 2 * 1024 * 1024  # larger .py files are left to bandit alone
 
 
 @dataclass(frozen=True)
@@ -130,12 +139,14 @@ def _reusable(record: dict[str, Any] | None, config: ScanConfig, tools: dict[str
             and record.get("status") in ("scanned", "refused"))
 
 
-def _python_files(root: Path) -> list[tuple[str, str]]:
+def _python_files(root: Path) -> list[tuple[str, bytes]]:
+    """(path, bytes) of every Python file; one over MAX_PY_BYTES is read only far enough for
+    the detector to see that it is (it is reported as not analysed)."""
     files = []
     for path in sorted(root.rglob("*.py")):
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_PY_BYTES:
-            files.append((path.relative_to(root).as_posix(),
-                          path.read_text(encoding="utf-8", errors="replace")))
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as f:
+                files.append((path.relative_to(root).as_posix(), f.read(MAX_PY_BYTES + 1)))
     return files
 
 
@@ -180,10 +191,11 @@ class Scanner:
             try:
                 fetched = fetch(target.manifest.source, dest, scratch, self.config,
                                 repo=self.repo, published_commit=target.published_commit,
-                                sleep=self.sleep)
+                                sleep=self.sleep, redirect_hosts=self.registry.source_hosts)
             except SourceProblem as exc:
                 return source_record(key, self.config.scan_key, self.tools,
                                      problem=(exc.code, exc.message, exc.refused))
+            seal_tree(fetched.root)  # no tool may change what the others read
             return self._analyse(key, fetched)
 
     def _analyse(self, key: str, fetched: FetchedSource) -> dict[str, Any]:
@@ -193,10 +205,11 @@ class Scanner:
             bandit = run_bandit(fetched.root, self.config)
         except ToolFailed as exc:
             bandit_problem = str(exc)
+        detected = detect(_python_files(fetched.root))
         return source_record(
             key, self.config.scan_key, self.tools, fetched=fetched, problem=None,
             bandit=bandit, bandit_problem=bandit_problem,
-            permissions=detect(_python_files(fetched.root)),
+            permissions=detected.uses, permission_skips=detected.skips,
             declared=read_declared(fetched.root),
             facts={**gather(fetched.root), "commits": {"times": list(fetched.commit_times)}})
 
@@ -216,6 +229,8 @@ class Scanner:
     def _source(self, target: Target, key: str, rel: str
                 ) -> tuple[str | None, dict[str, Any] | None, bool]:
         cached = self.store.read(rel)
+        if cached is not None and not filed_under(cached, key):
+            cached = None  # a record for another source: as good as none
         if _reusable(cached, self.config, self.tools, self.options.offline):
             return key, cached, False
         if not self.options.scan_sources or (self.options.offline
@@ -235,6 +250,8 @@ class Scanner:
 
     def _audit(self, requirements: list[str], rel: str) -> tuple[dict[str, Any] | None, bool]:
         cached = self.store.read(rel)
+        if cached is not None and not audits(cached, requirements):
+            cached = None  # a record for another set of requirements: as good as none
         fresh_enough = cached is not None and cached.get("status") == "audited"
         if self.options.offline or (fresh_enough and not self.options.refresh_audit):
             return cached, False
@@ -249,14 +266,30 @@ class Scanner:
                            timeout=self.config.tool_seconds)
             new = audit_record(requirements, result, since=today, service=service)
         except ToolFailed as exc:
-            if fresh_enough:
-                return cached, False  # keep the last real answer; the failure is transient
+            if cached is not None and fresh_enough:  # keep the last real answer, and say so
+                return {**cached, "refresh_problem": "the advisory service could not be asked "
+                        f"again, so the previous answer is kept: {exc}"}, False
             new = audit_record(requirements, None, since=today, service=service,
                                problem=str(exc))
+        if cached is not None and fresh_enough:
+            refused = self._refused_refresh(cached, new, osv_url)
+            if refused is not None:
+                return {**cached, "refresh_problem": refused}, False
         if cached is not None and same_audit(cached, new):
             return cached, True
         self.store.write(rel, new)
         return new, True
+
+    def _refused_refresh(self, old: dict[str, Any], new: dict[str, Any], osv_url: str
+                         ) -> str | None:
+        """Why a new answer may not replace the previous one (None: it may): it drops
+        advisories that their own OSV records still stand by."""
+        standing = still_standing(dropped_advisories(old, new), osv_url=osv_url,
+                                  timeout=self.config.tool_seconds)
+        if not standing:
+            return None
+        return ("the advisory service's new answer drops advisories it cannot account for, "
+                "so the previous answer is kept: " + "; ".join(why for _, why in standing))
 
     # -- everything --------------------------------------------------------------------------
     def one(self, target: Target) -> VersionReport:
@@ -277,7 +310,8 @@ class Scanner:
 
 # -- reporting ----------------------------------------------------------------------------------
 
-_RULES = {"refused": "PI070", "skipped": "PI071", "code": "PI072", "scan-error": "PI073",
+_RULES = {"refused": "PI070", "skipped": "PI071", "code": "PI072", "suppressed": "PI072",
+          "scan-error": "PI073",
           "advisory": "PI074", "permission": "PI075", "audit-skipped": "PI076",
           "not-scanned": "PI077"}
 

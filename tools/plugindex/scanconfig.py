@@ -65,7 +65,7 @@ class Policy:
     bandit_warn: Threshold = Threshold("medium", "low")
     advisories: Level = "block"
     undeclared_permissions: Level = "warn"
-    scan_errors: Level = "warn"
+    scan_errors: Level = "block"  # a file no check could read is never taken as clean
     refused: Level = "block"
     skipped: Level = "warn"
     overrides: tuple[Override, ...] = ()

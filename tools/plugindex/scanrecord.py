@@ -5,6 +5,10 @@ depends only on the source's content, the scanner versions and the registry's sc
 An *audit record* is what the advisory service said about one set of requirements; ``plugindex
 audit`` refreshes it. Both live under ``index/cache/<plugin>/`` so that a pull request's records
 sit beside nothing else's and a changed record maps to its plugin by path.
+
+A record names what it is about (a source record its key and the tree or commit it read, an
+audit record its requirements); a reader believes a record only when that matches the path it
+was read from (``filed_under``, ``audits``): anything else is treated as absent.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from plugindex.audit import AuditResult
+from plugindex.audit import AuditResult, Dropped
 from plugindex.banditscan import BanditResult
 from plugindex.lockfiles import Declared
 from plugindex.manifest import Manifest
@@ -23,7 +27,7 @@ from plugindex.source import FetchedSource
 
 CACHE_DIR = "index/cache"
 RECORD_FORMAT = 1
-SCANNER_VERSION = "2"  # bump when what a scan records changes: every source is scanned again
+SCANNER_VERSION = "3"  # bump when what a scan records changes: every source is scanned again
 
 
 def _digest(text: str) -> str:
@@ -50,10 +54,13 @@ def source_record(key: str, config_key: str, tools: dict[str, str], *,
                   fetched: FetchedSource | None = None, problem: tuple[str, str, bool] | None,
                   bandit: BanditResult | None = None, bandit_problem: str | None = None,
                   permissions: dict[str, list[Evidence]] | None = None,
+                  permission_skips: Sequence[tuple[str, str]] = (),
                   declared: Declared | None = None,
                   facts: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``problem``: (code, message, refused) when the source was not fetched; ``facts``: what
-    the quality score needs of the source tree (``sourcefacts``) and its commit dates."""
+    """``problem``: (code, message, refused) when the source was not fetched;
+    ``permission_skips``: (file, reason) the permission detector could not analyse;
+    ``facts``: what the quality score needs of the source tree (``sourcefacts``) and its
+    commit dates."""
     status = "scanned" if problem is None else ("refused" if problem[2] else "skipped")
     return {
         "format": RECORD_FORMAT,
@@ -75,20 +82,47 @@ def source_record(key: str, config_key: str, tools: dict[str, str], *,
         "permissions": {use: [{"file": e.file, "line": e.line, "construct": e.construct}
                               for e in found]
                         for use, found in sorted((permissions or {}).items())},
+        "permission_skips": [list(s) for s in sorted(permission_skips)],
         "declared": None if declared is None else {
-            "file": declared.file, "requirements": list(declared.requirements),
-            "ignored": list(declared.ignored)},
+            "files": list(declared.files), "requirements": list(declared.requirements),
+            "ignored": list(declared.ignored),
+            "problems": [list(p) for p in declared.problems]},
         "facts": facts,
     }
 
 
+def filed_under(record: dict[str, Any], key: str) -> bool:
+    """Whether a source record is about the source ``key`` names: it carries that key and,
+    when it was scanned, the git tree (``git-tree:`` keys) or commit (``git-commit:`` keys)
+    of that key. A record that is not is treated as absent."""
+    if record.get("key") != key:
+        return False
+    if record.get("status") != "scanned":
+        return True
+    source = record.get("source")
+    if not isinstance(source, dict):
+        return False
+    kind, _, rest = key.partition(":")
+    if kind == "git-tree":
+        return source.get("tree") == rest
+    if kind == "git-commit":
+        return source.get("commit") == rest.split("/", 1)[0]
+    return True
+
+
+def audits(record: dict[str, Any], requirements: Sequence[str]) -> bool:
+    """Whether an audit record is about exactly these requirements."""
+    found = record.get("requirements")
+    return isinstance(found, list) and sorted(map(str, found)) == sorted(set(requirements))
+
+
 def audit_requirements(manifest: Manifest, record: dict[str, Any] | None) -> list[str]:
-    """What a version's dependency audit covers: the pins its source declares in a lock or
-    requirements file, else the manifest's ``requires.packages``."""
-    declared = (record or {}).get("declared")
-    if declared is not None:
-        return sorted(declared["requirements"])
-    return sorted(manifest.requires_packages)
+    """What a version's dependency audit covers: the pins its source declares in lock or
+    requirements files and the manifest's ``requires.packages``, together (sorted, once
+    each). A lock file cannot stand in for the manifest, nor the manifest for a lock file."""
+    declared = (record or {}).get("declared") or {}
+    found = declared.get("requirements", []) if isinstance(declared, dict) else []
+    return sorted({*map(str, found), *manifest.requires_packages})
 
 
 def audit_record(requirements: Sequence[str], result: AuditResult | None, *, since: str,
@@ -107,6 +141,23 @@ def audit_record(requirements: Sequence[str], result: AuditResult | None, *, sin
             for p in result.packages],
         "skips": [] if result is None else [list(s) for s in result.skips],
     }
+
+
+def dropped_advisories(old: dict[str, Any], new: dict[str, Any]) -> list[Dropped]:
+    """The advisories ``old`` lists for a requirement's version that ``new`` does not list for
+    it: the requirement is missing from ``new``'s packages (skipped) or audited at the same
+    version without them. A range that now resolves to another version drops nothing."""
+    now: dict[str, tuple[str, set[str]]] = {
+        p["requirement"]: (p["version"], {a["id"] for a in p["advisories"]})
+        for p in new.get("packages", [])}
+    dropped = []
+    for p in old.get("packages", []):
+        version, ids = now.get(p["requirement"], (p["version"], set()))
+        if version != p["version"]:
+            continue
+        dropped += [Dropped(a["id"], p["name"], p["version"]) for a in p["advisories"]
+                    if a["id"] not in ids]
+    return sorted(dropped)
 
 
 def same_audit(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ its requirement check and the latest version's resolution; this module turns the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from plugindex.installability import Installability, RequirementCheck
@@ -54,10 +54,20 @@ def score_versions(versions: Sequence[tuple[Manifest, int, str]],
     return out
 
 
-def badges(latest: Manifest, latest_score: Score, registry: RegistryConfig) -> dict[str, Any]:
+def verified_maintainers(maintainers: Iterable[str], registry: RegistryConfig,
+                         vouchers: Collection[str]) -> list[str]:
+    """The maintainers (logins) who are verified publishers and vouched for the plugin
+    (``vouchers``: logins, lower case, see ``reputation.vouchers``): listing a verified
+    publisher in a manifest proves nothing, she must have written or approved it."""
+    return sorted(login for login in maintainers
+                  if login in registry.verified_publishers and login.lower() in vouchers)
+
+
+def badges(latest: Manifest, latest_score: Score, registry: RegistryConfig,
+           vouchers: Collection[str]) -> dict[str, Any]:
     """What the site shows beside the plugin's name: verified (a maintainer of the latest
-    version is a verified publisher), featured, and the latest version's score tier."""
-    verified = sorted(x.github for x in latest.maintainers
-                      if x.github in registry.verified_publishers)
+    version is a verified publisher who vouched for the plugin), featured, and the latest
+    version's score tier."""
+    verified = verified_maintainers((x.github for x in latest.maintainers), registry, vouchers)
     return {"verified": bool(verified), "verified_maintainers": verified,
             "featured": latest.name in registry.featured, "tier": latest_score.tier}

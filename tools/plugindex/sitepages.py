@@ -4,8 +4,14 @@ Pure functions from the index's data to page sources (path -> text). Pages are M
 for MkDocs whose manifest-derived parts are HTML blocks with every string escaped: MkDocs
 passes raw HTML through and would render Markdown syntax in a summary, so nothing a manifest
 says is ever handed to Markdown. A description is the one exception, by design: it is
-Markdown, rendered here with Python-Markdown and then cleaned with nh3 (an allowlist of tags
-and attributes, links to http, https and mailto only), and embedded as HTML.
+Markdown, rendered here with markdown-it-py (CommonMark and tables, raw HTML off) and then
+cleaned with nh3 (an allowlist of tags and attributes, links to http, https and mailto only),
+and embedded as HTML in a labelled box, its headings demoted below the page's own.
+
+A description is rendered under a budget: its size, its nesting depth and the time the parser
+may spend on it. One over the budget is shown as escaped plain text with a note, so that no
+manifest can fail the site build or slow it down (markdown-it-py keeps nesting below its cap and
+checks the clock between blocks and between inline tokens).
 
 Plugin pages stay out of the navigation (MkDocs' build grows with the square of the pages in
 the nav) and keep only their title, summary and tags in Material's search index (the rest is
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,18 +30,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 
 from plugindex.sitecharts import dependency_graph, stats
 
 BROWSE_DATA = "assets/browse.json"
+# No h1-h3: a description's headings are demoted below the page's own section headings.
 ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
-                "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "q",
+                "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "q",
                 "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"},
                       "th": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+# The rendering budget of one description (see description_html).
+DESCRIPTION_CHARS = 20_000  # the schema's maxLength of a description
+DESCRIPTION_NESTING = 20  # markdown-it's token nesting (a list level takes two)
+DESCRIPTION_SECONDS = 2.0  # a normal description takes milliseconds
+DESCRIPTION_LABEL = "Description (from the manifest)"
+HEADING_SHIFT = 3  # '# Title' in a description becomes an h4
 BADGE_TEXT = (
     ("first-plugin", "published a plugin"),
     ("verified-developer", "a verified publisher"),
@@ -87,13 +103,80 @@ def link(url: object, label: object) -> str:
     return f'<a href="{esc(target)}" rel="nofollow noopener">{esc(label)}</a>'
 
 
-def description_html(text: str) -> str:
+class _OverBudget(Exception):
+    """The description cannot be rendered within its budget; the message says why."""
+
+
+def _guard_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """First block rule: stop before markdown-it would silently drop text nested too deep
+    (a nested block opens at most two levels), or when the time is up. Never matches."""
+    if state.level >= state.md.options["maxNesting"] - 2:
+        raise _OverBudget("its lists or quotes nest too deeply")
+    _check_clock(state.env)
+    return False
+
+
+def _guard_inline(state: StateInline, silent: bool) -> bool:
+    """First inline rule: stop when the time is up. Never matches."""
+    _check_clock(state.env)
+    return False
+
+
+def _check_clock(env: Mapping[str, Any]) -> None:
+    deadline = env.get("pi_deadline")
+    if deadline is not None and time.monotonic() > deadline:
+        raise _OverBudget(f"it takes more than {env['pi_seconds']:g} s to render")
+
+
+def _markdown_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": DESCRIPTION_NESTING})
+    md.enable("table")
+    md.block.ruler.before("table", "pi_guard", _guard_block)
+    md.inline.ruler.before("text", "pi_guard", _guard_inline)
+    return md
+
+
+_MARKDOWN = _markdown_parser()
+
+
+def _rendered(text: str, seconds: float) -> str:
+    """The description's Markdown as HTML, headings demoted; raises _OverBudget."""
+    env: dict[str, Any] = {"pi_deadline": time.monotonic() + seconds, "pi_seconds": seconds}
+    tokens = _MARKDOWN.parse(text, env)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1:]) + HEADING_SHIFT, 6)}"
+        elif token.type in ("th_open", "td_open"):  # style= is not allowed; align= is
+            style = str(token.attrGet("style") or "")
+            token.attrs = {"align": style.removeprefix("text-align:")} if style else {}
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env))
+
+
+def plain_description(text: str, reason: str) -> str:
+    """A description shown as escaped text, with a note saying why."""
+    return (f'<p class="pi-note">Shown as plain text: {esc(reason)}.</p>'
+            f'<pre class="pi-plain">{esc(text)}</pre>')
+
+
+def description_html(text: str, seconds: float = DESCRIPTION_SECONDS) -> str:
     """A description's Markdown as clean HTML (no script, style, event handler, javascript:
-    link or raw HTML survives)."""
-    rendered = markdown.markdown(text, extensions=["tables", "fenced_code"],
-                                 output_format="html")
+    link or raw HTML survives; no h1-h3). Over the budget (size, nesting, ``seconds``), the
+    description as escaped plain text with a note instead: never an exception."""
+    if len(text) > DESCRIPTION_CHARS:
+        return plain_description(text, f"it is longer than {DESCRIPTION_CHARS} characters")
+    try:
+        rendered = _rendered(text, seconds)
+    except _OverBudget as over:
+        return plain_description(text, str(over))
     return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel="nofollow noopener")
+
+
+def description_box(text: str) -> str:
+    """The rendered description in a box labelled as the manifest's words, so that it cannot
+    pass for a section of the page (its headings are h4-h6, the page's are h2)."""
+    return (f'<div class="pi-description"><p class="pi-description-label">'
+            f"{esc(DESCRIPTION_LABEL)}</p>{description_html(text)}</div>")
 
 
 def _front(title: str, search_boost: float | None = None) -> str:
@@ -154,7 +237,7 @@ def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
              "<h2>Dependencies</h2>",
              dependency_graph(detail.get("install") or {}) or "<p>None.</p>",
              "<h2>Description</h2>",
-             f'<div class="pi-description">{description_html(description)}</div>',
+             description_box(description),
              "<h2>Maintainers</h2>", f"<ul>{maintainers}</ul>",
              "<h2>Links</h2>", f"<ul>{links}</ul>",
              "<h2>Versions</h2>", _versions(detail),

@@ -2,9 +2,11 @@
 
 - path:    the tree of a directory of this repository at the commit that published the manifest.
 - git:     a bare clone of the declared repository (no checkout, so no hooks, filters, LFS
-           smudge or submodules), objects fsck'ed on arrival, blobs over the per-file cap left
-           on the server; the pinned commit must exist there *and* be reachable from one of its
-           branches or tags (a commit from a fork's network is refused).
+           smudge or submodules), objects fsck'ed on arrival (an object fsck rejects, such as
+           a tree with a '..' entry, refuses the source: 'git-fsck', never retried), blobs over
+           the per-file cap left on the server; the pinned commit must exist there *and* be
+           reachable from one of its branches or tags (a commit from a fork's network is
+           refused).
 - archive: a capped download, sha256 verified before extraction, extracted member by member.
 Files come out of git trees as plain files: symlinks and submodules are listed, not followed.
 """
@@ -16,7 +18,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,7 +27,13 @@ from plugindex.gitrepo import GitRepo, TreeEntry
 from plugindex.manifest import Source
 from plugindex.safearchive import extract
 from plugindex.scanconfig import ScanConfig
-from plugindex.sourcebase import FetchFailed, SourceLimits, SourceRefused, retrying
+from plugindex.sourcebase import (
+    FetchFailed,
+    SourceLimits,
+    SourceProblem,
+    SourceRefused,
+    retrying,
+)
 
 # git may only speak these: no ext::, no ssh (no keys here), no transport helpers.
 ALLOWED_PROTOCOLS = "https:http:file"
@@ -34,6 +42,8 @@ _PERMANENT_GIT = re.compile(
     r"not found|does not exist|could not read Username|Authentication failed|"
     r"not a git repository|does not appear to be a git repository|"
     r"unable to find remote helper|transport '.*' not allowed", re.I)
+# What git says when transfer.fsckObjects rejects a received object.
+_FSCK_GIT = re.compile(r"fsck error|error: object [0-9a-f]{40,64}: [A-Za-z]+:", re.I)
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,12 @@ def _verb(args: list[str]) -> str:
     return next((a for a in args if not a.startswith("-") and "=" not in a), "")
 
 
-def _git_failure(args: list[str], stderr: str) -> FetchFailed:
+def _git_failure(args: list[str], stderr: str) -> SourceProblem:
+    fsck = _FSCK_GIT.search(stderr)
+    if fsck is not None:
+        found = [ln.strip() for ln in stderr.splitlines() if _FSCK_GIT.search(ln)]
+        return SourceRefused("git-fsck", f"git {_verb(args)} refused the repository's "
+                             f"objects: {'; '.join(found)[:300]}")
     stderr = stderr.strip().replace("\n", " ")[-300:]
     if _PERMANENT_GIT.search(stderr):
         return FetchFailed("git-not-found", f"git {_verb(args)} failed: {stderr}",
@@ -216,9 +231,13 @@ def fetch_git(source: Source, dest: Path, work: Path, config: ScanConfig,
 
 
 def fetch_archive(source: Source, dest: Path, work: Path, config: ScanConfig,
-                  sleep: Callable[[float], None] = time.sleep) -> FetchedSource:
+                  sleep: Callable[[float], None] = time.sleep,
+                  redirect_hosts: Iterable[str] = ()) -> FetchedSource:
+    """``redirect_hosts``: hosts a download may be redirected to besides its own (and its
+    subdomains): the registry's source hosts."""
     archive = work / "archive"
-    download(config.mirrored(source.location), archive, limits=config.limits, sleep=sleep)
+    download(config.mirrored(source.location), archive, limits=config.limits, sleep=sleep,
+             redirect_hosts=redirect_hosts)
     verify_sha256(archive, source.pin)
     result = extract(archive, work / "extracted", config.limits)
     root = result.root
@@ -237,11 +256,12 @@ def fetch_archive(source: Source, dest: Path, work: Path, config: ScanConfig,
 
 def fetch(source: Source, dest: Path, work: Path, config: ScanConfig, *,
           repo: GitRepo, published_commit: str,
-          sleep: Callable[[float], None] = time.sleep) -> FetchedSource:
+          sleep: Callable[[float], None] = time.sleep,
+          redirect_hosts: Iterable[str] = ()) -> FetchedSource:
     """Fetch ``source`` into the empty directory ``dest`` (``work``: scratch space).
     Raises SourceRefused or FetchFailed."""
     if source.kind == "path":
         return fetch_path(repo, source, published_commit, dest, config.limits)
     if source.kind == "git":
         return fetch_git(source, dest, work, config, sleep)
-    return fetch_archive(source, dest, work, config, sleep)
+    return fetch_archive(source, dest, work, config, sleep, redirect_hosts)

@@ -3,7 +3,8 @@
 The loader never constructs anything the checks below have not approved. It builds the data
 itself from parser events (libyaml's event parser keeps its own stack and does not recurse), so:
 
-* size, encoding and control characters are checked on the bytes, before parsing;
+* size, encoding and control or invisible characters are checked on the bytes, before
+  parsing, and again on every scalar (a quoted escape such as "\\u200b" writes them too);
 * anchors, aliases, merge keys and explicit tags are refused at the first event that has one;
 * depth and node count are capped while parsing, so '[' * 25000 stops at the cap;
 * duplicate keys name both lines, and keys must be strings.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,10 +51,15 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-# What YAML forbids (C0/C1 controls but tab, LF, CR, NEL), plus Unicode bidirectional overrides
-# ("Trojan Source") and the byte-order mark inside text.
+# What YAML forbids (C0/C1 controls but tab, LF, CR, NEL), plus what hides or reorders text: the
+# bidirectional controls ("Trojan Source": embeddings, overrides, isolates, and the marks LRM,
+# RLM and ALM), zero-width characters, the word joiner and invisible operators (U+2060-U+206F),
+# the Mongolian vowel separator, Unicode tag characters, the line and paragraph separators, and
+# the byte-order mark inside text. Checked on the bytes and on every scalar, so that a YAML
+# escape ("\u200b") cannot write what the file may not hold.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u206f\ufeff\ufffe\uffff\U000e0000-\U000e007f]"
 )
 
 
@@ -146,9 +153,15 @@ def _check_bytes(data: bytes, file: str, limits: Limits) -> str:
         offset = len(text[: bad.start()].encode("utf-8"))
         raise _Stop(diagnostic(
             "PI003", file, _line_of_text(text[: bad.start()]), "",
-            f"control character U+{ord(bad.group()):04X} at byte offset {offset}",
+            f"{_character(bad.group())} at byte offset {offset}",
         ))
     return text
+
+
+def _character(char: str) -> str:
+    """'control character U+0000' or 'invisible formatting character U+200B'."""
+    kind = "control" if unicodedata.category(char) == "Cc" else "invisible formatting"
+    return f"{kind} character U+{ord(char):04X}"
 
 
 def _scalar(value: str, plain: bool) -> tuple[Any, str]:
@@ -166,9 +179,10 @@ def _scalar(value: str, plain: bool) -> tuple[Any, str]:
 
 
 class _Builder:
-    def __init__(self, file: str, limits: Limits) -> None:
+    def __init__(self, file: str, limits: Limits, text: str = "") -> None:
         self.file = file
         self.limits = limits
+        self.text = text  # the document, for byte offsets in messages
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.has_root = False
@@ -191,6 +205,7 @@ class _Builder:
         kind = type(event)
         if kind is yaml.ScalarEvent:
             self.node_start(event, line)
+            self.check_escapes(event, line)
             plain = not event.style and event.implicit[0]
             value, tag = _scalar(event.value, plain)
             if tag == _MERGE:
@@ -230,6 +245,18 @@ class _Builder:
         if self.nodes > self.limits.max_nodes:
             raise self.stop(
                 "PI009", line, self.child_ptr(), f"more than {self.limits.max_nodes} YAML nodes"
+            )
+
+    def check_escapes(self, event: Any, line: int) -> None:
+        """A quoted scalar's escapes ("\\u202e", "\\0") cannot write a refused character."""
+        bad = _CONTROL.search(event.value)
+        if bad:
+            start = event.start_mark.index if event.start_mark is not None else 0
+            offset = len(self.text[:start].encode("utf-8"))
+            raise self.stop(
+                "PI003", line, self.child_ptr(),
+                f"{_character(bad.group())} written as an escape in the scalar at byte offset "
+                f"{offset}",
             )
 
     def child_ptr(self) -> str:
@@ -294,7 +321,7 @@ def load(data: bytes, file: str, limits: Limits = Limits()) -> LoadResult:
     """Load one manifest. Never raises for bad input: problems come back as diagnostics."""
     try:
         text = _check_bytes(data, file, limits)
-        builder = _Builder(file, limits)
+        builder = _Builder(file, limits, text)
         events = yaml.parse(text, Loader=_Loader)
         try:
             builder.run(events)

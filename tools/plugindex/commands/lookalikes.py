@@ -13,6 +13,7 @@ from pathlib import Path
 
 from plugindex.build import INDEX_DIR
 from plugindex.errors import UsageError
+from plugindex.fsutil import recovered
 from plugindex.lookalikes import Lookalikes, lookalikes
 from plugindex.search import CACHE_DIR, SearchIndex
 from plugindex.workspace import find_root
@@ -40,7 +41,7 @@ def render_text(found: Lookalikes) -> str:
 
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    index_dir = root / INDEX_DIR
+    index_dir = recovered(root, INDEX_DIR)
     if not (index_dir / "index.json").is_file():
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
     manifests = []

@@ -10,6 +10,7 @@ from packaging.version import InvalidVersion, Version
 from plugindex.build import INDEX_DIR
 from plugindex.catalog import IndexCatalog
 from plugindex.errors import UsageError
+from plugindex.fsutil import recovered
 from plugindex.resolve import Options, Resolution, parse_request, resolve
 from plugindex.workspace import find_root
 
@@ -29,7 +30,7 @@ def render_text(result: Resolution, host: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    catalog = IndexCatalog(root / INDEX_DIR)
+    catalog = IndexCatalog(recovered(root, INDEX_DIR))
     try:
         request = [parse_request(text) for text in args.requests]
     except ValueError as exc:

@@ -6,30 +6,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 from plugindex.build import INDEX_DIR, Builder
-from plugindex.diagnostics import Diagnostic
+from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.errors import UsageError
 from plugindex.fsutil import write_atomic
 from plugindex.gitrepo import GitRepo
-from plugindex.lookalikes import Lookalikes, lookalikes
 from plugindex.manifest import split_manifest_path
-from plugindex.registry import REGISTRY_FILE, RegistryConfig, parse_registry
-from plugindex.review import READY, FileChange, maintainer_logins, review
+from plugindex.registry import RegistryConfig
+from plugindex.review import READY, review
+from plugindex.reviewgather import gather
 from plugindex.reviewreport import render
 from plugindex.scan import RecordStore, Scanner, ScanOptions, diagnostics_of
 from plugindex.scanrecord import CACHE_DIR
-from plugindex.search import CACHE_DIR as SEARCH_CACHE
-from plugindex.search import SearchIndex
 from plugindex.targets import changed_since, versions_at
-from plugindex.validate import ManifestValidator
 from plugindex.workspace import find_root
-from plugindex.yamlsafe import load
+
+UNSCANNED = frozenset({"PI071", "PI077"})  # the source was not fetched; there is no scan
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--head", default="HEAD", metavar="REF")
     p.add_argument("--author", metavar="LOGIN", help="the pull request's author (default: "
                    "$GITHUB_ACTOR)")
+    p.add_argument("--pr", type=int, metavar="NUMBER",
+                   help="the pull request's number, recorded in the JSON result (the trusted "
+                   "workflow checks it against the one GitHub names)")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report here "
@@ -55,47 +53,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "problems with the changed manifests (requirements, resolution) count too")
 
 
-def _manifest(data: bytes, path: str) -> dict[str, Any] | None:
-    document = load(data, path).document
-    return document.data if document is not None and isinstance(document.data, dict) else None
-
-
-def _version(text: str) -> Version:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return Version("0")
-
-
-def _owners(repo: GitRepo, base: str, plugins: set[str]) -> dict[str, set[str]]:
-    """Each plugin's maintainers on the base branch (its latest version's manifest)."""
-    out: dict[str, set[str]] = {}
-    for plugin in sorted(plugins):
-        entries = [e for e in repo.ls_tree(base, f"submissions/{plugin}")
-                   if split_manifest_path(e.path) is not None]
-        if not entries:
-            continue
-        latest = max(entries, key=lambda e: _version(e.path.rsplit("/", 1)[1][:-len(".yaml")]))
-        manifest = _manifest(repo.read_blobs([latest.oid])[latest.oid], latest.path) or {}
-        out[plugin] = maintainer_logins(manifest)
-    return out
-
-
-def _files(repo: GitRepo, commit: str, paths: list[str]) -> dict[str, bytes]:
-    if not paths:
-        return {}
-    entries = {e.path: e.oid for p in paths for e in repo.ls_tree(commit, p) if e.path == p}
-    blobs = repo.read_blobs(entries.values())
-    return {p: blobs[oid] for p, oid in entries.items()}
-
-
-def _lookalikes(root: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, Lookalikes]:
-    if not manifests or not (root / INDEX_DIR / "index.json").is_file():
-        return {}
-    with SearchIndex(root / INDEX_DIR, root / SEARCH_CACHE) as search:
-        return {name: lookalikes(m, search) for name, m in sorted(manifests.items())}
-
-
 def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: str,
           args: argparse.Namespace) -> list[Diagnostic]:
     """The scan stage over the versions the pull request adds or changes; scan records are
@@ -104,7 +61,11 @@ def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: 
     trusted = {e.path: e.oid for e in repo.ls_tree(base, CACHE_DIR) if e.kind == "blob"}
     scanner = Scanner(repo, registry, RecordStore(root, trusted),
                       ScanOptions(offline=args.offline, osv_url=args.osv_url))
-    return [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]
+    found = [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]
+    # A version whose source could not be fetched or scanned is not ready: it needs changes
+    # (or a later run) until it can be scanned, whatever the registry's policy for published
+    # versions says.
+    return [replace(d, severity=Severity.ERROR) if d.rule in UNSCANNED else d for d in found]
 
 
 def _scores(root: Path, repo: GitRepo, head: str, paths: list[str]
@@ -132,34 +93,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --author LOGIN (the pull request's author)")
     root = find_root(args.root)
     repo = GitRepo(root)
-    base, head = repo.resolve(args.base), repo.resolve(args.head)
-    merge_base = repo.merge_base(base, head)
-    changes = [FileChange(status, path) for status, path in repo.name_status(merge_base, head)]
-    registry: RegistryConfig = parse_registry(_files(repo, base, [REGISTRY_FILE])[REGISTRY_FILE])
-    manifests = [c for c in changes if split_manifest_path(c.path) is not None]
-    before_raw = _files(repo, merge_base, [c.path for c in manifests if c.status != "A"])
-    after_raw = _files(repo, head, [c.path for c in manifests if c.status != "D"])
-    before = {p: m for p, d in before_raw.items() if (m := _manifest(d, p)) is not None}
-    after = {p: m for p, d in after_raw.items() if (m := _manifest(d, p)) is not None}
-    validator = ManifestValidator(registry)
-    problems = [d for p, data in sorted(after_raw.items())
-                for d in validator.check(p, data).diagnostics]
-    plugins = {where[0] for c in manifests if (where := split_manifest_path(c.path)) is not None}
-    owners = _owners(repo, base, plugins)
-    new: dict[str, dict[str, Any]] = {}  # new plugins' manifests, for their lookalikes
-    for path, manifest in after.items():
-        where = split_manifest_path(path)
-        if where is not None and where[0] not in owners and isinstance(manifest.get("name"), str):
-            new[manifest["name"]] = manifest
+    gathered = gather(root, repo, args.base, args.head, author)
+    measured: list[Diagnostic] = []
     if args.scan:
-        problems += _scan(root, repo, registry, base, head, args)
+        measured += _scan(root, repo, gathered.registry, gathered.base, gathered.head, args)
     scores: dict[str, tuple[int, str]] = {}
     if args.score:
-        built, scores = _scores(root, repo, head, [c.path for c in manifests])
-        problems += built
-    result = review(changes, before, after, owners, author, registry.admins, problems,
-                    _lookalikes(root, new), scores)
-    text = render(result, args.format)
+        paths = [c.path for c in gathered.inputs.changes if split_manifest_path(c.path)]
+        built, scores = _scores(root, repo, gathered.head, paths)
+        measured += [d for d in built if d not in gathered.inputs.validation]
+    result = review(gathered.inputs, measured, scores)
+    text = render(result, args.format, head=gathered.head, pr=args.pr)
     if args.markdown:
         write_atomic(Path(args.markdown), render(result, "markdown").encode())
     if args.output:

@@ -2,7 +2,9 @@
 
 ``scan`` fetches and scans what is not in the cache yet (or was scanned with other tools or
 settings) and audits dependencies not audited yet; ``audit`` asks the advisory service again
-for every published version, using the cached source results (bandit is not run again).
+for every published version, using the cached source results (bandit is not run again). A new
+answer that drops advisories their OSV records still stand by is refused: the previous record
+stays and the refusal is reported as dependencies not audited (PI076).
 Exit 1 when a scanned version has a finding the policy blocks; 2 on usage errors.
 """
 

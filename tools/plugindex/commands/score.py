@@ -12,6 +12,7 @@ from typing import Any
 
 from plugindex.build import INDEX_DIR
 from plugindex.errors import UsageError
+from plugindex.fsutil import recovered
 from plugindex.registry import load_registry
 from plugindex.scoredoc import checks_json, checks_text, markdown
 from plugindex.workspace import find_root
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         raise UsageError("--format markdown prints the checks: add --checks")
     name, _, version = args.plugin.partition("@")
-    path = root / INDEX_DIR / "plugins" / f"{name}.json"
+    path = recovered(root, INDEX_DIR) / "plugins" / f"{name}.json"
     try:
         detail = json.loads(path.read_bytes())
     except FileNotFoundError:

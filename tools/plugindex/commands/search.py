@@ -7,6 +7,7 @@ import json
 
 from plugindex.build import INDEX_DIR
 from plugindex.errors import UsageError
+from plugindex.fsutil import recovered
 from plugindex.search import CACHE_DIR, SORTS, Filters, Results, SearchIndex
 from plugindex.workspace import find_root
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.query.strip() and filters == Filters():
         raise UsageError("give words to search for, or a filter")
     root = find_root(args.root)
-    index_dir = root / INDEX_DIR
+    index_dir = recovered(root, INDEX_DIR)
     if not (index_dir / "index.json").is_file():
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
     with SearchIndex(index_dir, root / CACHE_DIR) as search:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from plugindex.build import INDEX_DIR
 from plugindex.errors import EnvironmentProblem, UsageError
+from plugindex.fsutil import recovered
 from plugindex.gitrepo import GitRepo
 from plugindex.workspace import find_root
 
@@ -33,12 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    if not (root / INDEX_DIR / "index.json").is_file():
+    index_dir = recovered(root, INDEX_DIR)
+    if not (index_dir / "index.json").is_file():
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
     if not (root / CONFIG).is_file():
         raise UsageError(f"there is no {CONFIG} here")
     env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1",
-           "PLUGINDEX_INDEX": str(root / INDEX_DIR)}
+           "PLUGINDEX_INDEX": str(index_dir)}
     if not env.get("SOURCE_DATE_EPOCH"):
         env["SOURCE_DATE_EPOCH"] = str(GitRepo(root).commit_time("HEAD"))
     command = [sys.executable, "-m", "mkdocs"]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from plugindex.catalog import release_from_manifest
-from plugindex.crosschecks import check_registry
+from plugindex.crosschecks import check_registry, shared_sources
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
 from plugindex.gitrepo import GitRepo, git_blob_id
@@ -30,6 +30,28 @@ def _files_under(directory: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found += [Path(dirpath) / f for f in sorted(filenames)]
     return found
+
+
+def _requested(raw: str) -> list[Path]:
+    """The files a command-line argument names: a directory's files, or the entry itself (a
+    symlink is not followed, however long its target; a name the file system refuses is
+    kept, for _read to report as PI014)."""
+    path = Path(raw)
+    try:
+        st = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(f"{raw}: no such file or directory") from None
+    except OSError:
+        return [path]
+    return _files_under(path) if stat.S_ISDIR(st.st_mode) else [path]
+
+
+def _is_dir(path: Path) -> bool:
+    """Like Path.is_dir, but False, never an exception, for a name the system refuses."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _read(path: Path, rel: str, registry: RegistryConfig) -> bytes | Diagnostic:
@@ -84,10 +106,11 @@ def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | 
                 published.add(rel)
     known = [(r.path, r.facts) for r in results if r.facts is not None]
     found = {
-        path: (root / facts.source_location).is_dir()
+        path: _is_dir(root / facts.source_location)
         for path, facts in known if facts.source_kind == "path" and facts.source_location
     }
     cross = check_registry(known, [r.path for r in results if r.facts is None], found)
+    cross += shared_sources(known, registry.path_source_roots)
     releases = []
     for r in results:
         if r.manifest is not None:
@@ -121,13 +144,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths:
         requested = []
         for raw in args.paths:
-            path = Path(raw)
-            if path.is_dir() and not path.is_symlink():
-                requested += _files_under(path)
-            elif path.exists() or path.is_symlink():
-                requested.append(path)
-            else:
-                raise UsageError(f"{raw}: no such file or directory")
+            requested += _requested(raw)
     diagnostics, files = validate_tree(root, registry, requested, base)
     output = render(diagnostics, args.format, files)
     if output:
