@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generate import generate
-from plugindex.build import Builder
-from plugindex.gitrepo import GitRepo
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import Builder
 
 WORK = Path(__file__).resolve().parent / "work"
 

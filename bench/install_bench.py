@@ -20,14 +20,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import plugindex.resolve as resolve_module
+import plugindex.resolve.resolver as resolve_module
 from build_bench import WORK, commit_file, git, prepare
 from generate import generate
-from plugindex.build import CACHE_FILE, Builder, _context
-from plugindex.cache import BuildCache
-from plugindex.catalog import TextCatalog
-from plugindex.gitrepo import GitRepo
-from plugindex.installability import RequirementChecker, neighbours
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import CACHE_FILE, Builder, _context
+from plugindex.build.cache import BuildCache
+from plugindex.resolve.installability import RequirementChecker, neighbours
+from plugindex.resolve.releases import TextCatalog
 
 VERSIONS = 5
 

@@ -16,8 +16,8 @@ import string
 import time
 from pathlib import Path
 
-from plugindex import names
-from plugindex.names import name_neighbours
+from plugindex.search import names
+from plugindex.search.names import name_neighbours
 
 INDEX = Path(__file__).resolve().parent.parent / "index" / "v1" / "index.json"
 

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from history_gen import append_commit, generate_history
-from plugindex.gitrepo import GitRepo
-from plugindex.reputation import ReputationConfig
-from plugindex.reputationfacts import contributors_at
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.reputation.gather import contributors_at
+from plugindex.reputation.ledger import ReputationConfig
 
 WORK = Path(__file__).resolve().parent / "work"
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from plugindex.resolve import Options, Release, Resolution, Want, resolve, search
+from plugindex.resolve.resolver import Options, Release, Resolution, Want, resolve, search
 
 CLUSTER = 200  # plugins depend only on earlier plugins of their cluster: closures <= 200
 

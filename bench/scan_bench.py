@@ -17,10 +17,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from plugindex.gitrepo import GitRepo
-from plugindex.registry import load_registry
-from plugindex.scan import RecordStore, Scanner, ScanOptions
-from plugindex.targets import versions_at
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.registry import load_registry
+from plugindex.scan.scanner import RecordStore, Scanner, ScanOptions
+from plugindex.scan.targets import versions_at
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "scan"

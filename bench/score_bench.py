@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plugindex.installability import RequirementCheck, Unmet
-from plugindex.manifest import manifest_from
-from plugindex.registry import load_registry
-from plugindex.scanrecord import audit_record_path, audit_requirements, source_record_path
-from plugindex.score import Release, ScoreFacts, score
-from plugindex.scoring import score_date
-from plugindex.sourcefacts import gather
+from plugindex.config.registry import load_registry
+from plugindex.manifests.model import manifest_from
+from plugindex.resolve.installability import RequirementCheck, Unmet
+from plugindex.scan.records import audit_record_path, audit_requirements, source_record_path
+from plugindex.scanners.quality import gather
+from plugindex.score.model import Release, ScoreFacts, score
+from plugindex.score.versions import score_date
 
 ROOT = Path(__file__).resolve().parent.parent
 

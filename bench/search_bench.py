@@ -22,8 +22,8 @@ from pathlib import Path
 
 from whoosh.lang.porter import stem
 
-from plugindex.related import related_all
-from plugindex.search import Filters, SearchIndex
+from plugindex.search.engine import Filters, SearchIndex
+from plugindex.search.related import related_all
 
 WORK = Path(__file__).resolve().parent / "work" / "search"
 WORDS = ("auth", "token", "session", "cache", "redis", "mongo", "vector", "search", "embed",

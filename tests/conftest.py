@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from plugindex.cli import main
-from plugindex.registry import RegistryConfig, parse_registry
+from plugindex.config.registry import RegistryConfig, parse_registry
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository (the default registry)
 DATA = Path(__file__).parent / "data"
 REGISTRY_YAML = DATA / "registry.yaml"
 

@@ -14,7 +14,7 @@ import pytest
 
 from plugindex.cli import main
 from tests.conftest import GitRegistry
-from tests.test_manifests import FIXTURES, GENERATED, read_fixture
+from tests.validate.test_validator import FIXTURES, GENERATED, read_fixture
 
 LINE = re.compile(
     r"^(?P<file>[^:]+):(?P<line>[1-9]\d*): (?P<field>.+?): (?P<message>.+) "

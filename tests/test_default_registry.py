@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from plugindex.cli import main
-from plugindex.registry import load_registry
-from plugindex.schema import load_schema
-from plugindex.validate import ManifestValidator
+from plugindex.config.registry import load_registry
+from plugindex.manifests.schema import load_schema
+from plugindex.validate.validator import ManifestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from plugindex.sitepages import BROWSE_DATA, browse_data, load, pages
+from plugindex.site.pages import BROWSE_DATA, browse_data, load, pages
 
 root = Path(mkdocs_gen_files.config.config_file_path or "mkdocs.yml").resolve().parent
 data = load(Path(os.environ.get("PLUGINDEX_INDEX") or root / "index" / "v1"))

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from plugindex import fsutil, reputationfacts
+from plugindex.adapters import fsutil
 from plugindex.cli import main
-from plugindex.reputationfacts import LedgerStore
+from plugindex.reputation import gather as reputationfacts
+from plugindex.reputation.gather import LedgerStore
 from tests.conftest import GitRegistry
 
 PLUGINS = 24

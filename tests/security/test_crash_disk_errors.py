@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from plugindex import fsutil
+from plugindex.adapters import fsutil
 from plugindex.cli import main
 from plugindex.errors import DiskError
 from tests.conftest import GitRegistry

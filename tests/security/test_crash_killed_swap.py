@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugindex import fsutil
+from plugindex.adapters import fsutil
 from plugindex.cli import main
 from tests.conftest import VALID_MANIFEST, GitRegistry
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-import plugindex.fsutil as fsutil
+import plugindex.adapters.fsutil as fsutil
 real_replace = os.replace
 def dying_replace(src, dst):
     if Path(src).name.startswith("v1.new-"):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugindex import fsutil
+from plugindex.adapters import fsutil
 from plugindex.cli import main
 from plugindex.errors import OutputRefused
 from tests.conftest import GitRegistry

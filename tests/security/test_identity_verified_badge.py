@@ -15,10 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from plugindex.build import Builder
-from plugindex.gitrepo import GitRepo
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import Builder
+from tests.build.test_incremental import cold_build
 from tests.conftest import VALID_MANIFEST, GitRegistry
-from tests.test_incremental import cold_build
 
 PUBLISHER = ("Pia Publisher", "777+pia@users.noreply.github.com")
 STRANGER = ("Sam Stranger", "sam@example.org")

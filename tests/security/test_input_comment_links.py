@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from plugindex.reviewreport import md
+from plugindex.review.comment import md
 
 # What GitHub's autolinker starts a link at (GFM 6.9), case-insensitively.
 AUTOLINK_START = re.compile(r"(?i)(?:https?|ftp)://|www\.")

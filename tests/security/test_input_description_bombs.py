@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
-from plugindex.sitepages import DESCRIPTION_CHARS, description_html
+from plugindex.site.pages import DESCRIPTION_CHARS, description_html
 from tests.conftest import VALID_MANIFEST, GitRegistry
 
 ROOT = Path(__file__).resolve().parents[2]

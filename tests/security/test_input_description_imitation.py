@@ -11,7 +11,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
-from plugindex.sitepages import description_html, plugin_page
+from plugindex.site.pages import description_html, plugin_page
 
 SECTIONS = ["Install", "Dependencies", "Description", "Maintainers", "Links", "Versions",
             "Security", "Score", "Related plugins"]

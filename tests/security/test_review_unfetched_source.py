@@ -12,7 +12,7 @@ import pytest
 from plugindex.cli import main
 from tests.conftest import GitRegistry
 from tests.reviewing import manifest
-from tests.test_scan import mirror_to
+from tests.scan.test_scanner import mirror_to
 
 
 def test_a_source_that_cannot_be_fetched_needs_changes(

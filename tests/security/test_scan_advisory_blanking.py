@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from plugindex.cli import main
-from plugindex.osv import OsvDatabase
-from plugindex.osvserver import OsvServer, url
+from plugindex.scanners.osvdb import OsvDatabase
+from plugindex.scanners.osvserver import OsvServer, url
 from tests.conftest import GitRegistry
-from tests.test_scan import (
+from tests.scan.test_scanner import (
     JINJA2_ADVISORY,
     add_source_plugin,
     advisory_db,

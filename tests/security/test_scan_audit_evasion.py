@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from plugindex.lockfiles import read_declared
+from plugindex.scanners.lockfiles import read_declared
 from tests.conftest import GitRegistry
-from tests.test_scan import (
+from tests.scan.test_scanner import (
     JINJA2_ADVISORY,
     add_source_plugin,
     advisory_db,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from plugindex.banditscan import exclude_patterns, run_bandit
-from plugindex.scanconfig import ScanConfig
+from plugindex.config.scan import ScanConfig
+from plugindex.scanners.bandit import exclude_patterns, run_bandit
 from tests.conftest import GitRegistry
-from tests.test_scan import SHELL_CODE, add_source_plugin, items, scan_json
+from tests.scan.test_scanner import SHELL_CODE, add_source_plugin, items, scan_json
 
 
 @pytest.mark.parametrize("hideout", ["CVS/shelly.py", "pkg/.tox/shelly.py",

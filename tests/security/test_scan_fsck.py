@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GitRegistry
-from tests.test_scan import git, git_manifest, items, mirror_to, rules, scan_json
+from tests.scan.test_scanner import git, git_manifest, items, mirror_to, rules, scan_json
 
 
 def hostile_repository(tmp_path: Path) -> tuple[Path, str]:

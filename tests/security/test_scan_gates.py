@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from plugindex.audit import AuditResult
-from plugindex.scanrecord import audit_record, audit_record_path, dumps
+from plugindex.scan.records import audit_record, audit_record_path, dumps
+from plugindex.scanners.pipaudit import AuditResult
 from tests.conftest import GitRegistry
-from tests.test_scan import (
+from tests.scan.test_scanner import (
     SHELL_CODE,
     add_source_plugin,
     items,

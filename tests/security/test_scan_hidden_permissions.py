@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from plugindex.permissions import MAX_PY_BYTES
+from plugindex.scanners.permissions import MAX_PY_BYTES
 from tests.conftest import GitRegistry
-from tests.test_scan import add_source_plugin, items, scan_json
+from tests.scan.test_scanner import add_source_plugin, items, scan_json
 
 # In UTF-8 the second line is one comment; in UTF-7, '+AAo-' is a newline.
 UTF7_HIDDEN = b"# coding: utf-7\nVALUE = 1  #+AAo-import subprocess+AAo-subprocess.run('id')\n"

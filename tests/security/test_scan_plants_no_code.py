@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from plugindex.banditscan import run_bandit, seal_tree, sealed_env, sealed_python
-from plugindex.scanconfig import ScanConfig
+from plugindex.config.scan import ScanConfig
+from plugindex.scanners.bandit import run_bandit, seal_tree, sealed_env, sealed_python
 from tests.conftest import GitRegistry
-from tests.test_scan import SHELL_CODE, add_source_plugin, items, rules, scan_json
+from tests.scan.test_scanner import SHELL_CODE, add_source_plugin, items, rules, scan_json
 
 
 def writer(markers: Path, tag: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from plugindex.config.registry import REGISTRY_FILE
 from plugindex.errors import ConfigError
-from plugindex.registry import REGISTRY_FILE
 
 
 def find_root(start: str | None) -> Path:

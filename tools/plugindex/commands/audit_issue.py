@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from plugindex.adapters.github import API_URL, upsert_issue
 from plugindex.errors import UsageError
-from plugindex.github import API_URL, upsert_issue
-from plugindex.reviewreport import md
+from plugindex.review.comment import md
 
 MARKER = "<!-- plugindex-audit -->"
 TITLE = "Published versions with known vulnerabilities"

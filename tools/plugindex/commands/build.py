@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from plugindex.build import INDEX_DIR, Builder
-from plugindex.gitrepo import GitRepo
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import INDEX_DIR, Builder
 from plugindex.report import render, summary
 from plugindex.workspace import find_root
 

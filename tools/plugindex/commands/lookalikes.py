@@ -11,13 +11,13 @@ import argparse
 import json
 from pathlib import Path
 
-from plugindex.build import INDEX_DIR
+from plugindex.adapters.fsutil import recovered
+from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
-from plugindex.fsutil import recovered
-from plugindex.lookalikes import Lookalikes, lookalikes
-from plugindex.search import CACHE_DIR, SearchIndex
+from plugindex.manifests.yamlsafe import load
+from plugindex.search.engine import CACHE_DIR, SearchIndex
+from plugindex.search.lookalikes import Lookalikes, lookalikes
 from plugindex.workspace import find_root
-from plugindex.yamlsafe import load
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

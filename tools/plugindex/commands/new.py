@@ -12,15 +12,15 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from plugindex.adapters.fsutil import write_atomic
+from plugindex.adapters.gitrepo import checkout_facts
+from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
-from plugindex.fsutil import write_atomic
-from plugindex.gitrepo import checkout_facts
-from plugindex.newmanifest import Answers, GitFacts, bump, draft, render
-from plugindex.registry import RegistryConfig, load_registry
+from plugindex.manifests.scaffold import Answers, GitFacts, bump, draft, render
+from plugindex.manifests.yamlsafe import load
 from plugindex.report import render as render_problems
-from plugindex.validate import ManifestValidator
+from plugindex.validate.validator import ManifestValidator
 from plugindex.workspace import find_root
-from plugindex.yamlsafe import load
 
 ASKED = ("category", "capabilities", "permissions", "host", "maintainers")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import FrameType
 
 from plugindex.errors import EnvironmentProblem, UsageError
-from plugindex.osv import OsvDatabase
-from plugindex.osvserver import make_server, url
+from plugindex.scanners.osvdb import OsvDatabase
+from plugindex.scanners.osvserver import make_server, url
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

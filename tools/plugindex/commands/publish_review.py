@@ -26,15 +26,21 @@ import os
 from pathlib import Path
 from typing import Any
 
+from plugindex.adapters.github import (
+    API_URL,
+    MANAGED_LABELS,
+    PullFacts,
+    publish_review,
+    pull_of_commit,
+)
+from plugindex.adapters.gitrepo import GitRepo
 from plugindex.diagnostics import Diagnostic
 from plugindex.errors import EnvironmentProblem
-from plugindex.github import API_URL, MANAGED_LABELS, PullFacts, publish_review, pull_of_commit
-from plugindex.gitrepo import GitRepo
-from plugindex.review import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review, review
-from plugindex.reviewgather import gather
-from plugindex.reviewreport import MARKER, markdown, measurements_from_json
+from plugindex.manifests.schema import SchemaChecker
+from plugindex.review.comment import MARKER, markdown, measurements_from_json
+from plugindex.review.gather import gather
+from plugindex.review.verdict import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review, review
 from plugindex.rules import diagnostic
-from plugindex.schema import SchemaChecker
 from plugindex.workspace import find_root
 
 MAX_BYTES = 1_000_000

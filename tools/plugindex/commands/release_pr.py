@@ -15,13 +15,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from plugindex.adapters.fsutil import write_atomic
+from plugindex.adapters.github import API_URL, open_pull
 from plugindex.commands.new import latest_manifest
+from plugindex.config.registry import load_registry
 from plugindex.errors import EnvironmentProblem, UsageError
-from plugindex.fsutil import write_atomic
-from plugindex.github import API_URL, open_pull
-from plugindex.newmanifest import bump, render
-from plugindex.registry import load_registry
-from plugindex.validate import ManifestValidator
+from plugindex.manifests.scaffold import bump, render
+from plugindex.validate.validator import ManifestValidator
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

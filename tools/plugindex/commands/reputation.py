@@ -10,13 +10,12 @@ import os
 import re
 from datetime import UTC, datetime
 
+from plugindex.adapters.fsutil import write_atomic
+from plugindex.adapters.github import API_URL, approvals
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
-from plugindex.fsutil import write_atomic
-from plugindex.github import API_URL, approvals
-from plugindex.gitrepo import GitRepo
-from plugindex.registry import RegistryConfig, load_registry
-from plugindex.reputation import Award, Contributor
-from plugindex.reputationfacts import (
+from plugindex.reputation.gather import (
     REVIEWS_FILE,
     awards_of,
     contributors_at,
@@ -24,6 +23,7 @@ from plugindex.reputationfacts import (
     read_approvals,
     render_approvals,
 )
+from plugindex.reputation.ledger import Award, Contributor
 from plugindex.workspace import find_root
 
 

@@ -7,11 +7,11 @@ import json
 
 from packaging.version import InvalidVersion, Version
 
-from plugindex.build import INDEX_DIR
-from plugindex.catalog import IndexCatalog
+from plugindex.adapters.fsutil import recovered
+from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
-from plugindex.fsutil import recovered
-from plugindex.resolve import Options, Resolution, parse_request, resolve
+from plugindex.resolve.releases import IndexCatalog
+from plugindex.resolve.resolver import Options, Resolution, parse_request, resolve
 from plugindex.workspace import find_root
 
 

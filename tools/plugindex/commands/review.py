@@ -9,19 +9,19 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from plugindex.build import INDEX_DIR, Builder
+from plugindex.adapters.fsutil import write_atomic
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import INDEX_DIR, Builder
+from plugindex.config.registry import RegistryConfig
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.errors import UsageError
-from plugindex.fsutil import write_atomic
-from plugindex.gitrepo import GitRepo
-from plugindex.manifest import split_manifest_path
-from plugindex.registry import RegistryConfig
-from plugindex.review import READY, review
-from plugindex.reviewgather import gather
-from plugindex.reviewreport import render
-from plugindex.scan import RecordStore, Scanner, ScanOptions, diagnostics_of
-from plugindex.scanrecord import CACHE_DIR
-from plugindex.targets import changed_since, versions_at
+from plugindex.manifests.model import split_manifest_path
+from plugindex.review.comment import render
+from plugindex.review.gather import gather
+from plugindex.review.verdict import READY, review
+from plugindex.scan.records import CACHE_DIR
+from plugindex.scan.scanner import RecordStore, Scanner, ScanOptions, diagnostics_of
+from plugindex.scan.targets import changed_since, versions_at
 from plugindex.workspace import find_root
 
 UNSCANNED = frozenset({"PI071", "PI077"})  # the source was not fetched; there is no scan

@@ -16,11 +16,17 @@ import sys
 from collections import Counter
 from typing import Any
 
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.registry import load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
-from plugindex.gitrepo import GitRepo
-from plugindex.registry import load_registry
 from plugindex.report import render, summary
-from plugindex.scan import (
+from plugindex.scan.records import (
+    CACHE_DIR,
+    audit_record_path,
+    audit_requirements,
+    source_record_path,
+)
+from plugindex.scan.scanner import (
     RecordStore,
     Scanner,
     ScanOptions,
@@ -28,13 +34,7 @@ from plugindex.scan import (
     diagnostics_of,
     remove_stale,
 )
-from plugindex.scanrecord import (
-    CACHE_DIR,
-    audit_record_path,
-    audit_requirements,
-    source_record_path,
-)
-from plugindex.targets import changed_since, select, versions_at
+from plugindex.scan.targets import changed_since, select, versions_at
 from plugindex.workspace import find_root
 
 

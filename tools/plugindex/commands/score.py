@@ -10,11 +10,11 @@ import argparse
 import json
 from typing import Any
 
-from plugindex.build import INDEX_DIR
+from plugindex.adapters.fsutil import recovered
+from plugindex.build.builder import INDEX_DIR
+from plugindex.config.registry import load_registry
 from plugindex.errors import UsageError
-from plugindex.fsutil import recovered
-from plugindex.registry import load_registry
-from plugindex.scoredoc import checks_json, checks_text, markdown
+from plugindex.score.page import checks_json, checks_text, markdown
 from plugindex.workspace import find_root
 
 

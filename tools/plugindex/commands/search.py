@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from plugindex.build import INDEX_DIR
+from plugindex.adapters.fsutil import recovered
+from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
-from plugindex.fsutil import recovered
-from plugindex.search import CACHE_DIR, SORTS, Filters, Results, SearchIndex
+from plugindex.search.engine import CACHE_DIR, SORTS, Filters, Results, SearchIndex
 from plugindex.workspace import find_root
 
 

@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugindex.build import INDEX_DIR
+from plugindex.adapters.fsutil import recovered
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import EnvironmentProblem, UsageError
-from plugindex.fsutil import recovered
-from plugindex.gitrepo import GitRepo
 from plugindex.workspace import find_root
 
 CONFIG = "mkdocs.yml"

@@ -9,19 +9,19 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from plugindex.catalog import release_from_manifest
-from plugindex.crosschecks import check_registry, shared_sources
+from plugindex.adapters.gitrepo import GitRepo, git_blob_id
+from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
-from plugindex.gitrepo import GitRepo, git_blob_id
-from plugindex.manifest import SUBMISSIONS
-from plugindex.registry import RegistryConfig, load_registry
+from plugindex.manifests.model import SUBMISSIONS
+from plugindex.manifests.yamlsafe import load
 from plugindex.report import render, summary
-from plugindex.requirechecks import check_requirements
+from plugindex.resolve.releases import release_from_manifest
 from plugindex.rules import diagnostic
-from plugindex.validate import FileResult, ManifestValidator
+from plugindex.validate.registry_rules import check_registry, shared_sources
+from plugindex.validate.requirement_rules import check_requirements
+from plugindex.validate.validator import FileResult, ManifestValidator
 from plugindex.workspace import find_root, relative
-from plugindex.yamlsafe import load
 
 
 def _files_under(directory: Path) -> list[Path]:

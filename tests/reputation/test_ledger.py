@@ -1,0 +1,444 @@
+"""Contributor reputation on real git repositories with scripted histories: squash merges,
+merge commits, rebases, co-authors, .mailmap, noreply addresses, bots, reverts, reviews,
+force pushes, and the incremental ledger."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from plugindex.adapters.github import approvals
+from plugindex.adapters.gitrepo import GitRepo
+from plugindex.cli import main
+from plugindex.errors import EnvironmentProblem
+from plugindex.reputation.gather import LedgerStore, awards_of, contributors_at, manifest_facts
+from plugindex.reputation.identity import is_bot, login_of, person, reverted, trailers
+from plugindex.reputation.ledger import (
+    Award,
+    Claim,
+    Contributor,
+    Ledger,
+    ReputationConfig,
+    Tally,
+    level_of,
+    logins_of,
+    parse_reputation,
+    tally,
+    vouchers,
+)
+from tests.conftest import ROOT, VALID_MANIFEST, GitRegistry
+from tests.github_fake import FakeGitHub, FakePull, fake_github
+
+ALICE = ("Alice Liddell", "alice@example.org")
+BOB = ("Bob Stone", "bob@example.org")
+CAROL = ("Carol Diaz", "carol@example.org")
+MERGER = ("Mia Merger", "mia@example.org")
+CONFIG = ReputationConfig()
+
+
+def commit(reg: GitRegistry, author: tuple[str, str], message: str = "change",
+           files: dict[str, str] | None = None, delete: tuple[str, ...] = ()) -> str:
+    for rel, text in (files or {}).items():
+        reg.write(rel, text)
+    for rel in delete:
+        (reg.root / rel).unlink()
+    reg.clock += 3600
+    stamp = f"@{reg.clock} +0000"
+    reg.git("add", "-A")
+    reg.git("commit", "-q", "--allow-empty", "-m", message, GIT_AUTHOR_NAME=author[0],
+            GIT_AUTHOR_EMAIL=author[1], GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+    return reg.git("rev-parse", "HEAD").strip()
+
+
+def manifest(name: str, version: str, login: str = "alice",
+             email: str = "alice@example.org", extra: str = "") -> dict[str, str]:
+    text = VALID_MANIFEST.format(name=name, version=version).replace(
+        "  - github: alice\n", f"  - github: {login}\n    email: {email}\n") + extra
+    return {f"submissions/{name}/{version}.yaml": text}
+
+
+def table(reg: GitRegistry, config: ReputationConfig = CONFIG,
+          cache: Path | None = None) -> dict[str, Contributor]:
+    repo = GitRepo(reg.root)
+    rows = contributors_at(repo, repo.resolve("HEAD"), config,
+                           cache or reg.root / ".cache" / "fresh.sqlite")
+    return {c.person.key: c for c in rows}
+
+
+def points(reg: GitRegistry, **kw: object) -> dict[str, int]:
+    return {k: c.points for k, c in table(reg, **kw).items()  # type: ignore[arg-type]
+            if not k.startswith(("email:author@", "nadia", "priya", "tkowalski", "jhollis"))}
+
+
+def test_a_published_plugin_and_its_versions(git_registry: GitRegistry) -> None:
+    commit(git_registry, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    commit(git_registry, ALICE, "alpha 1.1", manifest("alpha", "1.1.0"))
+    row = table(git_registry)["alice"]  # the manifest gives alice's email its login
+    assert row.counts == {"plugin-published": 1, "version-released": 1}
+    assert row.points == 120
+    assert row.plugins == ("alpha",)
+    assert "first-plugin" in row.badges
+    assert row.level == "Sprout"
+
+
+def test_a_squash_merge_shares_with_its_co_authors(git_registry: GitRegistry) -> None:
+    commit(git_registry, BOB, "add beta (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>",
+           manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 50, "email:carol@example.org": 50}
+
+
+def test_a_merge_commit_credits_the_merged_authors_not_the_merger(
+        git_registry: GitRegistry) -> None:
+    reg = git_registry
+    reg.git("checkout", "-q", "-b", "feature")
+    commit(reg, BOB, "docs page", {"site/guide.md": "# Guide\n" + "text\n" * 5})
+    commit(reg, CAROL, "tooling", {"tools/helper.py": "X = 1\n"})
+    reg.git("checkout", "-q", "main")
+    commit(reg, ALICE, "meanwhile on main", {"tools/other.py": "Y = 2\n"})
+    reg.clock += 3600
+    reg.git("merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #3",
+            GIT_AUTHOR_NAME=MERGER[0], GIT_AUTHOR_EMAIL=MERGER[1],
+            GIT_AUTHOR_DATE=f"@{reg.clock} +0000", GIT_COMMITTER_DATE=f"@{reg.clock} +0000")
+    got = table(reg)
+    assert "email:mia@example.org" not in got
+    # The merge's change (a new page and a tooling file) is shared by Bob and Carol.
+    assert got["email:bob@example.org"].counts == {"docs-contribution": 1, "tooling": 1}
+    assert got["email:carol@example.org"].counts == {"docs-contribution": 1, "tooling": 1}
+    assert got["email:bob@example.org"].points + got["email:carol@example.org"].points == 75
+    assert got["email:alice@example.org"].counts == {"tooling": 1}
+
+
+def test_a_rebase_merge_credits_each_commit_to_its_author(git_registry: GitRegistry) -> None:
+    commit(git_registry, BOB, "gamma", manifest("gamma", "1.0.0", "bob", "bob@example.org"))
+    commit(git_registry, CAROL, "gamma 2", manifest("gamma", "2.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 100, "email:carol@example.org": 20}
+
+
+def test_mailmap_and_noreply_addresses_are_one_person(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, ("Bob", "bob@old.example"), "first", manifest("delta", "1.0.0", "bob",
+                                                             "bob@example.org"))
+    commit(reg, ("Bob S.", "12345+bob@users.noreply.github.com"), "second",
+           manifest("delta", "1.1.0", "bob", "bob@example.org"))
+    assert set(points(reg)) == {"bob", "email:bob@old.example"}
+    commit(reg, ALICE, "mailmap", {".mailmap": "Bob Stone <bob@example.org> <bob@old.example>\n"})
+    assert points(reg) == {"bob": 120}
+
+
+def test_bots_earn_nothing(git_registry: GitRegistry) -> None:
+    commit(git_registry, ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"),
+           "bump", {"tools/req.txt": "x==2\n"})
+    commit(git_registry, ("plugindex publish", "publish@example.org"), "rebuild the index",
+           {"site/index.md": "# Index\n"})
+    config, problems = parse_reputation({"bots": ["publish@example.org"]})
+    assert problems == []
+    assert points(git_registry, config=config) == {}
+    assert points(git_registry) == {"email:publish@example.org": 50}
+
+
+def test_a_revert_takes_the_points_back_and_a_revert_of_it_gives_them_back(
+        git_registry: GitRegistry) -> None:
+    reg = git_registry
+    published = commit(reg, BOB, "epsilon", manifest("epsilon", "1.0.0", "bob",
+                                                    "bob@example.org"))
+    reg.git("revert", "--no-edit", published, GIT_AUTHOR_NAME=ALICE[0],
+            GIT_AUTHOR_EMAIL=ALICE[1])
+    row = table(reg).get("bob")
+    assert row is None or (row.points, row.counts) == (0, {})
+    undo = reg.git("rev-parse", "HEAD").strip()
+    reg.git("revert", "--no-edit", undo)
+    assert table(reg)["bob"].points == 100
+
+
+def test_reviews_earn_the_reviewer_not_the_author(git_registry: GitRegistry) -> None:
+    commit(git_registry, BOB, "zeta\n\nReviewed-by: Carol Diaz <carol@example.org>\n"
+           "Reviewed-by: Bob Stone <bob@example.org>",
+           manifest("zeta", "1.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 100, "email:carol@example.org": 15}
+    assert table(git_registry)["email:carol@example.org"].counts == {"review": 1}
+
+
+@pytest.mark.parametrize(("lines", "kind"), [(2, "docs-typo"), (12, "docs-major"),
+                                             (150, "docs-contribution")])
+def test_documentation_by_size(git_registry: GitRegistry, lines: int, kind: str) -> None:
+    commit(git_registry, ALICE, "page", {"CONTRIBUTING.md": "x\n"})
+    commit(git_registry, BOB, "edit", {"CONTRIBUTING.md": "x\n" + "more words\n" * lines})
+    assert table(git_registry)["email:bob@example.org"].counts == {kind: 1}
+
+
+def test_yanks_and_metadata_fixes(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, ALICE, "eta", manifest("eta", "1.0.0"))
+    fixed = {path: text.replace("used by the tests", "used by tests")
+             for path, text in manifest("eta", "1.0.0").items()}
+    commit(reg, BOB, "fix", fixed)
+    commit(reg, CAROL, "yank", manifest("eta", "1.0.0", extra='yanked: "broken"\n'))
+    got = table(reg)
+    assert got["email:bob@example.org"].counts == {"metadata-fix": 1}
+    assert got["email:carol@example.org"].counts == {"lifecycle": 1}
+
+
+def test_featured_and_verified_come_from_registry_yaml(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, ALICE, "theta", manifest("theta", "1.0.0", "alice", "alice@example.org"))
+    text = (reg.root / "registry.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nfeatured:", "\nfeatured:\n  - theta", 1) if "\nfeatured:" in text \
+        else text + "\nfeatured: [theta]\n"
+    commit(reg, MERGER, "feature theta", {"registry.yaml": text})
+    row = table(reg)["alice"]
+    assert row.counts == {"plugin-published": 1, "plugin-featured": 1}
+    assert row.points == 350
+    assert "email:mia@example.org" not in table(reg)
+
+
+def test_founding_members_joined_in_the_first_90_days(git_registry: GitRegistry) -> None:
+    commit(git_registry, BOB, "early", {"site/a.md": "# A\n"})
+    git_registry.clock += 100 * 86_400
+    commit(git_registry, CAROL, "late", {"site/b.md": "# B\n"})
+    got = table(git_registry)
+    assert "founding-member" in got["email:bob@example.org"].badges
+    assert "founding-member" not in got["email:carol@example.org"].badges
+
+
+def _saved_head(cache: Path) -> str:
+    store = LedgerStore(cache)
+    try:
+        return store.load(CONFIG.digest()).head or ""
+    finally:
+        store.close()
+
+
+def test_incremental_equals_full_and_a_force_push_is_recomputed(
+        git_registry: GitRegistry, tmp_path: Path) -> None:
+    reg = git_registry
+    cache = tmp_path / "ledger.sqlite"
+    commit(reg, ALICE, "iota", manifest("iota", "1.0.0"))
+    base = reg.git("rev-parse", "HEAD").strip()
+    commit(reg, BOB, "iota 1.1", manifest("iota", "1.1.0"))
+    table(reg, cache=cache)
+    commit(reg, CAROL, "iota 1.2", manifest("iota", "1.2.0"))
+    incremental = table(reg, cache=cache)
+    assert {k: c.points for k, c in incremental.items()} == {
+        k: c.points for k, c in table(reg, cache=tmp_path / "cold.sqlite").items()}
+    assert _saved_head(cache) == reg.git(
+        "rev-parse", "HEAD").strip()
+    # Rewrite history: Bob's and Carol's commits are gone, Carol's work comes back once.
+    reg.git("reset", "-q", "--hard", base)
+    commit(reg, CAROL, "iota 1.1 again", manifest("iota", "1.1.0"))
+    rewritten = {k: c.points for k, c in table(reg, cache=cache).items()}
+    cold = table(reg, cache=tmp_path / "cold2.sqlite")
+    assert rewritten == {k: c.points for k, c in cold.items()}
+    assert "email:bob@example.org" not in rewritten
+    assert rewritten["email:carol@example.org"] == 20
+
+
+def test_the_ledger_survives_the_store(tmp_path: Path) -> None:
+    first = Award("A", "a@example.org", "tooling", 25, "1" * 40, 10, "")
+    second = Award("B", "b@example.org", "review", 15, "2" * 40, 20, "")
+    undo = Award("A", "a@example.org", "tooling", -25, "3" * 40, 30, "reverts")
+    ledger = Ledger(head="a" * 40, start=1, awards=(first,), published=frozenset({"x"}),
+                    maintainers={"x": (("alice", "alice@example.org"),)})
+    assert Ledger.from_json(json.loads(json.dumps(ledger.as_json()))) == replace(
+        ledger, awards=())
+    store = LedgerStore(tmp_path / "ledger.sqlite")
+    store.save(ledger, "c1", fresh=True)
+    store.save(replace(ledger, head="b" * 40, awards=(second, undo)), "c1", fresh=False)
+    assert store.load("c1").head == "b" * 40
+    assert store.awards() == [first, second, undo]
+    assert store.awards_of_commit("1" * 40) == store.awards_of_commit("1111111") == [first]
+    assert store.awards_of([("A", "a@example.org")]) == [first, undo]
+    assert store.tallies() == tally([first, second, undo])
+    assert store.load("c2") == Ledger()  # another configuration starts afresh
+    store.save(ledger, "c1", fresh=True)  # a full recomputation replaces every award
+    assert store.awards() == [first]
+    store.close()
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database" * 100)
+    assert LedgerStore(tmp_path / "junk.sqlite").load("c1") == Ledger()
+
+
+def test_tallies_add_up_and_net_out_reverts() -> None:
+    a = Award("A", "a@x", "tooling", 25, "1", 10, "")
+    assert tally([a, a._replace(time=5), a._replace(points=-25, time=20)]) == [
+        Tally("A", "a@x", "tooling", 25, 1, 5, 10)]
+
+
+def test_configuration_problems() -> None:
+    _, problems = parse_reputation({"levels": [{"name": "A", "min": 5}]})
+    assert [p for p, _ in problems] == [("levels",)]
+    _, problems = parse_reputation({"docs": {"major": 500, "contribution": 100}})
+    assert [p for p, _ in problems] == [("docs", "major")]
+    config, problems = parse_reputation({"points": {"tooling": 0}})
+    assert problems == []
+    assert config.points["tooling"] == 0
+    assert level_of(99, config) == "Seedling"
+    assert level_of(5000, config) == "Ecosystem"
+
+
+def test_identities() -> None:
+    assert login_of("12345+Octo-Cat@users.noreply.github.com") == "Octo-Cat"
+    assert login_of("octo@users.noreply.github.com") == "octo"
+    assert login_of("octo@example.org") is None
+    assert person("Octo", "octo@example.org", {"octo@example.org": "octo"}).key == "octo"
+    assert person("Octo", "Octo@Example.org", {}).key == "email:octo@example.org"
+    assert is_bot("renovate[bot]", "x@example.org")
+    assert is_bot("CI", "ci@example.org", {"ci@example.org"})
+    assert not is_bot("Bot Stone", "bot@example.org")
+    message = "x\n\nCo-authored-by: A B <a@b.c>\nco-authored-by:C <c@d.e>\nReviewed-by: R <r@s.t>"
+    assert trailers(message, "co-authored-by") == [("A B", "a@b.c"), ("C", "c@d.e")]
+    assert trailers(message, "reviewed-by") == [("R", "r@s.t")]
+    assert reverted('Revert "x"\n\nThis reverts commit 0123456789abcdef.') == "0123456789abcdef"
+
+
+def test_manifest_facts() -> None:
+    text = manifest("kappa", "1.0.0", "bob", "bob@example.org")["submissions/kappa/1.0.0.yaml"]
+    facts = manifest_facts(text)
+    assert (facts.yanked, facts.deprecated, facts.maintainers) == (
+        False, False, (("bob", "bob@example.org"),))
+    assert manifest_facts(text + 'yanked: "broken"\n').yanked
+    assert not manifest_facts(text + "yanked: null\n").yanked
+    assert manifest_facts(text + "deprecated:\n  reason: old\n").deprecated
+
+
+def test_command(git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    commit(git_registry, BOB, "lambda", manifest("lambda", "1.0.0", "bob", "bob@example.org"))
+    root = str(git_registry.root)
+    assert main(["reputation", "--root", root]) == 0
+    assert "bob" in capsys.readouterr().out
+    assert main(["reputation", "bob", "--format", "json", "--root", root]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["points"] == 100
+    assert [a["kind"] for a in data["awards"]] == ["plugin-published"]
+    assert main(["reputation", "nobody", "--root", root]) == 2
+    commit(git_registry, CAROL, "docs", {"site/z.md": "# Z\n"})
+    for who in ("carol@example.org", "email:carol@example.org", "Carol@Example.org"):
+        assert main(["reputation", who, "--root", root]) == 0
+        assert "docs-contribution" in capsys.readouterr().out
+
+
+def test_the_default_registry_leaderboard() -> None:
+    """The published contributors.json of this repository's own history (kept current by
+    test_default_registry) rewards its verified publishers and featured plugins' maintainers."""
+    root = ROOT
+    data = json.loads((root / "index" / "v1" / "contributors.json").read_bytes())
+    rows = {c["id"]: c for c in data["contributors"]}
+    points_in_order = [c["points"] for c in data["contributors"]]
+    assert points_in_order == sorted(points_in_order, reverse=True)
+    for login in ("nadia-okafor", "tkowalski", "priya-raman"):
+        assert "verified-developer" in rows[login]["badges"]
+    index = json.loads((root / "index" / "v1" / "index.json").read_bytes())
+    maintainers = {p["name"]: set(p["maintainers"]) for p in index["plugins"]}
+    for row in rows.values():
+        for plugin in row["plugins"]:
+            assert row["login"] in maintainers[plugin]
+    assert sum(c["counts"].get("plugin-published", 0) for c in rows.values()) == len(maintainers)
+
+
+def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> None:
+    fake = FakeGitHub(pulls={12: FakePull("bob", [
+        ("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"), ("erin", "APPROVED"),
+        ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED")])})
+    with fake_github(fake):
+        assert approvals("owner/registry", [12], "token", fake.url) == {12: ("carol", "dave")}
+        with pytest.raises(EnvironmentProblem):
+            approvals("owner/registry", [99], None, fake.url)
+
+
+def test_cached_approvals_earn_reviews_once(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, BOB, "beta (#12)\n\nReviewed-by: Dave Doe <dave@example.org>",
+           manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, CAROL, "Merge pull request #13 from carol/docs", {"site/x.md": "# X\n"})
+    reviews = {"12": ["bob", "carol", "dave"], "13": ["bob"], "99": ["erin"]}
+    commit(reg, ALICE, "reviews", {"index/cache/reviews.json": json.dumps(
+        {"schema_version": 1, "pulls": reviews})})
+    commit(reg, ALICE, "dave's login", {".mailmap": "dave <dave@users.noreply.github.com> "
+                                                   "<dave@example.org>\n"})
+    got = table(reg)
+    # carol approved #12; bob (its author) earns nothing for approving it, and dave's trailer
+    # and approval are one review; bob approved #13; #99 never merged.
+    assert got["carol"].counts.get("review") == 1
+    assert got["bob"].counts == {"plugin-published": 1, "review": 1}
+    assert got["dave"].counts == {"review": 1}
+    assert "erin" not in got
+    repo = GitRepo(reg.root)
+    awards = awards_of(repo, repo.resolve("HEAD"), CONFIG, got["bob"],
+                       reg.root / ".cache" / "fresh.sqlite")
+    assert [(a.kind, a.detail) for a in awards] == [("plugin-published", "beta"),
+                                                    ("review", "approved #13")]
+
+
+def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    reg = git_registry
+    commit(reg, BOB, "gamma (#7)", manifest("gamma", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, CAROL, "Merge pull request #8 from carol/fix", {"site/y.md": "# Y\n"})
+    fake = FakeGitHub(pulls={7: FakePull("bob", [("carol", "APPROVED")]), 8: FakePull("carol")})
+    argv = ["reputation", "--fetch-reviews", "--repository", "owner/registry", "--root",
+            str(reg.root)]
+    with fake_github(fake):
+        assert main([*argv, "--api-url", fake.url]) == 0
+        saved = json.loads((reg.root / "index/cache/reviews.json").read_bytes())
+        assert saved == {"schema_version": 1, "pulls": {"7": ["carol"], "8": []}}
+        fetched = [c for c in fake.calls if c.endswith("/reviews")]
+        assert main([*argv, "--api-url", fake.url]) == 0
+        assert [c for c in fake.calls if c.endswith("/reviews")] == fetched  # nothing new
+    capsys.readouterr()
+
+
+def test_links_and_vouchers_survive_the_store(tmp_path: Path) -> None:
+    claim = Claim("vera@example.org", "vera", "c" * 40, 5, (("Vera", "vera@example.org"),))
+    ledger = Ledger(head="a" * 40, start=1, claims=(claim,),
+                    manifest_authors={"x": (("Vera", "vera@example.org"),)},
+                    manifest_pulls={"x": (7, 9)})
+    assert Ledger.from_json(json.loads(json.dumps(ledger.as_json()))) == ledger
+    store = LedgerStore(tmp_path / "ledger.sqlite")
+    store.save(ledger, "c1", fresh=True)
+    assert store.load("c1") == ledger
+    store.close()
+
+
+def test_a_manifest_links_an_email_only_when_that_email_made_the_commit() -> None:
+    vera, mallory = ("Vera", "vera@example.org"), ("M", "4242+mallory@users.noreply.github.com")
+    ledger = Ledger(claims=(
+        Claim("vera@example.org", "mallory", "1" * 40, 1, (mallory,)),  # not hers: ignored
+        Claim("old@example.org", "vera", "2" * 40, 2, (("Vera", "old@example.org"),)),
+        Claim("vera@example.org", "vera", "3" * 40, 3, (vera, mallory)),  # hers: the link
+        Claim("vera@example.org", "mallory", "4" * 40, 4, (vera,)),  # the first link stays
+        Claim("work@example.org", "vera", "5" * 40, 5, (vera,)),  # authored by another email
+    ))
+    assert logins_of(ledger) == {"vera@example.org": "vera", "old@example.org": "vera"}
+    # .mailmap (the admins' channel) says who authored a commit, old ones too.
+    mailmap = {"Vera <vera@example.org>": "Vera <work@example.org>"}
+    assert logins_of(ledger, mailmap) == {"old@example.org": "vera", "work@example.org": "vera"}
+
+
+def test_vouchers_are_noreply_authors_and_approvers() -> None:
+    ledger = Ledger(
+        claims=(Claim("sam@example.org", "pia", "1" * 40, 1, (("Sam", "sam@example.org"),)),),
+        manifest_authors={"gadget": (("Sam", "sam@example.org"),),
+                          "widget": (("Pia", "777+Pia@users.noreply.github.com"),),
+                          "gizmo": (("Pia", "pia@corp.example"),)},
+        manifest_pulls={"gadget": (9,), "gizmo": (10,)})
+    assert vouchers(ledger, {}) == {"widget": frozenset({"pia"})}  # Sam's link proves nothing
+    assert vouchers(ledger, {9: ("Pia",), 11: ("pia",)}) == {
+        "gadget": frozenset({"pia"}), "widget": frozenset({"pia"})}
+    mailmap = {"Pia <pia@corp.example>": "Pia <777+pia@users.noreply.github.com>"}
+    assert vouchers(ledger, {}, mailmap)["gizmo"] == frozenset({"pia"})
+
+
+def test_a_link_made_later_moves_earlier_awards_incrementally_as_cold(
+        git_registry: GitRegistry, tmp_path: Path) -> None:
+    reg = git_registry
+    cache = tmp_path / "ledger.sqlite"
+    commit(reg, CAROL, "docs", {"site/c.md": "# C\n"})
+    commit(reg, ALICE, "someone else's claim", manifest("mu", "1.0.0", "alice", CAROL[1]))
+    assert "email:carol@example.org" in table(reg, cache=cache)
+    commit(reg, CAROL, "nu", manifest("nu", "1.0.0", "carol", CAROL[1]))
+    incremental = {k: (c.points, c.counts) for k, c in table(reg, cache=cache).items()}
+    cold = {k: (c.points, c.counts) for k, c in table(reg, cache=tmp_path / "cold.sqlite").items()}
+    assert incremental == cold
+    assert incremental["carol"] == (150, {"docs-contribution": 1, "plugin-published": 1})
+    assert incremental["email:alice@example.org"] == (100, {"plugin-published": 1})

@@ -1,0 +1,174 @@
+"""Search over the published index: relevance on the default registry, filters, sorting, JSON,
+suggestions, and the cached whoosh index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plugindex.cli import main
+from plugindex.search.engine import Filters, SearchIndex
+from tests.conftest import DATA, ROOT
+
+INDEX = ROOT / "index" / "v1"
+RELEVANCE = DATA / "search" / "relevance.tsv"
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in RELEVANCE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            query, expected, kind = line.split("\t")
+            rows.append((query, expected, kind))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return SearchIndex(INDEX, tmp_path_factory.mktemp("search") / "cache")
+
+
+def test_the_relevance_set_is_large_and_varied() -> None:
+    cases = _cases()
+    assert len(cases) >= 30
+    kinds = {kind for _, _, kind in cases}
+    assert {"misspelling", "tag synonym", "category"} <= kinds
+
+
+@pytest.mark.parametrize(("query", "expected", "kind"), _cases(),
+                         ids=[f"{q}->{e}" for q, e, _ in _cases()])
+def test_relevance(search: SearchIndex, query: str, expected: str, kind: str) -> None:
+    top = [h.name for h in search.search(query, limit=3).hits]
+    assert expected in top, (kind, top)
+
+
+@pytest.mark.parametrize("category", ["monitoring", "testing", "deployment", "build tools"])
+def test_a_category_name_finds_that_category_first(search: SearchIndex, category: str) -> None:
+    index = json.loads((INDEX / "index.json").read_bytes())
+    category_id = category.replace(" ", "-")
+    size = sum(p["category"] == category_id for p in index["plugins"])
+    top = search.search(category, limit=min(3, size)).hits
+    assert {h.category for h in top} == {category_id}
+
+
+def test_filters_narrow_the_results(search: SearchIndex) -> None:
+    index = json.loads((INDEX / "index.json").read_bytes())
+    plugins = {p["name"]: p for p in index["plugins"]}
+    found = search.search("", Filters(category="monitoring"), limit=50).hits
+    assert {h.name for h in found} == {n for n, p in plugins.items()
+                                       if p["category"] == "monitoring"}
+    tagged = search.search("", Filters(tag="mongodb", verified=True), limit=50).hits
+    assert {h.name for h in tagged} == {n for n, p in plugins.items()
+                                        if "mongodb" in p["tags"] and p["badges"]["verified"]}
+    capable = search.search("", Filters(capability="llm"), limit=50).hits
+    assert {h.name for h in capable} == {n for n, p in plugins.items()
+                                         if "llm" in p["capabilities"]}
+    old_host = search.search("mongo", Filters(host="1.0.0"), limit=50).hits
+    assert "mongo-motor-legacy" in {h.name for h in old_host}
+    assert "mongo-odm" not in {h.name for h in old_host}  # its latest needs host 2
+
+
+def test_sorting(search: SearchIndex) -> None:
+    by_score = search.search("", Filters(category="authentication"), sort="score").hits
+    assert [h.score for h in by_score] == sorted((h.score for h in by_score), reverse=True)
+    by_name = search.search("mongo", sort="name", limit=50).hits
+    assert [h.name for h in by_name] == sorted(h.name for h in by_name)
+    by_updated = search.search("mongo", sort="updated", limit=50).hits
+    assert [h.updated for h in by_updated] == sorted((h.updated for h in by_updated),
+                                                     reverse=True)
+
+
+def test_suggestions_only_when_nothing_matches(search: SearchIndex) -> None:
+    none = search.search("rdis")
+    assert none.hits == ()
+    assert "redis" in none.suggestions
+    filtered = search.search("vite", Filters(host="1.0.0"))
+    assert (filtered.hits, filtered.suggestions) == ((), ())  # a known word, filtered out
+    assert search.search("jwt").suggestions == ()
+
+
+def test_results_are_deterministic_json(search: SearchIndex) -> None:
+    a = json.dumps(search.search("mongodb", limit=50).as_json(), sort_keys=True)
+    b = json.dumps(search.search("mongodb", limit=50).as_json(), sort_keys=True)
+    assert a == b
+    data = json.loads(a)
+    assert set(data) == {"query", "total", "hits", "suggestions", "facets"}
+    assert data["total"] == len(data["hits"])
+    assert sum(data["facets"]["category"].values()) == data["total"]
+
+
+def test_the_whoosh_index_is_reused_and_updated_by_plugin(tmp_path: Path) -> None:
+    index_dir = tmp_path / "v1"
+    shutil.copytree(INDEX, index_dir)
+    cache = tmp_path / "cache"
+    assert SearchIndex(index_dir, cache).updated == 31  # built
+    assert SearchIndex(index_dir, cache).updated == 0  # unchanged: reused
+    data = json.loads((index_dir / "index.json").read_bytes())
+    entry = next(p for p in data["plugins"] if p["name"] == "docker-deploy")
+    entry["summary"] = "Ship FARM apps as OCI images to any container registry."
+    entry["sha256"] = "0" * 64
+    data["plugins"] = [p for p in data["plugins"] if p["name"] != "llm-fake"]
+    (index_dir / "index.json").write_text(json.dumps(data), encoding="utf-8")
+    updated = SearchIndex(index_dir, cache)
+    assert updated.updated == 2  # one changed, one removed
+    assert [h.name for h in updated.search("oci images").hits][:1] == ["docker-deploy"]
+    assert "llm-fake" not in {h.name for h in updated.search("llm", limit=50).hits}
+
+
+def test_two_processes_build_the_same_index(tmp_path: Path, search: SearchIndex) -> None:
+    parallel = SearchIndex(INDEX, tmp_path / "cache", parallel_from=1)
+    for text in ("mongodb", "auth tokens", "authentcation", "react components", ""):
+        filters = Filters() if text else Filters(category="monitoring")
+        assert parallel.search(text, filters, limit=50) == search.search(text, filters, limit=50)
+
+
+def _twin_index(root: Path, names: list[str], changed: str = "") -> Path:
+    """An index of plugins alike in everything but their names (so they score the same)."""
+    (root / "plugins").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name in names:
+        (root / "plugins" / f"{name}.json").write_text(json.dumps({"versions": [
+            {"version": "1.0.0", "manifest": {"description": "Queue workers."}}]}))
+        entries.append({"name": name, "latest": "1.0.0", "summary": "Background tasks.",
+                        "category": "tools", "tags": ["tasks"], "capabilities": [],
+                        "maintainers": ["dev"], "host": ">=1", "updated": "2026-01-01",
+                        "file": f"plugins/{name}.json",
+                        "sha256": ("1" if name == changed else "0") * 64})
+    (root / "index.json").write_text(json.dumps({"registry": {}, "plugins": entries}))
+    return root
+
+
+def test_equal_scores_are_ordered_by_name_whatever_the_indexing_order(tmp_path: Path) -> None:
+    names = [f"tasks-{c}" for c in "fbdaec"]
+    cache = tmp_path / "cache"
+    first = SearchIndex(_twin_index(tmp_path / "v1", names), cache)
+    assert [h.name for h in first.search("tasks", limit=3).hits] == [
+        "tasks-a", "tasks-b", "tasks-c"]
+    first.close()
+    # tasks-a re-indexed: now the last document, not the fourth.
+    again = SearchIndex(_twin_index(tmp_path / "v1", names, changed="tasks-a"), cache)
+    assert again.updated == 1
+    assert [h.name for h in again.search("tasks", limit=3).hits] == [
+        "tasks-a", "tasks-b", "tasks-c"]
+    assert [h.name for h in again.search("", Filters(category="tools"), sort="updated",
+                                         limit=2).hits] == ["tasks-a", "tasks-b"]
+
+
+def test_search_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "jwt", "--format", "json", "--limit", "2", "--root", str(ROOT)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["hits"][0]["name"] == "auth-jwt"
+    assert len(data["hits"]) == 2
+    assert main(["search", "jwt", "--root", str(ROOT)]) == 0
+    assert "[JWT]" in capsys.readouterr().out  # matches are highlighted
+    assert main(["search", "rdis", "--root", str(ROOT)]) == 1
+    assert "redis" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["search"], ["search", "x", "--limit", "0"]])
+def test_search_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*argv, "--root", str(ROOT)]) == 2
+    assert capsys.readouterr().err.startswith("plugindex: error:")

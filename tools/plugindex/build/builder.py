@@ -1,0 +1,756 @@
+"""plugindex build: the manifests at a commit -> index/v1, incrementally and atomically.
+
+The cache describes the registry at the commit last built; a build applies the difference.
+Stages (each a method below, ordered by ``Builder._build``):
+  tree     what changed in submissions/ since the cached commit (git diff-tree; all: ls-tree)
+  load     refuse what is not a regular, small .yaml file; validate the changed files
+  history  fold first-parent history since the cached commit into publish/update times
+  cross    registry-wide rules (names, versions, references, in-repo sources) for the plugins
+           touched, or for all when the set of plugin names changed
+  render   re-render the plugins touched, those whose dependency cone changed (their
+           requirement checks and the full resolution of their latest version, kept per cone),
+           those whose scan or audit records under index/cache/ changed (judged by the
+           registry's policy; read from git, never fetched), and any whose published file was
+           altered; check each against the index schema
+  publish  swap the new tree in atomically (or, with check, compare with the commit's index)
+Large batches of validation and rendering are spread over the machine's cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from plugindex import __version__
+from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_atomic
+from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
+from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
+from plugindex.build.index import (
+    INDEX_FILE,
+    INDEX_SCHEMA,
+    Published,
+    RenderedPlugin,
+    dumps,
+    index_header,
+    latest_of,
+    render_index,
+    render_plugin,
+    sha256,
+)
+from plugindex.config.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
+from plugindex.diagnostics import Diagnostic, has_errors, pointer
+from plugindex.errors import EnvironmentProblem, InternalError
+from plugindex.fetch.source import source_key
+from plugindex.manifests.history import apply_changes, iso
+from plugindex.manifests.model import (
+    MANIFEST_SCHEMA,
+    SUBMISSIONS,
+    Manifest,
+    manifest_from,
+    split_manifest_path,
+)
+from plugindex.manifests.schema import SchemaChecker, load_schema, schema_digest
+from plugindex.manifests.yamlsafe import load
+from plugindex.reputation.gather import contributors_at, vouchers_at
+from plugindex.reputation.ledger import CONTRIBUTORS_FILE, render_contributors
+from plugindex.resolve.installability import (
+    Installability,
+    RequirementCheck,
+    RequirementChecker,
+    cone_keys,
+    install_latest,
+)
+from plugindex.resolve.releases import TextCatalog
+from plugindex.rules import diagnostic
+from plugindex.scan.judge import Judgement, judge
+from plugindex.scan.records import (
+    CACHE_DIR,
+    audit_record_path,
+    audit_requirements,
+    audits,
+    filed_under,
+    source_record_path,
+)
+from plugindex.score.model import Score
+from plugindex.score.versions import (
+    badges,
+    iso_day,
+    score_date,
+    score_versions,
+    verified_maintainers,
+)
+from plugindex.search.engine import CACHE_DIR as SEARCH_CACHE
+from plugindex.search.engine import SearchIndex
+from plugindex.search.related import RELATED_FILE, inputs_key, related_all, render_related
+from plugindex.validate.registry_rules import check_registry, shared_sources
+from plugindex.validate.validator import FileResult, ManifestValidator
+
+INDEX_DIR = "index/v1"
+CACHE_FILE = Path(".cache/plugindex/build.sqlite")
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+ALLOWED_EXTRA = frozenset({f"{SUBMISSIONS}/README.md"})
+PARALLEL_MIN = 256  # below this many items, a process pool costs more than it saves
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class Timings:
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    head: str
+    diagnostics: tuple[Diagnostic, ...]
+    plugins: int
+    versions: int
+    files: int  # manifest files looked at
+    written: int  # plugin files rendered anew (the rest were reused)
+    stale: tuple[str, ...]  # with check: files that differ from the commit's index
+    timings: dict[str, float]
+    resolved: int = 0  # full resolutions computed anew (the rest were reused)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def plugin_of(path: str) -> str | None:
+    parts = split_manifest_path(path)
+    return parts[0] if parts else None
+
+
+def classify_tree(entries: Sequence[TreeEntry]) -> tuple[list[TreeEntry], list[FileRow]]:
+    """Split files of submissions/ into manifests to read and files refused unread."""
+    readable: list[TreeEntry] = []
+    refused: list[FileRow] = []
+
+    def refuse(e: TreeEntry, rule_id: str, message: str) -> None:
+        diag = diagnostic(rule_id, e.path, 1, "", message)
+        refused.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diag,)))
+
+    for e in entries:
+        if e.path in ALLOWED_EXTRA:
+            continue
+        if not e.path.endswith(".yaml"):
+            refuse(e, "PI030", "only <version>.yaml manifests belong in submissions/")
+        elif e.mode != REGULAR_FILE or e.kind != "blob":
+            what = {"120000": "a symlink", "160000": "a submodule", "100755": "an executable"}
+            refuse(e, "PI014", f"the manifest is {what.get(e.mode, 'not a regular file')}")
+        else:
+            readable.append(e)
+    return readable, refused
+
+
+def _context(registry: RegistryConfig) -> str:
+    digest = schema_digest(MANIFEST_SCHEMA, INDEX_SCHEMA, REGISTRY_SCHEMA)
+    return f"{__version__}:{digest}:{registry.digest}"
+
+
+# -- work done in worker processes -------------------------------------------------------------
+
+_WORKER_REGISTRY: RegistryConfig | None = None
+_WORKER_RESOLVER: tuple[TextCatalog, tuple[str, ...], float] | None = None
+
+
+def _init_worker(registry: RegistryConfig) -> None:
+    global _WORKER_REGISTRY  # noqa: PLW0603 - one registry per worker process
+    _WORKER_REGISTRY = registry
+
+
+def _init_resolver(texts: Mapping[str, Sequence[str]], hosts: tuple[str, ...],
+                   budget: float) -> None:
+    global _WORKER_RESOLVER  # noqa: PLW0603 - one catalog per worker process
+    _WORKER_RESOLVER = (TextCatalog(texts), hosts, budget)
+
+
+def _install_chunk(names: list[str]) -> list[str]:
+    assert _WORKER_RESOLVER is not None  # noqa: S101 - set by the pool initializer
+    catalog, hosts, budget = _WORKER_RESOLVER
+    return [dumps(install_latest(name, catalog, hosts, budget).as_json()) for name in names]
+
+
+def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
+    assert _WORKER_REGISTRY is not None  # noqa: S101 - set by the pool initializer
+    validator = ManifestValidator(_WORKER_REGISTRY)
+    return [validate_blob(validator, path, data) for path, data in items]
+
+
+RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability,
+                   dict[str, Judgement], dict[str, Score], dict[str, Any], str]
+
+
+def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
+    schemas = output_schemas()
+    out = []
+    for name, versions, checks, install, scans, scores, plugin_badges, as_of in items:
+        rendered = render_plugin(name, versions, checks, install, scans, scores,
+                                 plugin_badges, as_of)
+        schemas.check_plugin(name, rendered.entry, rendered.file)
+        out.append(rendered)
+    return out
+
+
+def _map(fn: Callable[[list[T]], list[R]], items: list[T], setup: Callable[..., None],
+         *args: Any, parallel_min: int = PARALLEL_MIN, chunk: int = 64) -> list[R]:
+    """fn over items, in chunks spread over the cores when there are enough items; each
+    process is prepared by ``setup(*args)``."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < parallel_min or workers < 2:
+        setup(*args)
+        return fn(items)
+    size = max(chunk, len(items) // (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(workers, initializer=setup, initargs=args) as pool:
+        return [r for part in pool.map(fn, chunks) for r in part]
+
+
+def validate_blob(validator: ManifestValidator, path: str, data: bytes) -> FileResult:
+    if data.startswith(LFS_POINTER):
+        return FileResult(path, None, (diagnostic(
+            "PI014", path, 1, "", "the manifest is a Git LFS pointer"),))
+    return validator.check(path, data)
+
+
+# -- the build ---------------------------------------------------------------------------------
+
+
+class Builder:
+    """One build of one repository at one commit."""
+
+    def __init__(self, repo: GitRepo, cache: BuildCache | None = None) -> None:
+        self.repo = repo
+        self.cache_arg = cache
+        self.timings = Timings()
+        self.resolved = 0
+
+    def read_registry(self, head: str) -> RegistryConfig:
+        entries = self.repo.ls_tree(head, REGISTRY_FILE)
+        blob = next((e for e in entries if e.path == REGISTRY_FILE), None)
+        if blob is None or blob.mode != REGULAR_FILE:
+            raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {head[:12]}")
+        return parse_registry(self.repo.read_blobs([blob.oid])[blob.oid])
+
+    def build(self, rev: str = "HEAD", check: bool = False) -> BuildOutcome:
+        self.resolved = 0
+        with self.timings.stage("tree"):
+            head = self.repo.resolve(rev)
+            if self.repo.is_shallow():
+                raise EnvironmentProblem(
+                    "the clone is shallow, so publish times cannot be read from history; "
+                    "run 'git fetch --unshallow' (in CI: actions/checkout with fetch-depth: 0)")
+            registry = self.read_registry(head)
+        # One build at a time per checkout (the cache, the reputation ledger and index/v1 are
+        # shared): a concurrent build is waited for, for a bounded time. A publication that an
+        # earlier build left half done is undone first (a check reads the published index).
+        with build_lock(self.repo.root):
+            recover(self.repo.root / INDEX_DIR)
+            cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE,
+                                                 _context(registry))
+            try:
+                return self._build(head, registry, cache, check)
+            finally:
+                if self.cache_arg is None:
+                    cache.close()
+
+    def _build(self, head: str, registry: RegistryConfig, cache: BuildCache,
+               check: bool) -> BuildOutcome:
+        t = self.timings
+        state = cache.state()
+        full = state is None or not self.repo.commit_exists(state)
+        with t.stage("tree"):
+            changed: list[TreeEntry] = []
+            removed: list[str] = []
+            if state is None or full:
+                changed = self.repo.ls_tree(head, SUBMISSIONS)
+            elif state != head:
+                changed, removed = self.repo.diff_tree(state, head, SUBMISSIONS)
+        with t.stage("load"):
+            # The plugins a changed file belonged to, and claimed to be, before and after.
+            before = {f.name for _, f in cache.facts_of_paths(
+                [*removed, *(e.path for e in changed)])}
+            releases_before = cache.releases_of_paths([*removed, *(e.path for e in changed)])
+            rows = self.load_entries(changed, registry)
+            if full:
+                cache.clear_files()
+            cache.delete_files(removed)
+            cache.put_files(rows)
+            # Did what any resolution reads change? (Not if only prose or times changed.)
+            releases_moved = full or releases_before != cache.releases_of_paths(
+                [*removed, *(r.path for r in rows)])
+        with t.stage("history"):
+            touched = self.history(head, None if full else state, cache)
+        affected = {plugin_of(p) for p in [*removed, *(r.path for r in rows), *touched]}
+        if not full and state is not None and state != head:
+            # New or refreshed scan and audit records re-render their plugins.
+            changed_records, gone_records = self.repo.diff_tree(state, head, CACHE_DIR)
+            affected |= {_record_plugin(p) for p in [*gone_records,
+                                                    *(e.path for e in changed_records)]}
+        affected |= before | {r.facts.name for r in rows if r.facts is not None}
+        scope = {name for name in affected if name is not None}
+
+        with t.stage("cross"):
+            names = cache.plugin_names()
+            if full or cache.names_digest() != names_digest(names):
+                diagnostics = self.cross(cache, registry, None, names)
+            else:
+                diagnostics = self.cross(cache, registry, scope, names)
+            diagnostics += featured_unknown(registry, names)
+            # not scoped: a new plugin may take an unchanged plugin's source directory
+            diagnostics += self.place(shared_sources(cache.path_source_facts(),
+                                                     registry.path_source_roots),
+                                      cache, registry)
+        if has_errors(diagnostics):
+            if not check:
+                cache.commit(head, names)
+            return BuildOutcome(head, tuple(diagnostics), 0, 0, cache.file_count(), 0, (),
+                                t.stages)
+
+        with t.stage("render"):
+            previous = cache.plugins()
+            files, plugins, written = self.render(
+                head, registry, cache, names, previous, None if full else scope, check,
+                releases_moved)
+        with t.stage("related"):
+            files[RELATED_FILE] = self.related(files, plugins)
+        with t.stage("reputation"):
+            files[CONTRIBUTORS_FILE] = self.contributors(head, registry)
+        stale: tuple[str, ...] = ()
+        if check:
+            with t.stage("check"):
+                stale = self.compare(head, files, plugins)
+        else:
+            with t.stage("publish"):
+                target = self.repo.root / INDEX_DIR
+                publish_tree(target, files)
+                # Record what now stands on disk: a later build reuses a file only if its
+                # inputs are unchanged and the file is still the one written here.
+                stamped = {
+                    name: p if files[f"plugins/{name}.json"] is None
+                    else replace(p, stamp=_stamp(f"{target}/plugins/{name}.json"))
+                    for name, p in plugins.items()
+                }
+                cache.set_plugins(stamped, previous)
+        versions, _ = cache.counts()
+        if not check:
+            # A check publishes nothing, so the cache must not move: it describes what stands
+            # in index/v1 (closing without a commit rolls this build's changes back).
+            cache.commit(head, names)
+        return BuildOutcome(head, tuple(diagnostics), len(plugins), versions,
+                            cache.file_count(), written, stale, t.stages, self.resolved)
+
+    def load_entries(self, entries: Sequence[TreeEntry], registry: RegistryConfig
+                     ) -> list[FileRow]:
+        """Validate changed files; a blob over the size limit is refused without being read."""
+        readable, rows = classify_tree(entries)
+        sizes = self.repo.blob_sizes(e.oid for e in readable)
+        limit = registry.limits.max_bytes
+        todo = []
+        for e in readable:
+            if sizes.get(e.oid, 0) > limit:
+                rows.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diagnostic(
+                    "PI001", e.path, 1, "",
+                    f"file is {sizes[e.oid]} bytes; the limit is {limit} bytes"),)))
+            else:
+                todo.append(e)
+        blobs = self.repo.read_blobs(e.oid for e in todo)
+        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in todo], _init_worker,
+                       registry)
+        for e, r in zip(todo, results, strict=True):
+            rows.append(FileRow(
+                e.path, e.oid, plugin_of(e.path), r.facts, r.manifest is not None,
+                r.diagnostics, dict(r.manifest.data) if r.manifest else None))
+        return rows
+
+    def history(self, head: str, state: str | None, cache: BuildCache) -> set[str]:
+        """Bring publish and update times to ``head``; return the paths whose times changed."""
+        if state is None or not self.repo.is_ancestor(state, head):
+            times, touched = apply_changes({}, self.repo.changes(head, None, SUBMISSIONS))
+            cache.clear_times()
+            cache.put_times(times)
+            return set(times) | touched
+        changes = self.repo.changes(head, state, SUBMISSIONS)
+        old = cache.times({c.path for c in changes})
+        times, touched = apply_changes(old, changes)
+        cache.put_times({p: times.get(p) for p in touched})
+        return touched
+
+    def cross(self, cache: BuildCache, registry: RegistryConfig, scope: set[str] | None,
+              names: set[str]) -> list[Diagnostic]:
+        """Registry-wide rules for the files of ``scope`` (None: all files); every problem
+        of every file (stored and new) comes back."""
+        facts = cache.facts(scope)
+        broken = cache.paths_without_facts(scope)
+        trees = self.source_trees(
+            {p: f.source_location for p, f in facts if f.source_kind == "path"}, cache)
+        found = check_registry(facts, broken, {p: t is not None for p, t in trees.items()},
+                               names)
+        by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+        for d in self.place(found, cache, registry):
+            by_path[d.file].append(d)
+        cache.set_cross([p for p, _ in facts] + broken, by_path)
+        return sorted(cache.problems())
+
+    def source_trees(self, locations: Mapping[str, str], cache: BuildCache
+                     ) -> dict[str, str | None]:
+        """manifest path -> git tree of its in-repository source at the commit that published
+        the manifest (None: not a directory there). Immutable, so cached for good."""
+        times = cache.times(list(locations))
+        specs = {p: f"{times[p].published_commit}:{loc}"
+                 for p, loc in locations.items() if loc and p in times}
+        wanted = sorted(set(specs.values()))
+        trees = cache.get_trees(wanted)
+        fresh = self.repo.tree_ids([s for s in wanted if s not in trees])
+        cache.put_trees(fresh)
+        trees.update(fresh)
+        return {p: trees.get(spec) for p, spec in specs.items()}
+
+    def place(self, diagnostics: Sequence[Diagnostic], cache: BuildCache,
+              registry: RegistryConfig) -> list[Diagnostic]:
+        """Give registry-wide findings their line numbers (re-reading only those files)."""
+        paths = {d.file for d in diagnostics}
+        if not paths:
+            return []
+        oids = cache.oids(paths)
+        blobs = self.repo.read_blobs(oids.values())
+        documents = {p: load(blobs[oids[p]], p, registry.limits).document for p in paths}
+        placed = []
+        for d in diagnostics:
+            doc = documents.get(d.file)
+            placed.append(replace(d, line=doc.line_of(d.pointer) if doc else 1))
+        return placed
+
+    def render(self, head: str, registry: RegistryConfig, cache: BuildCache, names: set[str],
+               previous: dict[str, CachedPlugin], scope: set[str] | None, check: bool,
+               releases_moved: bool = True,
+               ) -> tuple[dict[str, bytes | None], dict[str, CachedPlugin], int]:
+        """Render the plugins of ``scope`` (None: all) and any whose published file is not the
+        one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
+        target = self.repo.root / INDEX_DIR
+        # Every score is measured at one date: when it moves (a new month), all re-render.
+        as_of = score_date(self.repo.commit_time(head))
+        if cache.score_date() != str(as_of):
+            scope = None
+            cache.set_score_date(str(as_of))
+        todo = set(names) if scope is None else (scope & names) | (names - previous.keys())
+        if not check:
+            todo |= {n for n in names - todo
+                     if previous[n].stamp != _stamp(f"{target}/plugins/{n}.json")}
+        # A plugin's output also depends on the releases in its dependency cone (its
+        # requirement checks and the resolution of its latest version): re-render where the
+        # cone changed, wherever the change was made.
+        with self.timings.stage("cones"):
+            texts = cache.release_texts()
+            if releases_moved or not names <= previous.keys():
+                cones = cone_keys(texts, cache.release_neighbours())
+            else:
+                cones = {n: previous[n].cone for n in names}
+        todo |= {n for n in names - todo if previous[n].cone != cones.get(n)}
+        # The verified badge depends on history too (who wrote or approved the manifests):
+        # re-render where the badge a plugin's file shows is no longer the one it earns.
+        vouched = self.vouched(head, registry)
+        if registry.verified_publishers:
+            todo |= {n for n in names - todo
+                     if _verified_moved(previous[n].entry, registry, vouched.get(n, frozenset()))}
+        files: dict[str, bytes | None] = {}
+        plugins: dict[str, CachedPlugin] = {}
+        for name in names - todo:
+            files[f"plugins/{name}.json"] = None
+            plugins[name] = previous[name]
+
+        groups = cache.valid_files(todo)
+        paths = [p for members in groups.values() for p, _ in members]
+        data = cache.data(paths)
+        times = cache.times(paths)
+        unexplained = sorted(set(paths) - times.keys())
+        if unexplained:
+            raise InternalError(f"git history does not show how {unexplained[0]} was added; "
+                                "delete .cache/plugindex and build again")
+        manifests = {p: manifest_from(data[p]) for p in paths}
+        trees = self.source_trees(
+            {p: m.source.location for p, m in manifests.items() if m.source.kind == "path"},
+            cache)
+        records = self.records(head, todo)
+        work = []
+        for name in sorted(todo):
+            versions = [
+                Published(
+                    path=p, blob=oid, manifest=manifests[p],
+                    published=iso(times[p].published), updated=iso(times[p].updated),
+                    source_digest=source_key(manifests[p].source, trees.get(p)),
+                )
+                for p, oid in groups.get(name, [])
+            ]
+            inputs = hashlib.sha256("\n".join([*sorted(
+                f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
+                for v in versions
+            ), f"cone\t{cones[name]}", f"score-date\t{as_of}", *records.oids(name),
+                *([f"vouched\t{','.join(sorted(vouched[name]))}"] if name in vouched else [])]
+            ).encode()).hexdigest()
+            old = previous.get(name)
+            if old is not None and old.inputs == inputs and (
+                check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
+            ):
+                files[f"plugins/{name}.json"] = None
+                plugins[name] = old
+            else:
+                work.append((name, inputs, versions))
+        with self.timings.stage("resolve"):
+            installs = self.installs(registry, texts, cones, previous,
+                                     [name for name, _, _ in work])
+        with self.timings.stage("requirements"):
+            checker = RequirementChecker(TextCatalog(texts), registry.host_versions)
+            catalog = checker.catalog
+            items: list[RenderItem] = []
+            for name, _, versions in work:
+                checks = {r.shown: checker.check(r) for r in catalog(name) or []}
+                install = Installability.from_json(json.loads(installs[name]))
+                scores = score_versions(
+                    [(v.manifest, times[v.path].published, v.source_digest) for v in versions],
+                    checks, install, records.pair, registry, as_of)
+                latest = latest_of(versions).manifest
+                items.append((name, versions, checks, install,
+                              {v.manifest.version: records.judge(v, registry) for v in versions},
+                              scores, badges(latest, scores[latest.version], registry,
+                                             vouched.get(name, frozenset())),
+                              iso_day(as_of)))
+        rendered = _map(_render_chunk, items, _init_worker, registry)
+        for (name, inputs, _), out in zip(work, rendered, strict=True):
+            files[f"plugins/{name}.json"] = out.file
+            plugins[name] = CachedPlugin(inputs, out.entry, sha256(out.file),
+                                         git_blob_id(out.file), "", cones[name], installs[name])
+        count, newest = cache.counts()
+        header = index_header(registry, len(plugins), count,
+                              iso(newest) if newest is not None else None)
+        output_schemas().check_index(header)
+        files[INDEX_FILE] = render_index(header, [plugins[n].entry for n in sorted(plugins)])
+        return files, plugins, len(work)
+
+    def related(self, files: Mapping[str, bytes | None],
+                plugins: Mapping[str, CachedPlugin]) -> bytes:
+        """related.json for the index about to be published. The whoosh index behind search is
+        brought up to date with it (plugin by plugin); the related plugins of all are computed
+        again only when some plugin's searchable text changed (a new release alone does not)."""
+        target = self.repo.root / INDEX_DIR
+
+        def read(rel: str) -> bytes:
+            data = files.get(rel)
+            if data is not None:
+                return data
+            oid = plugins[rel[len("plugins/"):-len(".json")]].oid
+            try:
+                data = (target / rel).read_bytes()
+            except OSError:
+                data = None
+            if data is None or git_blob_id(data) != oid:  # a --check of an edited index/v1
+                try:
+                    data = self.repo.read_blobs([oid])[oid]
+                except EnvironmentProblem:
+                    data = None
+            if data is None:
+                raise InternalError(f"{INDEX_DIR}/{rel} is not the file the build cache "
+                                    "knows; delete .cache/plugindex and build again")
+            return data
+
+        cache_dir = self.repo.root / SEARCH_CACHE
+        with SearchIndex(target, cache_dir, read=read) as search:
+            key = inputs_key(search)
+            saved = cache_dir / f"{RELATED_FILE}.{key}"
+            try:
+                return saved.read_bytes()
+            except OSError:
+                pass
+            data = render_related(key, related_all(search))
+        output_schemas().check_related(data)
+        for old in cache_dir.glob(f"{RELATED_FILE}.*"):
+            old.unlink()
+        write_atomic(saved, data)
+        return data
+
+    def contributors(self, head: str, registry: RegistryConfig) -> bytes:
+        """contributors.json: reputation from main's history up to ``head`` (the ledger is
+        kept in the cache and continued commit by commit)."""
+        data = render_contributors(contributors_at(self.repo, head, registry.reputation),
+                                   registry.reputation)
+        output_schemas().check_contributors(data)
+        return data
+
+    def vouched(self, head: str, registry: RegistryConfig) -> dict[str, frozenset[str]]:
+        """Plugin -> the verified publishers (lower case) who vouched for it: wrote one of its
+        manifests or approved the pull request that did (from the reputation ledger that
+        contributors.json comes from)."""
+        publishers = {login.lower() for login in registry.verified_publishers}
+        if not publishers:
+            return {}
+        with self.timings.stage("vouchers"):
+            found = vouchers_at(self.repo, head, registry.reputation)
+        return {p: logins & publishers for p, logins in found.items() if logins & publishers}
+
+    def records(self, head: str, names: set[str]) -> ScanRecords:
+        """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
+        with self.timings.stage("scans"):
+            entries = [e for e in self.repo.ls_tree(head, CACHE_DIR)
+                       if e.kind == "blob" and _record_plugin(e.path) in names]
+            blobs = self.repo.read_blobs(e.oid for e in entries)
+            return ScanRecords({e.path: (e.oid, blobs[e.oid]) for e in entries})
+
+    def installs(self, registry: RegistryConfig, texts: Mapping[str, Sequence[str]],
+                 cones: Mapping[str, str], previous: Mapping[str, CachedPlugin],
+                 names: Sequence[str]) -> dict[str, str]:
+        """The full resolution of each plugin's latest version (JSON), reused while the
+        plugin's dependency cone is unchanged, else resolved anew (over the cores)."""
+        found = {n: previous[n].install for n in names
+                 if n in previous and previous[n].cone == cones[n]}
+        todo = sorted(n for n in names if n not in found)
+        # A resolution costs milliseconds to seconds, not microseconds: worth the pool for a
+        # few dozen, in small chunks so that one slow resolution does not hold up many.
+        results = _map(_install_chunk, todo, _init_resolver, texts, registry.host_versions,
+                       registry.resolution_seconds, parallel_min=32, chunk=8)
+        found.update(zip(todo, results, strict=True))
+        self.resolved += len(todo)
+        return found
+
+    def compare(self, head: str, files: dict[str, bytes | None],
+                plugins: dict[str, CachedPlugin]) -> tuple[str, ...]:
+        """Files of index/v1 at the commit that differ from what the build produces."""
+        committed = {
+            e.path[len(INDEX_DIR) + 1:]: e.oid
+            for e in self.repo.ls_tree(head, INDEX_DIR) if e.kind == "blob"
+        }
+        expected = {}
+        for rel, data in files.items():
+            if data is not None:
+                expected[rel] = git_blob_id(data)
+            else:
+                expected[rel] = plugins[rel[len("plugins/"):-len(".json")]].oid
+        names = set(committed) | set(expected)
+        return tuple(sorted(n for n in names if committed.get(n) != expected.get(n)))
+
+
+def featured_unknown(registry: RegistryConfig, names: set[str]) -> list[Diagnostic]:
+    """PI068 for each plugin registry.yaml features that the registry does not hold."""
+    return [diagnostic("PI068", REGISTRY_FILE, registry.line_of(ptr := pointer("featured", i)),
+                       ptr, f"'{name}' is featured but there is no such plugin")
+            for i, name in enumerate(registry.raw.get("featured", ())) if name not in names]
+
+
+def _verified_moved(entry: str, registry: RegistryConfig, vouched: frozenset[str]) -> bool:
+    """Does a plugin's index entry show other verified maintainers than it now earns?"""
+    data = json.loads(entry)
+    return bool(data["badges"]["verified_maintainers"] != verified_maintainers(
+        data["maintainers"], registry, vouched))
+
+
+def _record_plugin(path: str) -> str | None:
+    """index/cache/<plugin>/<record>.json -> plugin."""
+    parts = path.split("/")
+    return parts[2] if len(parts) == 4 else None
+
+
+class ScanRecords:
+    """Scan and audit records by path (index/cache/<plugin>/...): their blob ids, and the
+    judgement of each version by the registry's policy."""
+
+    def __init__(self, files: Mapping[str, tuple[str, bytes]]) -> None:
+        self.files = files
+
+    def oids(self, plugin: str) -> list[str]:
+        prefix = f"{CACHE_DIR}/{plugin}/"
+        return sorted(f"{p}\t{oid}" for p, (oid, _) in self.files.items()
+                      if p.startswith(prefix))
+
+    def _read(self, path: str) -> dict[str, Any] | None:
+        found = self.files.get(path)
+        if found is None:
+            return None
+        try:
+            record = json.loads(found[1])
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def pair(self, m: Manifest, key: str) -> tuple[dict[str, Any] | None,
+                                                   dict[str, Any] | None]:
+        """The version's scan record and the audit record of the requirements it declares;
+        a record that is not about what it is filed under is no record (never believed)."""
+        record = self._read(source_record_path(m.name, key))
+        if record is not None and not filed_under(record, key):
+            record = None
+        requirements = audit_requirements(m, record)
+        audit = self._read(audit_record_path(m.name, requirements))
+        if audit is not None and not audits(audit, requirements):
+            audit = None
+        return record, audit
+
+    def judge(self, version: Published, registry: RegistryConfig) -> Judgement:
+        record, audit = self.pair(version.manifest, version.source_digest)
+        return judge(version.manifest, record, audit, registry.scan)
+
+
+def _stamp(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+@functools.cache
+def output_schemas() -> OutputSchemas:
+    return OutputSchemas()
+
+
+class OutputSchemas:
+    """The build checks its own output against the published contract, piece by piece."""
+
+    def __init__(self) -> None:
+        full = load_schema(INDEX_SCHEMA)
+
+        def part(name: str) -> SchemaChecker:
+            return SchemaChecker({"$schema": full["$schema"], "$defs": full["$defs"],
+                                  "$ref": f"#/$defs/{name}"})
+
+        self.index = SchemaChecker(full)
+        self.summary = part("pluginSummary")
+        self.file = part("pluginFile")
+        self.related = part("relatedFile")
+        self.contributors = part("contributorsFile")
+
+    def check_plugin(self, name: str, entry: str, file: bytes) -> None:
+        if not self.summary.is_valid(json.loads(entry)) or not self.file.is_valid(
+            json.loads(file)
+        ):
+            raise InternalError(f"the index entry for {name} does not match {INDEX_SCHEMA}")
+
+    def check_contributors(self, data: bytes) -> None:
+        if not self.contributors.is_valid(json.loads(data)):
+            raise InternalError(f"{CONTRIBUTORS_FILE} does not match {INDEX_SCHEMA}")
+
+    def check_related(self, data: bytes) -> None:
+        if not self.related.is_valid(json.loads(data)):
+            raise InternalError(f"{RELATED_FILE} does not match {INDEX_SCHEMA}")
+
+    def check_index(self, header: dict[str, Any]) -> None:
+        """The index without its plugins (each plugin's entry is checked when rendered)."""
+        if not self.index.is_valid({**header, "plugins": []}):
+            raise InternalError(f"index.json does not match {INDEX_SCHEMA}")

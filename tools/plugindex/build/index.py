@@ -1,0 +1,206 @@
+"""Rendering the published index: pure functions from manifests and git facts to bytes.
+
+Bytes are deterministic: keys sorted, entries sorted, times from git, UTF-8, '\\n' line ends.
+``index.json`` puts one plugin per line and ``plugins/<name>.json`` one version per line, so
+that a diff shows which plugins and versions changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plugindex.config.registry import RegistryConfig, Term
+from plugindex.manifests.model import Manifest
+from plugindex.resolve.installability import Installability, RequirementCheck, pick_latest
+from plugindex.scan.judge import Judgement
+from plugindex.score.model import Score
+
+INDEX_SCHEMA = "index.v1.schema.json"
+INDEX_FILE = "index.json"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One manifest as it stands in the tree, with what git says about it."""
+
+    path: str
+    blob: str
+    manifest: Manifest
+    published: str
+    updated: str
+    source_digest: str
+
+
+@dataclass(frozen=True)
+class RenderedPlugin:
+    name: str
+    entry: str  # the plugin's line in index.json
+    file: bytes  # plugins/<name>.json
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def latest_of(versions: Sequence[Published]) -> Published:
+    return pick_latest(versions, lambda p: p.manifest.parsed_version,
+                       lambda p: p.manifest.yanked is not None)
+
+
+def _deprecation(m: Manifest) -> dict[str, Any] | None:
+    if m.deprecated is None:
+        return None
+    return {"reason": m.deprecated.reason, "replacement": m.deprecated.replacement}
+
+
+def scan_json(judgement: Judgement) -> dict[str, Any]:
+    return {"summary": dict(judgement.summary),
+            "items": [i.as_json() for i in judgement.items]}
+
+
+def scan_brief(judgement: Judgement) -> dict[str, Any]:
+    s = judgement.summary
+    return {"verdict": judgement.verdict, "findings": s.get("findings"),
+            "advisories": s.get("advisories")}
+
+
+def score_json(score: Score, as_of: str) -> dict[str, Any]:
+    return {**score.as_json(), "as_of": as_of}
+
+
+def render_plugin(name: str, versions: Sequence[Published],
+                  checks: Mapping[str, RequirementCheck], install: Installability,
+                  scans: Mapping[str, Judgement], scores: Mapping[str, Score],
+                  badges: Mapping[str, Any], as_of: str) -> RenderedPlugin:
+    """The plugin's file and index entry; ``checks`` maps each version to its requirement
+    check, ``install`` is the full resolution of the latest version, ``scans`` maps each
+    version to the judgement of its scan and audit records, ``scores`` to its quality score
+    (measured as of the day ``as_of``); ``badges`` are the plugin's."""
+    newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
+    latest = latest_of(versions)
+    m = latest.manifest
+    if install.version != m.version:
+        raise ValueError(f"{name}: resolved {install.version}, but the latest is {m.version}")
+    published = min(p.published for p in versions)
+    updated = max(p.updated for p in versions)
+    detail = {
+        "schema_version": 1,
+        "name": name,
+        "latest": m.version,
+        "published": published,
+        "updated": updated,
+        "versions": [
+            {
+                "version": p.manifest.version,
+                "published": p.published,
+                "updated": p.updated,
+                "yanked": p.manifest.yanked,
+                "deprecated": _deprecation(p.manifest),
+                "prerelease": p.manifest.parsed_version.is_prerelease,
+                "manifest_path": p.path,
+                "manifest_blob": p.blob,
+                "source": {
+                    "kind": p.manifest.source.kind,
+                    "location": p.manifest.source.location,
+                    "pin": p.manifest.source.pin,
+                    "tag": p.manifest.source.tag,
+                    "subdirectory": p.manifest.source.subdirectory,
+                    "digest": p.source_digest,
+                },
+                "manifest": p.manifest.data,
+                "requirements": checks[p.manifest.version].as_json(),
+                "scan": scan_json(scans[p.manifest.version]),
+                "score": score_json(scores[p.manifest.version], as_of),
+            }
+            for p in newest_first
+        ],
+        "install": install.as_json(),
+    }
+    file = _one_per_line(detail, "versions").encode("utf-8")
+    summary = {
+        "name": name,
+        "latest": m.version,
+        "summary": m.summary,
+        "category": m.category,
+        "tags": list(m.tags),
+        "capabilities": list(m.capabilities),
+        "permissions": list(m.permissions),
+        "maintainers": [x.github for x in m.maintainers],
+        "license": m.license,
+        "host": m.host,
+        "urls": m.urls,
+        "icon": m.data.get("icon"),
+        "deprecated": _deprecation(m),
+        "versions": [
+            {
+                "version": p.manifest.version,
+                "published": p.published,
+                "yanked": p.manifest.yanked is not None,
+                "prerelease": p.manifest.parsed_version.is_prerelease,
+                "host": p.manifest.host,
+            }
+            for p in newest_first
+        ],
+        "install": {"status": install.status, "version": install.version,
+                    "host": install.host, "plugins": len(install.plan)},
+        "source_digest": latest.source_digest,
+        "scan": scan_brief(scans[m.version]),
+        "score": {"total": scores[m.version].total, "tier": scores[m.version].tier},
+        "badges": dict(badges),
+        "published": published,
+        "updated": updated,
+        "file": f"plugins/{name}.json",
+        "sha256": sha256(file),
+    }
+    return RenderedPlugin(name, dumps(summary), file)
+
+
+def _one_per_line(document: dict[str, Any], list_key: str) -> str:
+    """Compact JSON with sorted keys, one top-level key per line and one item of ``list_key``
+    per line: fast to write (the C encoder), and a diff shows which items changed."""
+    parts = [f"{dumps(k)}: {dumps(v)}" for k, v in document.items() if k != list_key]
+    items = document[list_key]
+    body = "[\n" + ",\n".join(dumps(item) for item in items) + "\n]" if items else "[]"
+    parts.append(f"{dumps(list_key)}: {body}")
+    return "{\n" + ",\n".join(sorted(parts)) + "\n}\n"
+
+
+def _terms(terms: Sequence[Term]) -> list[dict[str, str]]:
+    return [{"id": t.id, "title": t.title, "description": t.description} for t in terms]
+
+
+def index_header(
+    registry: RegistryConfig, plugin_count: int, version_count: int, updated: str | None
+) -> dict[str, Any]:
+    """Everything in index.json but the plugins."""
+    return {
+        "schema_version": 1,
+        "registry": {
+            "name": registry.name,
+            "description": registry.description,
+            "repository": registry.repository,
+            "host": {"name": registry.host_name, "versions": list(registry.host_versions)},
+            "categories": _terms(registry.categories),
+            "capabilities": _terms(registry.capabilities),
+            "permissions": _terms(registry.permissions),
+        },
+        "updated": updated,
+        "counts": {"plugins": plugin_count, "versions": version_count},
+    }
+
+
+def render_index(header: dict[str, Any], entries: Sequence[str]) -> bytes:
+    """index.json from its header and the plugins' entry lines (already sorted by name)."""
+    parts = [f"{dumps(key)}: {dumps(value)}" for key, value in header.items()]
+    plugins = "[\n" + ",\n".join(entries) + "\n]" if entries else "[]"
+    parts.append(f'"plugins": {plugins}')
+    return ("{\n" + ",\n".join(sorted(parts)) + "\n}\n").encode("utf-8")

@@ -1,0 +1,219 @@
+"""JSON Schema checking with one compiled validator per schema, errors mapped to catalogued rules.
+
+jsonschema's own messages repr the whole instance (a 20 KB description becomes a 20 KB message);
+messages here name the field and show at most a short excerpt of the value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import importlib.resources
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from plugindex.diagnostics import Diagnostic, escape_pointer_token
+from plugindex.manifests.yamlsafe import Document
+from plugindex.rules import CATALOG, diagnostic
+
+RULE_KEY = "x-plugindex-rule"
+
+_BOUNDS = {
+    "minLength": "at least {} characters",
+    "maxLength": "at most {} characters",
+    "minItems": "at least {} items",
+    "maxItems": "at most {} items",
+    "minProperties": "at least {} entries",
+    "maxProperties": "at most {} entries",
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+}
+
+
+def schema_bytes(name: str) -> bytes:
+    return importlib.resources.files("plugindex.schemas").joinpath(name).read_bytes()
+
+
+@functools.cache
+def load_schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_bytes(name))
+    return schema
+
+
+def schema_digest(*names: str) -> str:
+    h = hashlib.sha256()
+    for name in names:
+        h.update(schema_bytes(name))
+    return h.hexdigest()
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, datetime.date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def excerpt(value: Any, limit: int = 60) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else _type_name(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def inline_refs(schema: Any, defs: Mapping[str, Any] | None = None) -> Any:
+    """A copy of ``schema`` with every local '#/$defs/...' reference replaced by its target.
+
+    jsonschema resolves a $ref on every use (a third of validation time here); plugindex's
+    schemas are not recursive, so the validator is compiled from this equivalent inlined copy.
+    Siblings of a $ref are merged into the target, or kept beside it in an allOf on a clash.
+    """
+    if defs is None:
+        defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+    if isinstance(schema, list):
+        return [inline_refs(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
+    ref = out.pop("$ref", None)
+    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+        if ref is not None:
+            out["$ref"] = ref
+        return out
+    target = inline_refs(defs[ref[len("#/$defs/"):]], defs)
+    clash = any(k in target and target[k] != v for k, v in out.items() if k != "description")
+    if clash:
+        return {"allOf": [target, out]}
+    return {**target, **out}
+
+
+class SchemaChecker:
+    """A compiled Draft 2020-12 validator for one of plugindex's schemas."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        Draft202012Validator.check_schema(schema)
+        self.schema = schema
+        self.validator = Draft202012Validator(inline_refs(schema))
+
+    @classmethod
+    def named(cls, name: str) -> SchemaChecker:
+        return _named_checker(name)
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self.validator.is_valid(instance))
+
+    def check(self, document: Document, file: str) -> list[Diagnostic]:
+        found: dict[tuple[str, str, str], Diagnostic] = {}
+        for error in self.validator.iter_errors(document.data):
+            for diag in self._diagnostics(error, document, file):
+                found.setdefault((diag.pointer, diag.rule, diag.message), diag)
+        # A value of the wrong type fails other keywords too (a list passes every 'required'
+        # branch of a oneOf, for instance); the type is the one problem worth reporting there.
+        mistyped = {d.pointer for d in found.values() if d.rule == "PI021"}
+        return sorted(d for d in found.values() if d.rule == "PI021" or d.pointer not in mistyped)
+
+    def _diagnostics(
+        self, error: jsonschema.ValidationError, document: Document, file: str
+    ) -> Iterable[Diagnostic]:
+        ptr = "".join("/" + escape_pointer_token(t) for t in error.absolute_path)
+        kind = str(error.validator)
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        rule_id = schema.get(RULE_KEY)
+        instance = error.instance
+
+        def diag(rid: str, at: str, message: str, hint: str | None = None) -> Diagnostic:
+            return diagnostic(rid, file, document.line_of(at), at, message, hint)
+
+        expected: Any = error.validator_value
+        if kind == "required" and isinstance(instance, dict):
+            for name in expected:
+                if name not in instance:
+                    at = f"{ptr}/{escape_pointer_token(name)}"
+                    yield diag("PI022", at, f"required field '{name}' is missing")
+        elif kind == "additionalProperties" and isinstance(instance, dict):
+            known = schema.get("properties", {})
+            for name in instance:
+                if name not in known:
+                    at = f"{ptr}/{escape_pointer_token(name)}"
+                    yield diag("PI023", at, f"unknown field '{name}'")
+        elif kind == "dependentRequired" and isinstance(instance, dict):
+            for name, needs in expected.items():
+                missing = [n for n in needs if name in instance and n not in instance]
+                if missing:
+                    at = f"{ptr}/{escape_pointer_token(name)}"
+                    yield diag(rule_id or "PI020", at, f"'{name}' needs '{missing[0]}' beside it")
+        elif kind == "type":
+            expected = expected if isinstance(expected, list) else [expected]
+            message = f"expected {' or '.join(expected)}, got {_type_name(instance)}"
+            hint = None
+            raw = document.plain_text.get(ptr)
+            if "string" in expected and raw is not None:
+                message += f" (YAML reads {raw} as {_type_name(instance)})"
+                hint = f'quote the value: "{raw}"'
+            yield diag("PI021", ptr, message, hint)
+        elif kind in ("pattern", "format"):
+            if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
+                ptr = f"{ptr}/{escape_pointer_token(instance)}"
+                what = f"name {excerpt(instance)}"
+            else:
+                what = excerpt(instance)
+            description = schema.get("description")
+            hint = description if description and not rule_id else None
+            yield diag(rule_id or "PI024", ptr, f"{what} does not have the required form", hint)
+        elif kind in _BOUNDS:
+            size = len(instance) if isinstance(instance, str | list | dict) else instance
+            bound = _BOUNDS[kind].format(expected)
+            yield diag("PI025", ptr, f"must be {bound} (is {size})")
+        elif kind in ("const", "enum"):
+            allowed = [expected] if kind == "const" else expected
+            shown = ", ".join(json.dumps(a) for a in allowed[:12])
+            yield diag(rule_id or "PI029", ptr, f"{excerpt(instance)} is not allowed; use {shown}")
+        elif kind == "uniqueItems":
+            yield diag(rule_id or "PI020", ptr, "items must be unique", "remove the repeated item")
+        elif kind in ("oneOf", "anyOf"):
+            description = schema.get("description", "")
+            yield diag(
+                rule_id or "PI020", ptr, f"does not match exactly one allowed form. {description}"
+            )
+        else:
+            yield diag(rule_id or "PI020", ptr, f"fails the schema's '{kind}' rule")
+
+
+@functools.cache
+def _named_checker(name: str) -> SchemaChecker:
+    """Compiled once per process: compiling and meta-validating a schema is the slow part."""
+    return SchemaChecker(load_schema(name))
+
+
+def rule_ids_in(schema: Any) -> set[str]:
+    """Every rule id a schema names (for the catalog consistency test)."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        if isinstance(schema.get(RULE_KEY), str):
+            found.add(schema[RULE_KEY])
+        for value in schema.values():
+            found |= rule_ids_in(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found |= rule_ids_in(value)
+    return found
+
+
+def unknown_rule_ids(schema: Any) -> set[str]:
+    return {r for r in rule_ids_in(schema) if r not in CATALOG}

@@ -1,0 +1,615 @@
+"""Contributor reputation from what merged into main: points, levels and badges.
+
+Each first-parent commit of main is one change, classified by what it changed against its
+first parent:
+
+- ``submissions/<plugin>/<version>.yaml`` added: *plugin-published* (the plugin's first
+  version) or *version-released*; modified: *lifecycle* (``yanked`` or ``deprecated`` set or
+  cleared) or *metadata-fix*;
+- documentation (``site/``, ``docs/``, README, CONTRIBUTING), by the lines it changed:
+  *docs-contribution* (a new page, or ``docs.contribution`` lines or more), *docs-major*
+  (``docs.major`` lines or more), else *docs-typo*;
+- *tooling* (``tools/``, ``schemas/``, ``tests/``, ``bench/``, ``.github/``);
+- ``registry.yaml`` listing a plugin under ``featured`` (*plugin-featured*, for the plugin's
+  maintainers) or a login under ``verified_publishers`` (*verified*, for that login).
+
+A change's points are shared by the people behind it: its author and ``Co-authored-by:``
+co-authors; for a merge commit, the authors (and co-authors) of the commits it merged, never
+whoever pressed merge. ``Reviewed-by:`` trailers earn each reviewer a *review*. Bots earn
+nothing. A revert (``This reverts commit <sha>.``) takes back every point of the commit it
+reverts (and a revert of that revert gives them back).
+
+Everything here is pure: ``gather`` (in ``reputationfacts``) reads git, ``advance`` folds new
+commits into a ``Ledger``, ``summarize`` turns a ledger into the contributors' table.
+Identities are resolved at the end (``identity.person``), with the logins that manifests give
+for their maintainers' emails, so an award made before a manifest named its author's login
+still lands on that login. A manifest is the author's word, not a fact, so only a trusted link
+counts: the commit that introduced the (login, email) pair into the plugin's manifests was
+authored by that very email (its owner vouched for it), as the current ``.mailmap`` tells. The
+first trusted link of an email in history order wins, and a GitHub noreply address (already a
+login) is never linked; anything else is for ``.mailmap``, the registry admins' channel.
+``vouchers`` tells, per plugin, which logins stand behind its manifests (the authors of the
+commits that wrote them, known by a noreply address after ``.mailmap``, and the approvers of
+their pull requests): the verified badge needs one of them to be the verified publisher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from plugindex.adapters.gitlog import GraphCommit, LogCommit
+from plugindex.manifests.model import split_manifest_path
+from plugindex.reputation.identity import (
+    Person,
+    is_bot,
+    login_of,
+    person,
+    pull_request,
+    reverted,
+    trailers,
+)
+
+CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
+REPUTATION_VERSION = 3  # 3: logins from trusted links only
+NOREPLY = "users.noreply.github.com"
+DAY = 86_400
+
+DEFAULT_POINTS: Mapping[str, int] = {
+    "plugin-published": 100, "plugin-featured": 250, "verified": 500, "version-released": 20,
+    "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
+    "docs-typo": 5, "tooling": 25, "review": 15,
+}
+DEFAULT_LEVELS: tuple[tuple[str, int], ...] = (
+    ("Seedling", 0), ("Sprout", 100), ("Growth", 500), ("Bloom", 1000), ("Harvest", 2500),
+    ("Ecosystem", 5000))
+DEFAULT_BADGES: Mapping[str, int] = {
+    "documentation-hero": 50,  # documentation contributions (any size)
+    "core-contributor": 5,  # tooling changes
+    "founding-member": 90,  # days from the registry's first commit
+}
+DOCS_PREFIXES = ("site/", "docs/")
+DOCS_FILES = ("README", "CONTRIBUTING")
+TOOLING_PREFIXES = ("tools/", "schemas/", "tests/", "bench/", ".github/")
+
+
+@dataclass(frozen=True)
+class ReputationConfig:
+    points: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_POINTS))
+    levels: tuple[tuple[str, int], ...] = DEFAULT_LEVELS
+    badges: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BADGES))
+    docs_contribution: int = 100  # lines changed
+    docs_major: int = 10
+    bots: frozenset[str] = frozenset()
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(
+            [REPUTATION_VERSION, dict(self.points), self.levels, dict(self.badges),
+             self.docs_contribution, self.docs_major, sorted(self.bots)],
+            sort_keys=True).encode()).hexdigest()
+
+
+Problems = list[tuple[tuple[str, ...], str]]  # (path under 'reputation', message)
+
+
+def parse_reputation(raw: Mapping[str, Any]) -> tuple[ReputationConfig, Problems]:
+    """The ``reputation:`` section of registry.yaml (its shape is checked by the schema)."""
+    problems: Problems = []
+    points = {**DEFAULT_POINTS, **dict(raw.get("points", {}))}
+    levels: tuple[tuple[str, int], ...] = DEFAULT_LEVELS
+    if "levels" in raw:
+        levels = tuple((str(level["name"]), int(level["min"])) for level in raw["levels"])
+        minima = [m for _, m in levels]
+        if not levels or minima[0] != 0 or minima != sorted(set(minima)):
+            problems.append((("levels",), "levels must start at 0 and rise strictly"))
+            levels = DEFAULT_LEVELS
+    docs = raw.get("docs", {})
+    config = ReputationConfig(
+        points=points, levels=levels, badges={**DEFAULT_BADGES, **dict(raw.get("badges", {}))},
+        docs_contribution=int(docs.get("contribution", 100)), docs_major=int(docs.get("major", 10)),
+        bots=frozenset(str(b) for b in raw.get("bots", ())))
+    if config.docs_major > config.docs_contribution:
+        problems.append((("docs", "major"), "a major edit cannot need more lines than a "
+                         "contribution"))
+    return config, problems
+
+
+# -- facts gathered from git (see reputationfacts) ----------------------------------------------
+
+@dataclass(frozen=True)
+class ManifestFacts:
+    yanked: bool
+    deprecated: bool
+    maintainers: tuple[tuple[str, str], ...]  # (login, email)
+
+
+@dataclass(frozen=True)
+class RegistryFacts:
+    featured: frozenset[str]
+    verified: frozenset[str]
+
+
+@dataclass(frozen=True)
+class History:
+    """What ``advance`` reads: new first-parent commits, the graph of the commits they merged,
+    the manifests and registry.yaml versions they wrote (by blob id), and .mailmap's
+    rewriting of the contacts in trailers."""
+
+    commits: tuple[LogCommit, ...]
+    graph: Mapping[str, GraphCommit]
+    manifests: Mapping[str, ManifestFacts]
+    registries: Mapping[str, RegistryFacts]
+    mailmap: Mapping[str, str]
+
+
+# -- the ledger ---------------------------------------------------------------------------------
+
+class Award(NamedTuple):
+    """One award. (A named tuple: a large registry's ledger holds a hundred thousand, and
+    they are loaded on every run.)"""
+
+    name: str  # who, as git knows them (mailmap applied); resolved to a Person at the end
+    email: str
+    kind: str
+    points: int
+    sha: str  # the first-parent commit behind it
+    time: int
+    detail: str
+
+    def as_json(self) -> list[Any]:
+        return [self.name, self.email, self.kind, self.points, self.sha, self.time, self.detail]
+
+
+class Pull(NamedTuple):
+    """A pull request a commit of main came from, and the people its points went to."""
+
+    number: int
+    sha: str
+    time: int
+    people: tuple[tuple[str, str], ...]
+
+
+class Claim(NamedTuple):
+    """A (login, email) pair a commit introduced into a plugin's manifests: a link of the
+    email to the login once the current .mailmap says the email authored the commit."""
+
+    email: str  # lower case
+    login: str
+    sha: str  # the first-parent commit that introduced it
+    time: int
+    authors: tuple[tuple[str, str], ...]  # that commit's authors (name, email)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the next commits need to know, and the awards of the commits just read."""
+
+    head: str | None = None
+    start: int | None = None  # time of the first commit
+    awards: tuple[Award, ...] = ()
+    published: frozenset[str] = frozenset()  # plugins with a first version
+    maintainers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    featured: frozenset[str] = frozenset()
+    verified: frozenset[str] = frozenset()
+    pulls: tuple[Pull, ...] = ()  # of the commits just read
+    claims: tuple[Claim, ...] = ()  # in history order
+    # plugin -> the authors (name, email) of the commits that added or changed its
+    # manifests, and the pull requests those commits came from
+    manifest_authors: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    manifest_pulls: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
+        return {"head": self.head, "start": self.start,
+                "published": sorted(self.published),
+                "maintainers": {k: [list(m) for m in v]
+                                for k, v in sorted(self.maintainers.items())},
+                "featured": sorted(self.featured), "verified": sorted(self.verified),
+                "claims": [[*c[:4], [list(a) for a in c.authors]] for c in self.claims],
+                "manifest_authors": {k: [list(a) for a in v]
+                                     for k, v in sorted(self.manifest_authors.items())},
+                "manifest_pulls": {k: list(v) for k, v in sorted(self.manifest_pulls.items())}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ledger:
+        return cls(head=data["head"], start=data["start"],
+                   published=frozenset(data["published"]),
+                   maintainers={k: tuple((m[0], m[1]) for m in v)
+                                for k, v in data["maintainers"].items()},
+                   featured=frozenset(data["featured"]), verified=frozenset(data["verified"]),
+                   claims=tuple(Claim(c[0], c[1], c[2], c[3], tuple((a[0], a[1]) for a in c[4]))
+                                for c in data["claims"]),
+                   manifest_authors={k: tuple((a[0], a[1]) for a in v)
+                                     for k, v in data["manifest_authors"].items()},
+                   manifest_pulls={k: tuple(v) for k, v in data["manifest_pulls"].items()})
+
+
+def _is_docs(path: str) -> bool:
+    top = path.split("/", 1)[0]
+    return path.startswith(DOCS_PREFIXES) or (
+        "/" not in path and any(top.upper().startswith(f) for f in DOCS_FILES))
+
+
+def _is_tooling(path: str) -> bool:
+    return path.startswith(TOOLING_PREFIXES)
+
+
+def _side_commits(commit: LogCommit, graph: Mapping[str, GraphCommit], main: set[str],
+                  claimed: set[str]) -> list[GraphCommit]:
+    """The commits a merge brought in: reachable from its other parents, not from main's
+    first-parent history, and not brought in by an earlier merge."""
+    out: list[GraphCommit] = []
+    todo = list(commit.parents[1:])
+    while todo:
+        sha = todo.pop()
+        if sha in main or sha in claimed or sha not in graph:
+            continue
+        claimed.add(sha)
+        out.append(graph[sha])
+        todo.extend(graph[sha].parents)
+    return sorted(out, key=lambda c: c.sha)
+
+
+def _mapped(name: str, email: str, mailmap: Mapping[str, str]) -> tuple[str, str]:
+    """A trailer's contact as .mailmap rewrites it."""
+    text = mailmap.get(f"{name} <{email}>", "")
+    if "<" in text:
+        n, _, rest = text.partition("<")
+        return n.strip(), rest.rstrip(">").strip()
+    return name, email
+
+
+def _people(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
+            bots: frozenset[str]) -> list[tuple[str, str]]:
+    """The (name, email) of everyone a change's points are shared by, sorted."""
+    people: set[tuple[str, str]] = set()
+    sources: list[tuple[str, str, str]] = (
+        [(c.author_name, c.author_email, c.message) for c in side] if side
+        else [(commit.author_name, commit.author_email, commit.message)])
+    for name, email, message in sources:
+        people.add((name, email))
+        people.update(_mapped(n, e, mailmap) for n, e in trailers(message, "co-authored-by"))
+    return sorted(p for p in people if not is_bot(p[0], p[1], bots))
+
+
+def _authors(commit: LogCommit, side: Sequence[GraphCommit], bots: frozenset[str]
+             ) -> list[tuple[str, str]]:
+    """The (name, email) of a change's authors (of the commits a merge brought in), sorted.
+    Unlike ``_people``, no ``Co-authored-by:`` trailer: that is text the commit's writer
+    types, so it cannot vouch for anyone else."""
+    authors = ({(c.author_name, c.author_email) for c in side} if side
+               else {(commit.author_name, commit.author_email)})
+    return sorted(a for a in authors if not is_bot(a[0], a[1], bots))
+
+
+def _vouch(commit: LogCommit, history: History, state: dict[str, Any],
+           authors: Sequence[tuple[str, str]], number: int | None) -> None:
+    """Record who stands behind the manifests a commit added or changed, and the (login,
+    email) pairs it introduced into a plugin's manifests (not a noreply address: git already
+    tells its login), for ``logins_of`` to judge. Runs before ``_changes`` moves the plugin's
+    maintainers."""
+    for change in commit.changes:
+        where = split_manifest_path(change.path)
+        if where is None or change.status not in ("A", "M"):
+            continue
+        plugin = where[0]
+        state["manifest_authors"].setdefault(plugin, set()).update(authors)
+        if number is not None:
+            state["manifest_pulls"].setdefault(plugin, set()).add(number)
+        facts = history.manifests.get(change.new_blob)
+        if facts is None:
+            continue
+        old = history.manifests.get(change.old_blob) if change.status == "M" else None
+        known = {*state["maintainers"].get(plugin, ()), *(old.maintainers if old else ())}
+        for login, email in facts.maintainers:
+            if email and (login, email) not in known and login_of(email) is None:
+                state["claims"].append(Claim(email.lower(), login, commit.sha, commit.time,
+                                             tuple(authors)))
+
+
+def _reviewers(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
+               bots: frozenset[str], authors: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    found = {_mapped(n, e, mailmap) for message in [commit.message, *(c.message for c in side)]
+             for n, e in trailers(message, "reviewed-by")}
+    excluded = {e.lower() for _, e in authors}
+    return sorted(p for p in found if p[1].lower() not in excluded
+                  and not is_bot(p[0], p[1], bots))
+
+
+def _share(points: int, people: Sequence[tuple[str, str]]) -> list[int]:
+    """Points split as evenly as whole numbers allow; the first in order get the remainder."""
+    n = len(people)
+    base, extra = divmod(points, n)
+    return [base + (1 if i < extra else 0) for i in range(n)]
+
+
+def _changes(commit: LogCommit, history: History, state: dict[str, Any],
+             config: ReputationConfig) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
+    """(kind, detail, recipients or None for the change's people) of one commit."""
+    out: list[tuple[str, str, list[tuple[str, str]] | None]] = []
+    docs_lines, new_page, tooling = 0, False, False
+    for change in commit.changes:
+        where = split_manifest_path(change.path)
+        if where is not None:
+            plugin, version = where
+            facts = history.manifests.get(change.new_blob)
+            if change.status == "A":
+                if plugin not in state["published"]:
+                    state["published"].add(plugin)
+                    out.append(("plugin-published", plugin, None))
+                else:
+                    out.append(("version-released", f"{plugin}@{version}", None))
+            elif change.status == "M":
+                old = history.manifests.get(change.old_blob)
+                if facts and old and (facts.yanked, facts.deprecated) != (
+                        old.yanked, old.deprecated):
+                    what = "yanked" if facts.yanked != old.yanked else "deprecated"
+                    out.append(("lifecycle", f"{plugin}@{version} {what}", None))
+                else:
+                    out.append(("metadata-fix", f"{plugin}@{version}", None))
+            if facts is not None and change.status != "D" and facts.maintainers:
+                state["maintainers"][plugin] = facts.maintainers
+        elif change.path == "registry.yaml" and change.status != "D":
+            reg = history.registries.get(change.new_blob)
+            if reg is None:
+                continue
+            for plugin in sorted(reg.featured - state["featured"]):
+                owners = [(login, f"{login}@{NOREPLY}")
+                          for login, _ in state["maintainers"].get(plugin, ())]
+                if owners:
+                    out.append(("plugin-featured", plugin, owners))
+            for login in sorted(reg.verified - state["verified"]):
+                out.append(("verified", login, [(login, f"{login}@{NOREPLY}")]))
+            state["featured"], state["verified"] = set(reg.featured), set(reg.verified)
+        elif _is_docs(change.path):
+            docs_lines += change.added + change.deleted
+            new_page |= change.status == "A" and change.path.endswith(".md")
+        elif _is_tooling(change.path):
+            tooling = True
+    if docs_lines or new_page:
+        kind = ("docs-contribution" if new_page or docs_lines >= config.docs_contribution
+                else "docs-major" if docs_lines >= config.docs_major else "docs-typo")
+        out.append((kind, f"{docs_lines} lines", None))
+    if tooling:
+        out.append(("tooling", "", None))
+    return out
+
+
+def advance(ledger: Ledger, history: History, config: ReputationConfig, head: str,
+            earlier: Callable[[str], Sequence[Award]] | None = None) -> Ledger:
+    """The ledger after the commits of ``history`` (which follow ``ledger.head``).
+    ``earlier`` gives the awards of a commit (or a commit id prefix) already saved outside
+    ``ledger.awards``, for reverts of older commits."""
+    state: dict[str, Any] = {"published": set(ledger.published),
+                             "maintainers": dict(ledger.maintainers),
+                             "featured": set(ledger.featured), "verified": set(ledger.verified),
+                             "claims": list(ledger.claims),
+                             "manifest_authors": {k: set(v) for k, v in
+                                                  ledger.manifest_authors.items()},
+                             "manifest_pulls": {k: set(v) for k, v in
+                                                ledger.manifest_pulls.items()}}
+    awards = list(ledger.awards)
+    by_sha: dict[str, list[Award]] = defaultdict(list)
+    for a in awards:
+        by_sha[a.sha].append(a)
+
+    def awards_of(target: str) -> Sequence[Award]:
+        if target in by_sha:  # git revert writes the full id; people may write a prefix
+            return by_sha[target]
+        found = next((v for k, v in by_sha.items() if len(target) < 40 and k.startswith(
+            target)), None)
+        if found is not None:
+            return found
+        return earlier(target) if earlier is not None else []
+
+    main = {c.sha for c in history.commits}
+    claimed: set[str] = set()
+    start = ledger.start
+    pulls: list[Pull] = []
+    for commit in history.commits:
+        start = commit.time if start is None else start
+        target = reverted(commit.message)
+        if target is not None:
+            undone = awards_of(target)
+            new = [a._replace(points=-a.points, sha=commit.sha, time=commit.time,
+                           detail=f"reverts {a.sha[:12]}: {a.detail}".rstrip(": "))
+                   for a in undone]
+            by_sha[commit.sha] = new
+            awards += new
+            continue
+        side = _side_commits(commit, history.graph, main, claimed) if len(
+            commit.parents) > 1 else []
+        people = _people(commit, side, history.mailmap, config.bots)
+        number = pull_request(commit.message)
+        if number is not None:
+            pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
+        _vouch(commit, history, state, _authors(commit, side, config.bots), number)
+        new = []
+        for kind, detail, recipients in _changes(commit, history, state, config):
+            who = people if recipients is None else recipients
+            points = config.points.get(kind, 0)
+            if not who or not points:
+                continue
+            for (name, email), share in zip(who, _share(points, who), strict=True):
+                new.append(Award(name, email, kind, share, commit.sha, commit.time, detail))
+        for name, email in _reviewers(commit, side, history.mailmap, config.bots, people):
+            if config.points.get("review", 0):
+                new.append(Award(name, email, "review", config.points["review"], commit.sha,
+                                 commit.time, ""))
+        by_sha[commit.sha] = new
+        awards += new
+    return Ledger(head=head, start=start, awards=tuple(awards), pulls=tuple(pulls),
+                  published=frozenset(state["published"]),
+                  maintainers=dict(sorted(state["maintainers"].items())),
+                  featured=frozenset(state["featured"]), verified=frozenset(state["verified"]),
+                  claims=tuple(state["claims"]),
+                  manifest_authors={k: tuple(sorted(v))
+                                    for k, v in sorted(state["manifest_authors"].items())},
+                  manifest_pulls={k: tuple(sorted(v))
+                                  for k, v in sorted(state["manifest_pulls"].items())})
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+class Tally(NamedTuple):
+    """The awards of one contact (as git knows them) of one kind, added up."""
+
+    name: str
+    email: str
+    kind: str
+    points: int
+    net: int  # awards less reverted ones
+    first: int | None  # commit time of the first award that earned points
+    last: int | None
+
+
+def tally(awards: Iterable[Award]) -> list[Tally]:
+    """What ``LedgerStore.tallies`` computes in SQL, for awards held in memory."""
+    sums: dict[tuple[str, str, str], list[Any]] = {}
+    for a in awards:
+        row = sums.setdefault((a.name, a.email, a.kind), [0, 0, None, None])
+        row[0] += a.points
+        row[1] += (a.points > 0) - (a.points < 0)
+        if a.points > 0:
+            row[2] = a.time if row[2] is None else min(row[2], a.time)
+            row[3] = a.time if row[3] is None else max(row[3], a.time)
+    return [Tally(*key, *row) for key, row in sorted(sums.items())]
+
+
+@dataclass(frozen=True)
+class Contributor:
+    person: Person
+    points: int
+    level: str
+    badges: tuple[str, ...]
+    counts: Mapping[str, int]
+    first: int | None
+    last: int | None
+    plugins: tuple[str, ...]
+    contacts: tuple[tuple[str, str], ...]  # the (name, email) their awards were made to
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.person.key, "login": self.person.login, "name": self.person.name,
+                "points": self.points, "level": self.level, "badges": list(self.badges),
+                "counts": dict(sorted(self.counts.items())),
+                "first": self.first, "last": self.last, "plugins": list(self.plugins)}
+
+
+def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]],
+                    reviewed: Mapping[str, Sequence[tuple[str, str]]], logins: Mapping[str, str],
+                    config: ReputationConfig, mailmap: Mapping[str, str] | None = None
+                    ) -> list[Award]:
+    """A review for each approval of a pull request that merged (from the API, cached in the
+    repository), unless the approver is one of its authors or already earned a review for
+    that commit with a ``Reviewed-by:`` trailer. ``reviewed``: commit -> its reviewers."""
+    points = config.points.get("review", 0)
+    out: list[Award] = []
+    if not points:
+        return out
+
+    def key(name: str, email: str) -> str:
+        return person(*_mapped(name, email, mailmap or {}), logins).key
+
+    for pull in sorted(pulls):
+        taken = {key(n, e) for n, e in [*pull.people, *reviewed.get(pull.sha, ())]}
+        for login in sorted(set(approvals.get(pull.number, ()))):
+            if login.lower() in taken or is_bot(login, f"{login}@{NOREPLY}", config.bots):
+                continue
+            out.append(Award(login, f"{login}@{NOREPLY}", "review", points, pull.sha,
+                             pull.time, f"approved #{pull.number}"))
+    return out
+
+
+def logins_of(ledger: Ledger, mailmap: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Email (lower case) -> GitHub login, from the trusted links manifests made: a claim
+    links its email when one of the authors of the commit that made it is that email (after
+    ``mailmap``), and the first such claim of an email wins. A manifest that merely lists an
+    email links nothing."""
+    out: dict[str, str] = {}
+    for claim in ledger.claims:
+        if claim.email not in out and any(
+                _mapped(n, e, mailmap or {})[1].lower() == claim.email for n, e in claim.authors):
+            out[claim.email] = claim.login
+    return out
+
+
+def vouchers(ledger: Ledger, approvals: Mapping[int, Sequence[str]],
+             mailmap: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+    """Plugin -> the logins (lower case) that vouched for it: the authors of the commits of
+    main that added or changed one of its manifests, when their address (after ``mailmap``,
+    the admins' channel) is a GitHub noreply address, and the approvers of the pull requests
+    those commits came from (``approvals``: number -> logins, cached from the API). Not a
+    manifest's link (``logins_of``): it proves who owns the email, not who owns the login,
+    and anyone may link her own email to a verified publisher's login."""
+    out: dict[str, frozenset[str]] = {}
+    for plugin in sorted({*ledger.manifest_authors, *ledger.manifest_pulls}):
+        found = {login.lower() for n, e in ledger.manifest_authors.get(plugin, ())
+                 if (login := login_of(_mapped(n, e, mailmap or {})[1]))}
+        found.update(login.lower() for number in ledger.manifest_pulls.get(plugin, ())
+                     for login in approvals.get(number, ()))
+        if found:
+            out[plugin] = frozenset(found)
+    return out
+
+
+def level_of(points: int, config: ReputationConfig) -> str:
+    name = config.levels[0][0]
+    for level, minimum in config.levels:
+        if points >= minimum:
+            name = level
+    return name
+
+
+def summarize(ledger: Ledger, tallies: Iterable[Tally], config: ReputationConfig,
+              mailmap: Mapping[str, str] | None = None) -> list[Contributor]:
+    """Every contributor with a non-zero record, most points first (then by id). ``mailmap``
+    (contact -> contact, from the current .mailmap) applies to every award, old ones too."""
+    logins = logins_of(ledger, mailmap)
+    by_person: dict[str, list[Tally]] = defaultdict(list)
+    people: dict[str, Person] = {}
+    for t in tallies:
+        p = person(*_mapped(t.name, t.email, mailmap or {}), logins)
+        people.setdefault(p.key, p)
+        by_person[p.key].append(t)
+    verified = {v.lower() for v in ledger.verified}
+    maintained: dict[str, set[str]] = defaultdict(set)
+    for plugin, owners in ledger.maintainers.items():
+        for login, _ in owners:
+            maintained[login.lower()].add(plugin)
+    founding_end = (ledger.start or 0) + config.badges["founding-member"] * DAY
+    docs_kinds = ("docs-contribution", "docs-major", "docs-typo")
+    out = []
+    for key, rows in by_person.items():
+        points = sum(t.points for t in rows)
+        net: dict[str, int] = {}
+        for t in rows:
+            net[t.kind] = net.get(t.kind, 0) + t.net
+        counts = {k: v for k, v in net.items() if v > 0}
+        if points == 0 and not counts:
+            continue
+        firsts = [t.first for t in rows if t.first is not None]
+        lasts = [t.last for t in rows if t.last is not None]
+        first, last = min(firsts, default=None), max(lasts, default=None)
+        docs = sum(counts.get(k, 0) for k in docs_kinds)
+        badges = [b for b, ok in (
+            ("first-plugin", counts.get("plugin-published", 0) > 0),
+            ("verified-developer", counts.get("verified", 0) > 0 or key in verified),
+            ("documentation-hero", docs >= config.badges["documentation-hero"]),
+            ("core-contributor", counts.get("tooling", 0) >= config.badges["core-contributor"]),
+            ("founding-member", points > 0 and first is not None and first < founding_end),
+        ) if ok]
+        out.append(Contributor(people[key], points, level_of(points, config), tuple(badges),
+                               counts, first, last, tuple(sorted(maintained.get(key, ()))),
+                               tuple(sorted({(t.name, t.email) for t in rows}))))
+    return sorted(out, key=lambda c: (-c.points, c.person.key))
+
+
+def render_contributors(contributors: Sequence[Contributor], config: ReputationConfig) -> bytes:
+    doc = {"schema_version": 1,
+           "levels": [{"name": n, "min": m} for n, m in config.levels],
+           "contributors": [c.as_json() for c in contributors]}
+    return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()

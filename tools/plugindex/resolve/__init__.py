@@ -1,0 +1,3 @@
+"""Dependency resolution over published releases (resolvelib), and the installability the build
+records.
+"""

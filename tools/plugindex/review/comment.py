@@ -1,0 +1,140 @@
+"""The review as one pull-request comment (Markdown) or as JSON for the trusted workflow.
+
+Everything that comes from the pull request (paths, names, messages) is escaped so that it
+cannot become a link, an image, a mention or markup in GitHub's Markdown. The comment carries
+a hidden marker, so that later runs update the same comment, and stays under GitHub's 65,536
+character limit (the full report is the workflow's artifact).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.review.verdict import MEASURED_RULES, NEEDS_ADMIN, NEEDS_CHANGES, READY, Review
+
+MARKER = "<!-- plugindex-review -->"
+LIMIT = 65_536
+ICONS = {READY: "✅", NEEDS_CHANGES: "❌", NEEDS_ADMIN: "🛂"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")  # (not < > &: entities)
+
+
+def md(text: object) -> str:
+    """Plain text for GitHub Markdown: Markdown punctuation backslashed, then '<', '>' and
+    '&' as entities (quotes need none), '@' broken so that no one is mentioned, and bare URLs
+    unlinked: the ':' of '://' and the '.' after 'www' as entities, which GitHub shows as the
+    same characters but does not autolink."""
+    punctuated = _MARKDOWN.sub(r"\\\1", str(text).replace("\n", " "))
+    escaped = html.escape(punctuated, quote=False).replace("@", "@\u200b")
+    unlinked = re.sub(r":(?=//)", "&#58;", escaped)
+    return re.sub(r"(?i)(www)\.", r"\1&#46;", unlinked)
+
+
+def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
+    lines = [MARKER, f"## {ICONS[r.verdict]} plugindex review: {r.verdict}", "",
+             f"Author: {md(r.author)}" + (" (registry admin)" if r.admin else ""), ""]
+    if r.changes:
+        lines += ["| manifest | plugin | version | change | score |", "|---|---|---|---|---|"]
+        lines += [f"| {md(c.path)} | {md(c.plugin)} | {md(c.version)} | {md(c.kind)} | "
+                  f"{_score(r.scores.get(c.path))} |" for c in r.changes]
+        lines.append("")
+        lines += [f"What it does to the index: {effect(r)}.", ""]
+    if r.outside:
+        lines += [f"Files outside submissions/: {len(r.outside)}", ""]
+    if r.problems:
+        lines += ["### Problems", ""]
+        lines += [_problem(d) for d in r.problems]
+        lines.append("")
+    if r.measured:
+        # Measured by the pull request's own workflow: many, and from untrusted code (they
+        # can only make the verdict worse); they fold away, the rest stays in view.
+        lines += [f"<details><summary>Scan and build findings ({len(r.measured)}, measured "
+                  "by the pull request's workflow)</summary>", ""]
+        lines += [_problem(d) for d in r.measured]
+        lines += ["", "</details>", ""]
+    if not r.problems and not r.measured:
+        lines += ["No problems found.", ""]
+    similar = {n: lk for n, lk in r.lookalikes.items() if lk.duplicates}
+    if similar:
+        lines += ["<details><summary>Plugins these resemble (possible duplicates)</summary>", ""]
+        lines += [f"- {md(n)}: " + ", ".join(md(s.name) for s in lk.duplicates)
+                  for n, lk in sorted(similar.items())]
+        lines += ["", "</details>", ""]
+    text = "\n".join(lines)
+    if len(text) > LIMIT:
+        note = (f"\n\n… the report is longer than a comment may be: the full report is in "
+                f"{artifact}.\n")
+        text = text[:LIMIT - len(note) - 1] + note
+    return text
+
+
+EFFECTS = (("new-plugin", "plugin added", "plugins added"),
+           ("new-version", "version added", "versions added"),
+           ("yank", "version yanked", "versions yanked"),
+           ("unyank", "yank undone", "yanks undone"),
+           ("deprecation", "version deprecated", "versions deprecated"),
+           ("undeprecation", "deprecation undone", "deprecations undone"),
+           ("reformatted", "published manifest reformatted", "published manifests reformatted"),
+           ("edited", "published version edited (refused)", "published versions edited (refused)"),
+           ("removed", "version removed", "versions removed"))
+
+
+def effect(r: Review) -> str:
+    """The change to the index in words: '1 plugin added, 2 versions added'."""
+    counts = {kind: sum(c.kind == kind for c in r.changes) for kind, _, _ in EFFECTS}
+    parts = [f"{counts[k]} {one if counts[k] == 1 else many}" for k, one, many in EFFECTS
+             if counts[k]]
+    return ", ".join(parts) or "nothing"
+
+
+def _problem(d: Diagnostic) -> str:
+    return (f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}): {md(d.message)}"
+            f" — {md(d.hint)}")
+
+
+def _score(score: tuple[int, str] | None) -> str:
+    return f"{score[0]} ({md(score[1])})" if score else "not scored"
+
+
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {"rule": d.rule, "file": d.file, "line": d.line, "pointer": d.pointer,
+            "severity": d.severity.value, "message": d.message, "hint": d.hint}
+
+
+def _diagnostic(p: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(p["file"], p["line"], p["rule"], p["pointer"], p["message"], p["hint"],
+                      Severity(p["severity"]))
+
+
+def as_json(r: Review, head: str | None = None, pr: int | None = None) -> dict[str, Any]:
+    return {
+        "schema_version": 2, "head": head, "pr": pr, "author": r.author, "admin": r.admin,
+        "verdict": r.verdict, "labels": r.labels(),
+        "changes": [{"path": c.path, "plugin": c.plugin, "version": c.version, "kind": c.kind,
+                     "score": None if c.path not in r.scores else {
+                         "total": r.scores[c.path][0], "tier": r.scores[c.path][1]}}
+                    for c in r.changes],
+        "outside": list(r.outside),
+        "problems": [_diagnostic_json(d) for d in r.problems],
+        "measured": [_diagnostic_json(d) for d in r.measured],
+        "lookalikes": {n: lk.as_json() for n, lk in sorted(r.lookalikes.items())},
+    }
+
+
+def measurements_from_json(data: Mapping[str, Any]
+                           ) -> tuple[list[Diagnostic], dict[str, tuple[int, str]]]:
+    """What the trusted workflow takes from the untrusted one's result (after the schema
+    check): the problems only a measurement finds (scan, build), and the scores."""
+    measured = [_diagnostic(p) for p in data["measured"] if p["rule"] in MEASURED_RULES]
+    scores = {c["path"]: (int(c["score"]["total"]), str(c["score"]["tier"]))
+              for c in data["changes"] if c.get("score")}
+    return measured, scores
+
+
+def render(r: Review, form: str, head: str | None = None, pr: int | None = None) -> str:
+    return (json.dumps(as_json(r, head, pr), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            if form == "json" else markdown(r))

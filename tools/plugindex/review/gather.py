@@ -1,0 +1,141 @@
+"""What a pull-request review decides from, read from git (the adapter side of ``review``).
+
+Everything is read as data from git objects: the registry's settings, the maintainers of each
+plugin and the in-repository source directories come from the *base* branch; the changed
+files from the merge base to the head; the manifests before and after from their blobs. No
+file of the head is checked out, imported or run, so the trusted workflow can gather the
+same inputs from a pull request's head commit that the untrusted one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from plugindex.adapters.fsutil import recovered
+from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo
+from plugindex.build.builder import INDEX_DIR
+from plugindex.config.registry import REGISTRY_FILE, RegistryConfig, parse_registry
+from plugindex.layout import SUBMISSIONS, is_within
+from plugindex.manifests.model import split_manifest_path
+from plugindex.manifests.yamlsafe import load
+from plugindex.review.verdict import FileChange, ReviewInputs, maintainer_logins, source_path
+from plugindex.search.engine import CACHE_DIR as SEARCH_CACHE
+from plugindex.search.engine import SearchIndex
+from plugindex.search.lookalikes import Lookalikes, lookalikes
+from plugindex.validate.validator import ManifestValidator
+
+
+@dataclass(frozen=True)
+class Gathered:
+    inputs: ReviewInputs
+    registry: RegistryConfig
+    base: str  # the base branch's commit
+    merge_base: str
+    head: str
+
+
+def manifest_data(data: bytes, path: str) -> dict[str, Any] | None:
+    document = load(data, path).document
+    return document.data if document is not None and isinstance(document.data, dict) else None
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")
+
+
+def _blobs(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of the regular files among ``paths`` at ``commit`` (symlinks, submodules and
+    missing paths are left out: the review refuses them without reading them)."""
+    wanted = set(paths)
+    if not wanted:
+        return {}
+    entries = {e.path: e.oid for p in sorted(wanted) for e in repo.ls_tree(commit, p)
+               if e.path == p and e.kind == "blob" and e.mode == REGULAR_FILE}
+    blobs = repo.read_blobs(entries.values())
+    return {p: blobs[oid] for p, oid in entries.items()}
+
+
+def base_facts(repo: GitRepo, base: str, changed: Iterable[str]
+               ) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """On the base branch: the maintainers of each plugin (of its latest version; read only
+    for the plugins ``changed`` touches, the others map to an empty set) and each
+    in-repository source directory with the plugin that publishes from it."""
+    latest: dict[str, tuple[Version, str, str]] = {}
+    candidates: list[tuple[str, str]] = []
+    for e in repo.ls_tree(base, SUBMISSIONS):
+        where = split_manifest_path(e.path)
+        if where is None or e.kind != "blob" or e.mode != REGULAR_FILE:
+            continue
+        version = _version(where[1])
+        if where[0] not in latest or version > latest[where[0]][0]:
+            latest[where[0]] = (version, e.path, e.oid)
+        candidates.append((e.path, e.oid))
+    blobs = repo.read_blobs(oid for _, oid in candidates)
+    sources: dict[str, str] = {}
+    for path, oid in sorted(candidates):
+        if b"path" not in blobs[oid]:  # most sources are git or archive: skip the parse
+            continue
+        directory = source_path(manifest_data(blobs[oid], path))
+        where = split_manifest_path(path)
+        if directory is not None and where is not None:
+            sources.setdefault(directory, where[0])
+    wanted: set[str] = set()
+    for path in changed:
+        where = split_manifest_path(path)
+        wanted |= {where[0]} if where else {p for d, p in sources.items() if is_within(path, d)}
+    owners: dict[str, set[str]] = {plugin: set() for plugin in latest}
+    for plugin in sorted(wanted & latest.keys()):
+        _, path, oid = latest[plugin]
+        owners[plugin] = maintainer_logins(manifest_data(blobs[oid], path))
+    return owners, sources
+
+
+def _lookalikes(root: Path, manifests: Mapping[str, Mapping[str, Any]]) -> dict[str, Lookalikes]:
+    if not manifests:
+        return {}
+    index_dir = recovered(root, INDEX_DIR)  # a build killed mid-swap left no index/v1
+    if not (index_dir / "index.json").is_file():
+        return {}
+    with SearchIndex(index_dir, root / SEARCH_CACHE) as search:
+        return {name: lookalikes(m, search) for name, m in sorted(manifests.items())}
+
+
+def gather(root: Path, repo: GitRepo, base: str, head: str, author: str,
+           also_changed: Iterable[str] = ()) -> Gathered:
+    """The review's inputs for the change from ``base`` (a branch) to ``head``.
+    ``also_changed``: files another trusted source (the GitHub API) says the pull request
+    changes; any that git's diff does not show are reviewed as modified."""
+    base, head = repo.resolve(base), repo.resolve(head)
+    merge_base = repo.merge_base(base, head)
+    changes = [FileChange(status, path, mode)
+               for status, path, mode in repo.name_status(merge_base, head)]
+    seen = {c.path for c in changes}
+    changes += [FileChange("M", path) for path in sorted(set(also_changed) - seen)]
+    registry = parse_registry(_blobs(repo, base, [REGISTRY_FILE])[REGISTRY_FILE])
+    manifests = [c for c in changes if split_manifest_path(c.path) is not None]
+    before_raw = _blobs(repo, merge_base, [c.path for c in manifests if c.status != "A"])
+    after_raw = _blobs(repo, head, [c.path for c in manifests if c.status != "D"])
+    before = {p: m for p, d in before_raw.items() if (m := manifest_data(d, p)) is not None}
+    after = {p: m for p, d in after_raw.items() if (m := manifest_data(d, p)) is not None}
+    validator = ManifestValidator(registry)
+    validation = tuple(d for p, data in sorted(after_raw.items())
+                       for d in validator.check(p, data).diagnostics)
+    owners, sources = base_facts(repo, base, (c.path for c in changes))
+    new: dict[str, dict[str, Any]] = {}  # new plugins' manifests, for their lookalikes
+    for path, manifest in after.items():
+        where = split_manifest_path(path)
+        if where is not None and where[0] not in owners and isinstance(manifest.get("name"), str):
+            new[manifest["name"]] = manifest
+    inputs = ReviewInputs(
+        author=author, changes=tuple(changes), before=before, after=after, owners=owners,
+        sources=sources, admins=registry.admins, roots=registry.path_source_roots,
+        validation=validation, lookalikes=_lookalikes(root, new))
+    return Gathered(inputs, registry, base, merge_base, head)

@@ -1,0 +1,73 @@
+"""Scores and badges of a plugin's versions, from what the build already holds (pure).
+
+The build hands over each version's manifest and publish time, its scan and audit records,
+its requirement check and the latest version's resolution; this module turns them into
+:class:`~plugindex.score.model.ScoreFacts`, scores them, and derives the badges the site shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from plugindex.config.registry import RegistryConfig
+from plugindex.manifests.model import Manifest
+from plugindex.resolve.installability import Installability, RequirementCheck
+from plugindex.score.model import Release, Score, ScoreFacts, score
+
+Records = Callable[[Manifest, str], tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
+
+
+def score_date(commit_time: int) -> int:
+    """The time scores are measured at: the end of the month (UTC) of the commit built, so
+    that every release of the registry's history is at or before it. Scores then move at most
+    once a month, so a build stays incremental (a new month re-renders every plugin once), and
+    two builds of one commit agree."""
+    t = datetime.datetime.fromtimestamp(commit_time, datetime.UTC)
+    year, month = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
+    return int(datetime.datetime(year, month, 1, tzinfo=datetime.UTC).timestamp()) - 1
+
+
+def iso_day(t: int) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d")
+
+
+def score_versions(versions: Sequence[tuple[Manifest, int, str]],
+                   checks: Mapping[str, RequirementCheck], install: Installability,
+                   records: Records, registry: RegistryConfig, as_of: int) -> dict[str, Score]:
+    """version -> its score. ``versions``: (manifest, publish time, source digest) of every
+    version of one plugin; ``records(manifest, digest)`` -> (scan record, audit record)."""
+    releases = tuple(sorted(Release(m.version, published, m.yanked is not None)
+                            for m, published, _ in versions))
+    newest_host = registry.host_versions[-1]
+    permission_of = registry.scan.permission_map
+    out = {}
+    for m, _, digest in versions:
+        record, audit = records(m, digest)
+        facts = ScoreFacts(
+            manifest=m, releases=releases, record=record, audit=audit,
+            requirements=checks[m.version],
+            install_status=install.status if install.version == m.version else None,
+            newest_host=newest_host, as_of=as_of)
+        out[m.version] = score(facts, registry.score, permission_of)
+    return out
+
+
+def verified_maintainers(maintainers: Iterable[str], registry: RegistryConfig,
+                         vouchers: Collection[str]) -> list[str]:
+    """The maintainers (logins) who are verified publishers and vouched for the plugin
+    (``vouchers``: logins, lower case, see ``reputation.vouchers``): listing a verified
+    publisher in a manifest proves nothing, she must have written or approved it."""
+    return sorted(login for login in maintainers
+                  if login in registry.verified_publishers and login.lower() in vouchers)
+
+
+def badges(latest: Manifest, latest_score: Score, registry: RegistryConfig,
+           vouchers: Collection[str]) -> dict[str, Any]:
+    """What the site shows beside the plugin's name: verified (a maintainer of the latest
+    version is a verified publisher who vouched for the plugin), featured, and the latest
+    version's score tier."""
+    verified = verified_maintainers((x.github for x in latest.maintainers), registry, vouchers)
+    return {"verified": bool(verified), "verified_maintainers": verified,
+            "featured": latest.name in registry.featured, "tier": latest_score.tier}

@@ -1,0 +1,2 @@
+"""Full-text search (whoosh), related plugins, name neighbours and lookalikes.
+"""
