@@ -24,8 +24,9 @@ import plugindex.resolve.resolver as resolve_module
 from build_bench import WORK, commit_file, git, prepare
 from generate import generate
 from plugindex.adapters.gitrepo import GitRepo
-from plugindex.build.builder import CACHE_FILE, Builder, _context
+from plugindex.build.builder import Builder, _context
 from plugindex.build.cache import BuildCache
+from plugindex.layout import BUILD_CACHE
 from plugindex.resolve.installability import RequirementChecker, neighbours
 from plugindex.resolve.releases import TextCatalog
 
@@ -46,7 +47,7 @@ def timed_build(root: Path, label: str) -> None:
 def time_checks(root: Path) -> dict[str, list[str]]:
     repo = GitRepo(root)
     registry = Builder(repo).read_registry(repo.resolve("HEAD"))
-    cache = BuildCache(root / CACHE_FILE, _context(registry))
+    cache = BuildCache(root / BUILD_CACHE, _context(registry))
     texts = cache.release_texts()
     cache.close()
     count = sum(len(t) for t in texts.values())

@@ -19,6 +19,7 @@ import pytest
 
 from plugindex.adapters import fsutil
 from plugindex.cli import main
+from plugindex.layout import BUILD_LOCK
 from plugindex.reputation import gather as reputationfacts
 from plugindex.reputation.gather import LedgerStore
 from tests.conftest import GitRegistry
@@ -85,7 +86,7 @@ def test_a_waiting_build_runs_once_the_lock_is_released(git_registry: GitRegistr
     reg = git_registry
     reg.add_plugin("alpha", "1.0.0")
     reg.commit("alpha")
-    lock = reg.root / fsutil.LOCK_FILE
+    lock = reg.root / BUILD_LOCK
     lock.parent.mkdir(parents=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)  # another build, finishing in half a second

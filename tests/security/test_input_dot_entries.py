@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from plugindex.cli import main
-from plugindex.manifests.model import split_manifest_path
+from plugindex.layout import split_manifest_path
 from tests.conftest import GIT_ENV, VALID_MANIFEST, GitRegistry
 
 

@@ -29,7 +29,8 @@ import pytest
 
 from plugindex.config.registry import RegistryConfig
 from plugindex.diagnostics import Diagnostic, Severity
-from plugindex.manifests.model import Facts, facts_of, manifest_from, manifest_path
+from plugindex.layout import manifest_path
+from plugindex.manifests.model import Facts, facts_of, manifest_from
 from plugindex.manifests.schema import load_schema, unknown_rule_ids
 from plugindex.rules import CATALOG
 from plugindex.validate.registry_rules import check_registry, shared_sources

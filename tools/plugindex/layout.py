@@ -1,4 +1,10 @@
-"""Where things are in a registry's repository, and which of its paths are the registry's own.
+"""Where everything is in a registry's repository: the one place that names its paths.
+
+- ``find_root``: the registry is the directory holding ``registry.yaml``.
+- Committed: ``submissions/<name>/<version>.yaml`` (``manifest_path``, ``split_manifest_path``),
+  the published index ``index/v1/`` and the scan records ``index/cache/``.
+- Not committed: the local caches under ``.cache/plugindex/`` (build state, reputation ledger,
+  search index, the build lock), which can always be deleted.
 
 The registry's machinery (workflows, tooling, schemas, the generated index and its scan
 records, its settings) may only be changed by an admin, whatever a manifest says: no path
@@ -10,7 +16,24 @@ plugin.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from plugindex.errors import ConfigError
+
+REGISTRY_FILE = "registry.yaml"
 SUBMISSIONS = "submissions"
+INDEX_DIR = "index/v1"  # the published index
+INDEX_FILE = "index.json"  # in INDEX_DIR
+CONTRIBUTORS_FILE = "contributors.json"  # in INDEX_DIR
+RELATED_FILE = "related.json"  # in INDEX_DIR
+RECORDS_DIR = "index/cache"  # scan and audit records, committed
+REVIEWS_FILE = "index/cache/reviews.json"  # approvals from the GitHub API, committed
+LOCAL_CACHE = Path(".cache/plugindex")  # under the repository root, never committed
+BUILD_CACHE = LOCAL_CACHE / "build.sqlite"
+BUILD_LOCK = LOCAL_CACHE / "build.lock"
+LEDGER_CACHE = LOCAL_CACHE / "reputation.sqlite"
+SEARCH_CACHE = LOCAL_CACHE.as_posix() + "/search"
 DEFAULT_PATH_SOURCE_ROOTS = ("examples/plugins",)
 # Paths (a file, or a directory with everything under it) that belong to the registry itself.
 PROTECTED = (".github", ".ci", "tools", "schemas", "index", "submissions", "site", "tests",
@@ -44,3 +67,41 @@ def under_root(path: str, roots: tuple[str, ...]) -> bool:
 def overlapping(a: str, b: str) -> bool:
     """Two source directories are the same or one lies inside the other."""
     return is_within(a, b) or is_within(b, a)
+
+
+def manifest_path(name: str, version: str) -> str:
+    return f"{SUBMISSIONS}/{name}/{version}.yaml"
+
+
+def split_manifest_path(path: str) -> tuple[str, str] | None:
+    """'submissions/<name>/<version>.yaml' -> (name, version); None for any other layout,
+    and for a name or version that is empty, '.' or '..' (a git tree can hold entries named
+    so, which no checkout can write)."""
+    parts = path.split("/")
+    if len(parts) != 3 or parts[0] != SUBMISSIONS or not parts[2].endswith(".yaml"):
+        return None
+    name, version = parts[1], parts[2][: -len(".yaml")]
+    if any(p in ("", ".", "..") for p in (name, version)):
+        return None
+    return name, version
+
+
+def find_root(start: str | None) -> Path:
+    """``start`` if given, else the nearest directory upward from the cwd with registry.yaml."""
+    if start is not None:
+        root = Path(start).resolve()
+        if not (root / REGISTRY_FILE).is_file():
+            raise ConfigError(f"{root} has no {REGISTRY_FILE}")
+        return root
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / REGISTRY_FILE).is_file():
+            return candidate
+    raise ConfigError(f"no {REGISTRY_FILE} here or in any parent directory; run plugindex "
+                      "inside a registry checkout or pass --root")
+
+
+def relative(root: Path, path: Path) -> str:
+    """A path relative to the registry root with '/' separators (may start with '..')."""
+    absolute = Path(os.path.abspath(path))
+    return Path(os.path.relpath(absolute, root)).as_posix()

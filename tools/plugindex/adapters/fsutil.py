@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from plugindex.errors import BuildBusy, DiskError, OutputRefused, PlugindexError
+from plugindex.layout import BUILD_LOCK
 
-LOCK_FILE = Path(".cache/plugindex/build.lock")
 LOCK_WAIT = 600.0  # seconds to wait for another build of the checkout before refusing
 LOCK_POLL = 0.1
 _KINDS = ((stat.S_ISLNK, "a symlink"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
@@ -91,7 +91,7 @@ def build_lock(root: Path, wait: float | None = None) -> Iterator[None]:
     """Hold the checkout's build lock for the block: one build, or one recovery of a published
     tree, at a time. Waits up to ``wait`` seconds (default ``LOCK_WAIT``) for another holder,
     then raises ``BuildBusy``."""
-    path = root / LOCK_FILE
+    path = root / BUILD_LOCK
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)

@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 from plugindex import __version__
@@ -36,7 +35,6 @@ from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_a
 from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.build.index import (
-    INDEX_FILE,
     INDEX_SCHEMA,
     Published,
     RenderedPlugin,
@@ -47,22 +45,28 @@ from plugindex.build.index import (
     render_plugin,
     sha256,
 )
-from plugindex.config.registry import REGISTRY_FILE, REGISTRY_SCHEMA, RegistryConfig, parse_registry
+from plugindex.config.registry import REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
 from plugindex.fetch.source import source_key
-from plugindex.manifests.history import apply_changes, iso
-from plugindex.manifests.model import (
-    MANIFEST_SCHEMA,
+from plugindex.layout import (
+    BUILD_CACHE,
+    CONTRIBUTORS_FILE,
+    INDEX_DIR,
+    INDEX_FILE,
+    RECORDS_DIR,
+    REGISTRY_FILE,
+    RELATED_FILE,
+    SEARCH_CACHE,
     SUBMISSIONS,
-    Manifest,
-    manifest_from,
     split_manifest_path,
 )
+from plugindex.manifests.history import apply_changes, iso
+from plugindex.manifests.model import MANIFEST_SCHEMA, Manifest, manifest_from
 from plugindex.manifests.schema import SchemaChecker, load_schema, schema_digest
 from plugindex.manifests.yamlsafe import load
 from plugindex.reputation.gather import contributors_at, vouchers_at
-from plugindex.reputation.ledger import CONTRIBUTORS_FILE, render_contributors
+from plugindex.reputation.ledger import render_contributors
 from plugindex.resolve.installability import (
     Installability,
     RequirementCheck,
@@ -74,7 +78,6 @@ from plugindex.resolve.releases import TextCatalog
 from plugindex.rules import diagnostic
 from plugindex.scan.judge import Judgement, judge
 from plugindex.scan.records import (
-    CACHE_DIR,
     audit_record_path,
     audit_requirements,
     audits,
@@ -89,14 +92,11 @@ from plugindex.score.versions import (
     score_versions,
     verified_maintainers,
 )
-from plugindex.search.engine import CACHE_DIR as SEARCH_CACHE
 from plugindex.search.engine import SearchIndex
-from plugindex.search.related import RELATED_FILE, inputs_key, related_all, render_related
+from plugindex.search.related import inputs_key, related_all, render_related
 from plugindex.validate.registry_rules import check_registry, shared_sources
 from plugindex.validate.validator import FileResult, ManifestValidator
 
-INDEX_DIR = "index/v1"
-CACHE_FILE = Path(".cache/plugindex/build.sqlite")
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 ALLOWED_EXTRA = frozenset({f"{SUBMISSIONS}/README.md"})
 PARALLEL_MIN = 256  # below this many items, a process pool costs more than it saves
@@ -265,7 +265,7 @@ class Builder:
         # earlier build left half done is undone first (a check reads the published index).
         with build_lock(self.repo.root):
             recover(self.repo.root / INDEX_DIR)
-            cache = self.cache_arg or BuildCache(self.repo.root / CACHE_FILE,
+            cache = self.cache_arg or BuildCache(self.repo.root / BUILD_CACHE,
                                                  _context(registry))
             try:
                 return self._build(head, registry, cache, check)
@@ -303,7 +303,7 @@ class Builder:
         affected = {plugin_of(p) for p in [*removed, *(r.path for r in rows), *touched]}
         if not full and state is not None and state != head:
             # New or refreshed scan and audit records re-render their plugins.
-            changed_records, gone_records = self.repo.diff_tree(state, head, CACHE_DIR)
+            changed_records, gone_records = self.repo.diff_tree(state, head, RECORDS_DIR)
             affected |= {_record_plugin(p) for p in [*gone_records,
                                                     *(e.path for e in changed_records)]}
         affected |= before | {r.facts.name for r in rows if r.facts is not None}
@@ -609,7 +609,7 @@ class Builder:
     def records(self, head: str, names: set[str]) -> ScanRecords:
         """The scan and audit records of ``names`` at ``head`` (read from git, never fetched)."""
         with self.timings.stage("scans"):
-            entries = [e for e in self.repo.ls_tree(head, CACHE_DIR)
+            entries = [e for e in self.repo.ls_tree(head, RECORDS_DIR)
                        if e.kind == "blob" and _record_plugin(e.path) in names]
             blobs = self.repo.read_blobs(e.oid for e in entries)
             return ScanRecords({e.path: (e.oid, blobs[e.oid]) for e in entries})
@@ -675,7 +675,7 @@ class ScanRecords:
         self.files = files
 
     def oids(self, plugin: str) -> list[str]:
-        prefix = f"{CACHE_DIR}/{plugin}/"
+        prefix = f"{RECORDS_DIR}/{plugin}/"
         return sorted(f"{p}\t{oid}" for p, (oid, _) in self.files.items()
                       if p.startswith(prefix))
 

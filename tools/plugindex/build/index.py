@@ -20,7 +20,6 @@ from plugindex.scan.judge import Judgement
 from plugindex.score.model import Score
 
 INDEX_SCHEMA = "index.v1.schema.json"
-INDEX_FILE = "index.json"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import json
 import sys
 
 from plugindex.adapters.gitrepo import GitRepo
-from plugindex.build.builder import INDEX_DIR, Builder
+from plugindex.build.builder import Builder
+from plugindex.layout import INDEX_DIR, find_root
 from plugindex.report import render, summary
-from plugindex.workspace import find_root
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,12 +12,11 @@ import json
 from pathlib import Path
 
 from plugindex.adapters.fsutil import recovered
-from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
+from plugindex.layout import INDEX_DIR, SEARCH_CACHE, find_root
 from plugindex.manifests.yamlsafe import load
-from plugindex.search.engine import CACHE_DIR, SearchIndex
+from plugindex.search.engine import SearchIndex
 from plugindex.search.lookalikes import Lookalikes, lookalikes
-from plugindex.workspace import find_root
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if not isinstance(manifest, dict) or not isinstance(manifest.get("name"), str):
             raise UsageError(f"{path} is not a manifest with a name: run plugindex validate")
         manifests.append(manifest)
-    with SearchIndex(index_dir, root / CACHE_DIR) as search:
+    with SearchIndex(index_dir, root / SEARCH_CACHE) as search:
         results = [lookalikes(m, search) for m in manifests]
     if args.format == "json":
         print(json.dumps([r.as_json() for r in results], indent=2, sort_keys=True))

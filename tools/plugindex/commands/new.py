@@ -16,11 +16,11 @@ from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.gitrepo import checkout_facts
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
+from plugindex.layout import find_root
 from plugindex.manifests.scaffold import Answers, GitFacts, bump, draft, render
 from plugindex.manifests.yamlsafe import load
 from plugindex.report import render as render_problems
 from plugindex.validate.validator import ManifestValidator
-from plugindex.workspace import find_root
 
 ASKED = ("category", "capabilities", "permissions", "host", "maintainers")
 

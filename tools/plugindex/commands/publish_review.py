@@ -36,12 +36,12 @@ from plugindex.adapters.github import (
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.diagnostics import Diagnostic
 from plugindex.errors import EnvironmentProblem
+from plugindex.layout import find_root
 from plugindex.manifests.schema import SchemaChecker
 from plugindex.review.comment import MARKER, markdown, measurements_from_json
 from plugindex.review.gather import gather
 from plugindex.review.verdict import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review, review
 from plugindex.rules import diagnostic
-from plugindex.workspace import find_root
 
 MAX_BYTES = 1_000_000
 RESULT_SCHEMA = "review.v2.schema.json"

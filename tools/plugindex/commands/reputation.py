@@ -15,8 +15,8 @@ from plugindex.adapters.github import API_URL, approvals
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
+from plugindex.layout import REVIEWS_FILE, find_root
 from plugindex.reputation.gather import (
-    REVIEWS_FILE,
     awards_of,
     contributors_at,
     pull_numbers,
@@ -24,7 +24,6 @@ from plugindex.reputation.gather import (
     render_approvals,
 )
 from plugindex.reputation.ledger import Award, Contributor
-from plugindex.workspace import find_root
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -8,11 +8,10 @@ import json
 from packaging.version import InvalidVersion, Version
 
 from plugindex.adapters.fsutil import recovered
-from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
+from plugindex.layout import INDEX_DIR, find_root
 from plugindex.resolve.releases import IndexCatalog
 from plugindex.resolve.resolver import Options, Resolution, parse_request, resolve
-from plugindex.workspace import find_root
 
 
 def render_text(result: Resolution, host: str) -> str:

@@ -11,18 +11,16 @@ from pathlib import Path
 
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.gitrepo import GitRepo
-from plugindex.build.builder import INDEX_DIR, Builder
+from plugindex.build.builder import Builder
 from plugindex.config.registry import RegistryConfig
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.errors import UsageError
-from plugindex.manifests.model import split_manifest_path
+from plugindex.layout import INDEX_DIR, RECORDS_DIR, find_root, split_manifest_path
 from plugindex.review.comment import render
 from plugindex.review.gather import gather
 from plugindex.review.verdict import READY, review
-from plugindex.scan.records import CACHE_DIR
 from plugindex.scan.scanner import RecordStore, Scanner, ScanOptions, diagnostics_of
 from plugindex.scan.targets import changed_since, versions_at
-from plugindex.workspace import find_root
 
 UNSCANNED = frozenset({"PI071", "PI077"})  # the source was not fetched; there is no scan
 
@@ -58,7 +56,7 @@ def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: 
     """The scan stage over the versions the pull request adds or changes; scan records are
     believed only as the base branch has them (a pull request cannot vouch for itself)."""
     targets = changed_since(repo, base, versions_at(repo, head, registry), head)
-    trusted = {e.path: e.oid for e in repo.ls_tree(base, CACHE_DIR) if e.kind == "blob"}
+    trusted = {e.path: e.oid for e in repo.ls_tree(base, RECORDS_DIR) if e.kind == "blob"}
     scanner = Scanner(repo, registry, RecordStore(root, trusted),
                       ScanOptions(offline=args.offline, osv_url=args.osv_url))
     found = [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]

@@ -19,13 +19,9 @@ from typing import Any
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
+from plugindex.layout import RECORDS_DIR, find_root
 from plugindex.report import render, summary
-from plugindex.scan.records import (
-    CACHE_DIR,
-    audit_record_path,
-    audit_requirements,
-    source_record_path,
-)
+from plugindex.scan.records import audit_record_path, audit_requirements, source_record_path
 from plugindex.scan.scanner import (
     RecordStore,
     Scanner,
@@ -35,7 +31,6 @@ from plugindex.scan.scanner import (
     remove_stale,
 )
 from plugindex.scan.targets import changed_since, select, versions_at
-from plugindex.workspace import find_root
 
 
 def add_scan_arguments(p: argparse.ArgumentParser) -> None:
@@ -130,7 +125,7 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
     trusted = None
     if not audit_only and args.changed:
         # In a pull request, only records already on the base branch are believed.
-        trusted = {e.path: e.oid for e in repo.ls_tree(repo.resolve(args.changed), CACHE_DIR)
+        trusted = {e.path: e.oid for e in repo.ls_tree(repo.resolve(args.changed), RECORDS_DIR)
                    if e.kind == "blob"}
     scanner = Scanner(repo, registry, RecordStore(root, trusted), options)
     reports = scanner.run(targets)

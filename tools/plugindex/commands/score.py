@@ -11,11 +11,10 @@ import json
 from typing import Any
 
 from plugindex.adapters.fsutil import recovered
-from plugindex.build.builder import INDEX_DIR
 from plugindex.config.registry import load_registry
 from plugindex.errors import UsageError
+from plugindex.layout import INDEX_DIR, find_root
 from plugindex.score.page import checks_json, checks_text, markdown
-from plugindex.workspace import find_root
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

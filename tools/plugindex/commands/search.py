@@ -6,10 +6,9 @@ import argparse
 import json
 
 from plugindex.adapters.fsutil import recovered
-from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import UsageError
-from plugindex.search.engine import CACHE_DIR, SORTS, Filters, Results, SearchIndex
-from plugindex.workspace import find_root
+from plugindex.layout import INDEX_DIR, SEARCH_CACHE, find_root
+from plugindex.search.engine import SORTS, Filters, Results, SearchIndex
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     index_dir = recovered(root, INDEX_DIR)
     if not (index_dir / "index.json").is_file():
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
-    with SearchIndex(index_dir, root / CACHE_DIR) as search:
+    with SearchIndex(index_dir, root / SEARCH_CACHE) as search:
         results = search.search(args.query, filters, args.sort, args.limit)
     if args.format == "json":
         print(json.dumps(results.as_json(), indent=2, sort_keys=True))

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from plugindex.adapters.fsutil import recovered
 from plugindex.adapters.gitrepo import GitRepo
-from plugindex.build.builder import INDEX_DIR
 from plugindex.errors import EnvironmentProblem, UsageError
-from plugindex.workspace import find_root
+from plugindex.layout import INDEX_DIR, find_root
 
 CONFIG = "mkdocs.yml"
 OUTPUT = "site-build"

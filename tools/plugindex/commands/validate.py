@@ -13,7 +13,7 @@ from plugindex.adapters.gitrepo import GitRepo, git_blob_id
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
-from plugindex.manifests.model import SUBMISSIONS
+from plugindex.layout import SUBMISSIONS, find_root, relative
 from plugindex.manifests.yamlsafe import load
 from plugindex.report import render, summary
 from plugindex.resolve.releases import release_from_manifest
@@ -21,7 +21,6 @@ from plugindex.rules import diagnostic
 from plugindex.validate.registry_rules import check_registry, shared_sources
 from plugindex.validate.requirement_rules import check_requirements
 from plugindex.validate.validator import FileResult, ManifestValidator
-from plugindex.workspace import find_root, relative
 
 
 def _files_under(directory: Path) -> list[Path]:

@@ -15,14 +15,13 @@ from packaging.version import Version
 from plugindex.config.scan import ScanConfig, parse_scan
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
-from plugindex.layout import DEFAULT_PATH_SOURCE_ROOTS, protected
+from plugindex.layout import DEFAULT_PATH_SOURCE_ROOTS, REGISTRY_FILE, protected
 from plugindex.manifests.schema import SchemaChecker
 from plugindex.manifests.yamlsafe import Limits, load
 from plugindex.reputation.ledger import ReputationConfig, parse_reputation
 from plugindex.rules import diagnostic
 from plugindex.score.model import ScoreConfig, default_config, parse_score
 
-REGISTRY_FILE = "registry.yaml"
 REGISTRY_SCHEMA = "registry.v1.schema.json"
 DEFAULT_RESOLUTION_SECONDS = 5.0
 _REGISTRY_LIMITS = Limits(max_bytes=1024 * 1024, max_depth=10, max_nodes=50000)

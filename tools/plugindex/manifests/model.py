@@ -9,7 +9,6 @@ from typing import Any, Literal
 from packaging.version import Version
 
 MANIFEST_SCHEMA = "manifest.v1.schema.json"
-SUBMISSIONS = "submissions"
 
 SourceKind = Literal["git", "archive", "path"]
 
@@ -165,20 +164,3 @@ def _build(data: Mapping[str, Any]) -> Manifest:
         ),
         data=data,
     )
-
-
-def manifest_path(name: str, version: str) -> str:
-    return f"{SUBMISSIONS}/{name}/{version}.yaml"
-
-
-def split_manifest_path(path: str) -> tuple[str, str] | None:
-    """'submissions/<name>/<version>.yaml' -> (name, version); None for any other layout,
-    and for a name or version that is empty, '.' or '..' (a git tree can hold entries named
-    so, which no checkout can write)."""
-    parts = path.split("/")
-    if len(parts) != 3 or parts[0] != SUBMISSIONS or not parts[2].endswith(".yaml"):
-        return None
-    name, version = parts[1], parts[2][: -len(".yaml")]
-    if any(p in ("", ".", "..") for p in (name, version)):
-        return None
-    return name, version

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from plugindex.adapters.gitrepo import GitRepo
+from plugindex.layout import LEDGER_CACHE, REVIEWS_FILE
 from plugindex.manifests.yamlsafe import load
 from plugindex.reputation.identity import trailers
 from plugindex.reputation.ledger import (
@@ -39,8 +40,6 @@ from plugindex.reputation.ledger import (
     vouchers,
 )
 
-CACHE_FILE = Path(".cache/plugindex/reputation.sqlite")
-REVIEWS_FILE = "index/cache/reviews.json"  # approvals from the GitHub API, kept in git
 ZERO = "0" * 40
 
 _TOP_KEY = re.compile(r"^(yanked|deprecated)\s*:\s*(.*?)\s*$", re.MULTILINE)
@@ -284,7 +283,7 @@ def _approvals(repo: GitRepo, head: str, config: ReputationConfig, store: Ledger
 def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
                     cache: Path | None = None) -> list[Contributor]:
     """Every contributor at ``head``; ``cache``: where the ledger is kept."""
-    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
         ledger = ledger_at(repo, head, config, store)
         tallies = store.tallies()
@@ -304,7 +303,7 @@ def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
                 cache: Path | None = None) -> dict[str, frozenset[str]]:
     """Plugin -> the logins (lower case) that vouched for it at ``head`` (see
     ``reputation.vouchers``); the ledger is the one ``contributors_at`` keeps."""
-    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
         ledger = ledger_at(repo, head, config, store)
         authors = {a for people in ledger.manifest_authors.values() for a in people}
@@ -317,7 +316,7 @@ def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
 def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: Contributor,
               cache: Path | None = None) -> list[Award]:
     """The awards behind a contributor's points (after ``contributors_at``)."""
-    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
         ledger = store.load(config.digest())
         approved = _approvals(repo, head, config, store, ledger, {})
@@ -332,7 +331,7 @@ def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: C
 def pull_numbers(repo: GitRepo, head: str, config: ReputationConfig,
                  cache: Path | None = None) -> list[int]:
     """The pull requests main's history came from (after ``contributors_at``)."""
-    store = LedgerStore(cache if cache is not None else repo.root / CACHE_FILE)
+    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
         ledger_at(repo, head, config, store)
         return sorted({p.number for p in store.pulls()})

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from plugindex.adapters.gitlog import GraphCommit, LogCommit
-from plugindex.manifests.model import split_manifest_path
+from plugindex.layout import split_manifest_path
 from plugindex.reputation.identity import (
     Person,
     is_bot,
@@ -54,7 +54,6 @@ from plugindex.reputation.identity import (
     trailers,
 )
 
-CONTRIBUTORS_FILE = "contributors.json"  # in index/v1
 REPUTATION_VERSION = 3  # 3: logins from trusted links only
 NOREPLY = "users.noreply.github.com"
 DAY = 86_400

@@ -18,13 +18,17 @@ from packaging.version import InvalidVersion, Version
 
 from plugindex.adapters.fsutil import recovered
 from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo
-from plugindex.build.builder import INDEX_DIR
-from plugindex.config.registry import REGISTRY_FILE, RegistryConfig, parse_registry
-from plugindex.layout import SUBMISSIONS, is_within
-from plugindex.manifests.model import split_manifest_path
+from plugindex.config.registry import RegistryConfig, parse_registry
+from plugindex.layout import (
+    INDEX_DIR,
+    REGISTRY_FILE,
+    SEARCH_CACHE,
+    SUBMISSIONS,
+    is_within,
+    split_manifest_path,
+)
 from plugindex.manifests.yamlsafe import load
 from plugindex.review.verdict import FileChange, ReviewInputs, maintainer_logins, source_path
-from plugindex.search.engine import CACHE_DIR as SEARCH_CACHE
 from plugindex.search.engine import SearchIndex
 from plugindex.search.lookalikes import Lookalikes, lookalikes
 from plugindex.validate.validator import ManifestValidator

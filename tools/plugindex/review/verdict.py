@@ -39,8 +39,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
-from plugindex.layout import SUBMISSIONS, is_within, overlapping, protected, under_root
-from plugindex.manifests.model import split_manifest_path
+from plugindex.layout import (
+    SUBMISSIONS,
+    is_within,
+    overlapping,
+    protected,
+    split_manifest_path,
+    under_root,
+)
 from plugindex.rules import diagnostic
 from plugindex.search.lookalikes import Lookalikes
 

@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from plugindex.fetch.source import FetchedSource
+from plugindex.layout import RECORDS_DIR
 from plugindex.manifests.model import Manifest
 from plugindex.scanners.bandit import BanditResult
 from plugindex.scanners.lockfiles import Declared
 from plugindex.scanners.permissions import Evidence
 from plugindex.scanners.pipaudit import AuditResult, Dropped
 
-CACHE_DIR = "index/cache"
 RECORD_FORMAT = 1
 SCANNER_VERSION = "3"  # bump when what a scan records changes: every source is scanned again
 
@@ -35,11 +35,11 @@ def _digest(text: str) -> str:
 
 
 def source_record_path(plugin: str, key: str) -> str:
-    return f"{CACHE_DIR}/{plugin}/scan-{_digest(key)}.json"
+    return f"{RECORDS_DIR}/{plugin}/scan-{_digest(key)}.json"
 
 
 def audit_record_path(plugin: str, requirements: Sequence[str]) -> str:
-    return f"{CACHE_DIR}/{plugin}/audit-{_digest(chr(10).join(sorted(requirements)))}.json"
+    return f"{RECORDS_DIR}/{plugin}/audit-{_digest(chr(10).join(sorted(requirements)))}.json"
 
 
 def dumps(record: dict[str, Any]) -> bytes:

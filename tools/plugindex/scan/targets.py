@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import RegistryConfig
 from plugindex.errors import UsageError
+from plugindex.layout import SUBMISSIONS
 from plugindex.manifests.history import apply_changes
-from plugindex.manifests.model import SUBMISSIONS
 from plugindex.scan.scanner import Target
 from plugindex.validate.validator import ManifestValidator
 

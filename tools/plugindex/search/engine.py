@@ -46,7 +46,6 @@ from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
 SCHEMA_VERSION = "4"
-CACHE_DIR = ".cache/plugindex/search"  # under the repository root
 SORTS = ("relevance", "score", "updated", "name")
 _WORD = re.compile(r"[a-z0-9]+")
 

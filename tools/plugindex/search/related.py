@@ -34,7 +34,6 @@ from whoosh.searching import Searcher
 
 from plugindex.search.engine import SearchIndex
 
-RELATED_FILE = "related.json"  # in index/v1
 RELATED_VERSION = 1  # bump when the method changes: every related.json is recomputed
 LIMIT = 5
 NUMTERMS = 8

@@ -24,8 +24,8 @@ from packaging.version import Version
 
 from plugindex.config.registry import RegistryConfig
 from plugindex.diagnostics import Diagnostic, pointer
-from plugindex.layout import under_root
-from plugindex.manifests.model import Manifest, split_manifest_path
+from plugindex.layout import split_manifest_path, under_root
+from plugindex.manifests.model import Manifest
 from plugindex.manifests.yamlsafe import Document
 from plugindex.rules import diagnostic
 

@@ -14,8 +14,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from plugindex.diagnostics import Diagnostic, pointer
-from plugindex.layout import overlapping, under_root
-from plugindex.manifests.model import Facts, split_manifest_path
+from plugindex.layout import overlapping, split_manifest_path, under_root
+from plugindex.manifests.model import Facts
 from plugindex.rules import diagnostic
 
 _version = functools.lru_cache(maxsize=65536)(Version)
