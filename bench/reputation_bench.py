@@ -21,8 +21,8 @@ from pathlib import Path
 
 from history_gen import append_commit, generate_history
 from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.reputation import ReputationConfig
 from plugindex.reputation.gather import contributors_at
-from plugindex.reputation.ledger import ReputationConfig
 
 WORK = Path(__file__).resolve().parent / "work"
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from plugindex.config.scan import MiB, SourceLimits
 from plugindex.fetch.archive import ExtractResult, extract
-from plugindex.fetch.problems import MiB, SourceLimits, SourceRefused
+from plugindex.fetch.problems import SourceRefused
 
 LIMITS = SourceLimits()
 

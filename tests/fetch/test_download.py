@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from plugindex.config.scan import SourceLimits
 from plugindex.fetch.download import download, redirect_allowed, verify_sha256
-from plugindex.fetch.problems import FetchFailed, SourceLimits, SourceRefused
+from plugindex.fetch.problems import FetchFailed, SourceRefused
 
 BODY = bytes(range(256)) * 40
 UNSIZED = b"u" * 5000

@@ -13,6 +13,7 @@ import pytest
 from plugindex.adapters.github import approvals
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.cli import main
+from plugindex.config.reputation import ReputationConfig, parse_reputation
 from plugindex.errors import EnvironmentProblem
 from plugindex.reputation.gather import LedgerStore, awards_of, contributors_at, manifest_facts
 from plugindex.reputation.identity import is_bot, login_of, person, reverted, trailers
@@ -21,11 +22,9 @@ from plugindex.reputation.ledger import (
     Claim,
     Contributor,
     Ledger,
-    ReputationConfig,
     Tally,
     level_of,
     logins_of,
-    parse_reputation,
     tally,
     vouchers,
 )

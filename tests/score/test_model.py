@@ -12,19 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from plugindex.config.score import CHECKS, ScoreConfig, default_config, parse_score
 from plugindex.manifests.model import manifest_from
 from plugindex.resolve.installability import RequirementCheck, Unmet
-from plugindex.score.model import (
-    CHECKS,
-    DAY,
-    Release,
-    Score,
-    ScoreConfig,
-    ScoreFacts,
-    default_config,
-    parse_score,
-    score,
-)
+from plugindex.score.model import DAY, Release, Score, ScoreFacts, score
 from plugindex.score.versions import score_date
 
 AS_OF = 1_790_000_000

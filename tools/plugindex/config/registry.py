@@ -12,15 +12,15 @@ from typing import Any
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.version import Version
 
+from plugindex.config.reputation import ReputationConfig, parse_reputation
 from plugindex.config.scan import ScanConfig, parse_scan
+from plugindex.config.score import ScoreConfig, default_config, parse_score
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
 from plugindex.layout import DEFAULT_PATH_SOURCE_ROOTS, REGISTRY_FILE, protected
 from plugindex.manifests.schema import SchemaChecker
 from plugindex.manifests.yamlsafe import Limits, load
-from plugindex.reputation.ledger import ReputationConfig, parse_reputation
 from plugindex.rules import diagnostic
-from plugindex.score.model import ScoreConfig, default_config, parse_score
 
 REGISTRY_SCHEMA = "registry.v1.schema.json"
 DEFAULT_RESOLUTION_SECONDS = 5.0

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from plugindex.fetch.problems import SourceLimits
-
 Level = Literal["block", "warn", "info"]
 RANKS = {"low": 1, "medium": 2, "high": 3}
 
@@ -30,6 +28,22 @@ DEFAULT_PERMISSIONS: Mapping[str, str] = {
     "dynamic-code": "dynamic-code",
     "native-code": "native-code",
 }
+
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """Caps on one fetched source (configurable under ``scan.limits`` in registry.yaml)."""
+
+    download_bytes: int = 50 * MiB  # bytes downloaded for one archive
+    members: int = 10_000  # entries (files and directories) in one archive or tree
+    total_bytes: int = 200 * MiB  # bytes of all extracted files together
+    file_bytes: int = 20 * MiB  # bytes of one extracted file
+    ratio: float = 100.0  # uncompressed bytes / compressed bytes, per member and overall
+    timeout_seconds: float = 120.0  # one clone or download, from start to end
+    retries: int = 2  # further attempts after a transient failure (timeout, 5xx, unreachable)
 
 
 @dataclass(frozen=True)

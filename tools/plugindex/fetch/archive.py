@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
-from plugindex.fetch.problems import MiB, SourceLimits, SourceRefused
+from plugindex.config.scan import MiB, SourceLimits
+from plugindex.fetch.problems import SourceRefused
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urljoin, urlsplit
 
-from plugindex.fetch.problems import FetchFailed, SourceLimits, SourceRefused, retrying
+from plugindex.config.scan import SourceLimits
+from plugindex.fetch.problems import FetchFailed, SourceRefused, retrying
 
 SCHEMES = ("http", "https")
 CHUNK = 64 * 1024

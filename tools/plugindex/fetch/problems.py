@@ -1,4 +1,5 @@
-"""What fetching a plugin's source can go wrong with, and the caps that bound it.
+"""What fetching a plugin's source can go wrong with (the caps that bound it are settings:
+``plugindex.config.scan.SourceLimits``).
 
 Two kinds of problem, both values for the scan report (never a traceback, never "clean"):
 - :class:`SourceRefused`: the source is unacceptable as it is (sha256 mismatch, an archive member
@@ -13,25 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
-MiB = 1024 * 1024
 FIRST_BACKOFF = 0.5  # seconds before the first retry; doubled before each next one
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SourceLimits:
-    """Caps on one fetched source (configurable under ``scan.limits`` in registry.yaml)."""
-
-    download_bytes: int = 50 * MiB  # bytes downloaded for one archive
-    members: int = 10_000  # entries (files and directories) in one archive or tree
-    total_bytes: int = 200 * MiB  # bytes of all extracted files together
-    file_bytes: int = 20 * MiB  # bytes of one extracted file
-    ratio: float = 100.0  # uncompressed bytes / compressed bytes, per member and overall
-    timeout_seconds: float = 120.0  # one clone or download, from start to end
-    retries: int = 2  # further attempts after a transient failure (timeout, 5xx, unreachable)
 
 
 class SourceProblem(Exception):

@@ -23,16 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from plugindex.adapters.gitrepo import GitRepo, TreeEntry
-from plugindex.config.scan import ScanConfig
+from plugindex.config.scan import ScanConfig, SourceLimits
 from plugindex.fetch.archive import extract
 from plugindex.fetch.download import download, verify_sha256
-from plugindex.fetch.problems import (
-    FetchFailed,
-    SourceLimits,
-    SourceProblem,
-    SourceRefused,
-    retrying,
-)
+from plugindex.fetch.problems import FetchFailed, SourceProblem, SourceRefused, retrying
 from plugindex.manifests.model import Source
 
 # git may only speak these: no ext::, no ssh (no keys here), no transport helpers.

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.reputation import ReputationConfig
 from plugindex.layout import LEDGER_CACHE, REVIEWS_FILE
 from plugindex.manifests.yamlsafe import load
 from plugindex.reputation.identity import trailers
@@ -30,7 +31,6 @@ from plugindex.reputation.ledger import (
     ManifestFacts,
     Pull,
     RegistryFacts,
-    ReputationConfig,
     Tally,
     advance,
     approval_awards,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugindex.score.model import CHECKS, FAMILIES, Param, ScoreConfig
+from plugindex.config.score import CHECKS, FAMILIES, Param, ScoreConfig
 
 PAGE = "site/scoring.md"
 
