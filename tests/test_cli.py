@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from plugindex.cli import main
-from tests.conftest import VALID_MANIFEST, GitRegistry
+from plugindex import cli
+from plugindex.cli import CRASH_DIR, EXIT_CODES, main
+from plugindex.commands import validate
+from plugindex.errors import InternalError, UsageError
+from tests.conftest import ROOT, VALID_MANIFEST, GitRegistry
 
 BAD = VALID_MANIFEST.format(name="alpha", version="1.0.0").replace(
     "category: testing", "category: nope").replace("license: MIT", "license: GPL-2.0-only")
@@ -144,7 +149,9 @@ def test_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
     assert exc.value.code == 0
-    assert "example:\n  plugindex " + command in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "example:\n  plugindex " + command in out
+    assert EXIT_CODES in out
 
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
@@ -152,3 +159,149 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def _crash(exc: BaseException) -> None:
+    """Make ``plugindex validate`` raise ``exc``."""
+
+    def run(args: object) -> int:
+        raise exc
+
+    return run  # type: ignore[return-value]
+
+
+@pytest.fixture
+def temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary directory, for this test alone."""
+    target = tmp_path / "system-tmp"
+    target.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(target))
+    return target
+
+
+def _logged(err: str) -> Path:
+    """The one stderr line of an internal error: the log file it names."""
+    lines = err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("plugindex: internal error (a bug")
+    return Path(lines[0].rsplit("the traceback is in ", 1)[1])
+
+
+def test_a_crash_is_exit_3_with_the_traceback_in_the_registrys_cache(
+        git_registry: GitRegistry, temp_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(validate, "run", _crash(RuntimeError("boom\non two lines")))
+    assert main(["validate", "--root", str(git_registry.root)]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    log = _logged(captured.err)
+    assert "RuntimeError: boom on two lines" in captured.err
+    assert log.parent == git_registry.root / CRASH_DIR
+    assert log.name.startswith("plugindex-crash-")
+    assert str(os.getpid()) in log.name
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith(f"plugindex {cli.__version__}: plugindex validate --root ")
+    assert "Traceback (most recent call last):" in text
+    assert "RuntimeError: boom\non two lines" in text
+    assert "in run\n" in text  # the frame that raised
+    assert log.stat().st_mode & 0o077 == 0
+    assert not (git_registry.root / "index").exists()
+    assert list(temp_dir.iterdir()) == []
+
+
+def test_a_crash_outside_a_registry_logs_to_the_temporary_directory(
+        tmp_path: Path, temp_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(validate, "run", _crash(KeyError("x")))
+    assert main(["validate"]) == 3
+    log = _logged(capsys.readouterr().err)
+    assert log.parent == temp_dir
+    assert "KeyError: 'x'" in log.read_text(encoding="utf-8")
+
+
+def test_an_unwritable_cache_falls_back_to_the_temporary_directory(
+        git_registry: GitRegistry, temp_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    git_registry.write(".cache", "a file where the cache directory would be\n")
+    monkeypatch.setattr(validate, "run", _crash(ZeroDivisionError("division by zero")))
+    assert main(["validate", "--root", str(git_registry.root)]) == 3
+    log = _logged(capsys.readouterr().err)
+    assert log.parent == temp_dir
+    assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_a_traceback_that_cannot_be_saved_goes_to_stderr(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a directory\n")
+    monkeypatch.setattr(validate, "run", _crash(RuntimeError("boom")))
+    assert main(["validate"]) == 3
+    err = capsys.readouterr().err
+    assert "could not be saved" in err.splitlines()[0]
+    assert "Traceback (most recent call last):" in err
+    assert err.rstrip().endswith("RuntimeError: boom")
+
+
+def test_internal_error_is_exit_3_and_logged(git_registry: GitRegistry, temp_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(validate, "run", _crash(InternalError("index.json does not match")))
+    assert main(["validate", "--root", str(git_registry.root)]) == 3
+    log = _logged(capsys.readouterr().err)
+    assert "InternalError: index.json does not match" in log.read_text(encoding="utf-8")
+
+
+def test_usage_error_is_exit_2_without_a_log(git_registry: GitRegistry, temp_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(validate, "run", _crash(UsageError("no such thing")))
+    assert main(["validate", "--root", str(git_registry.root)]) == 2
+    assert capsys.readouterr().err.splitlines() == ["plugindex: error: no such thing"]
+    assert not (git_registry.root / CRASH_DIR).exists()
+    assert list(temp_dir.iterdir()) == []
+
+
+def test_ctrl_c_is_exit_130(git_registry: GitRegistry, temp_dir: Path,
+                            monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(validate, "run", _crash(KeyboardInterrupt()))
+    assert main(["validate", "--root", str(git_registry.root)]) == 130
+    assert not (git_registry.root / CRASH_DIR).exists()
+
+
+def test_a_broken_pipe_elsewhere_is_an_internal_error(git_registry: GitRegistry, temp_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """stdout is fine (captured): a BrokenPipeError from a subprocess or socket is a bug."""
+    monkeypatch.setattr(validate, "run", _crash(BrokenPipeError(32, "Broken pipe")))
+    assert main(["validate", "--root", str(git_registry.root)]) == 3
+    assert "BrokenPipeError" in _logged(capsys.readouterr().err).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("argv", "unbuffered"), [
+    (["score", "--checks", "--format", "json"], "1"),  # print() meets the closed pipe
+    (["score", "--checks", "--format", "json"], ""),  # main's flush meets it
+    (["--version"], ""),  # argparse's SystemExit, then main's flush
+])
+def test_a_closed_stdout_ends_quietly(argv: list[str], unbuffered: str, tmp_path: Path) -> None:
+    """`plugindex ... | head -1` when the reader is gone before plugindex writes: no
+    traceback, no "Exception ignored" at exit, exit 141 (128 + SIGPIPE), no crash log."""
+    command = [sys.executable, "-m", "plugindex", *argv, "--root", str(ROOT)]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": unbuffered}
+    whole = subprocess.run(command, capture_output=True, env=env, check=False)
+    assert whole.returncode == 0
+    assert whole.stdout
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write
+    try:
+        cut = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, env=env,
+                             check=False)
+    finally:
+        os.close(write)
+    assert cut.stderr == b""
+    assert cut.returncode == 141
+    assert list(tmp_path.iterdir()) == []  # no crash log

@@ -13,6 +13,8 @@ import pytest
 from plugindex.cli import main
 from plugindex.config.registry import load_registry
 from plugindex.manifests.schema import load_schema
+from plugindex.score import page as scoring
+from plugindex.site.pages import every_page, load
 from plugindex.validate.validator import ManifestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,8 +202,10 @@ def test_badges_follow_registry_yaml(index: dict[str, Any]) -> None:
 
 
 def test_scoring_page_is_generated_from_the_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    """`plugindex score --checks --format markdown` prints the page the site generates."""
     assert main(["score", "--checks", "--format", "markdown", "--root", str(ROOT)]) == 0
-    assert capsys.readouterr().out == (ROOT / "site/scoring.md").read_text(encoding="utf-8")
+    generated = every_page(load(ROOT / "index/v1"), load_registry(ROOT).score)
+    assert capsys.readouterr().out == generated[scoring.PAGE]
 
 
 def test_score_command_prints_the_published_breakdown(

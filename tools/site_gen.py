@@ -1,5 +1,7 @@
-"""mkdocs-gen-files script (see mkdocs.yml): writes the marketplace's generated pages and the
-browse data into the build, from index/v1 next to mkdocs.yml (or $PLUGINDEX_INDEX)."""
+"""mkdocs-gen-files script (see mkdocs.yml): writes every generated page of the marketplace and
+the browse data into the build, never into site/: the pages of index/v1 next to mkdocs.yml (or
+$PLUGINDEX_INDEX), the rules page from the rule catalog, and the scoring page from the checks'
+table with the score settings of the registry.yaml next to mkdocs.yml."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from plugindex.site.pages import BROWSE_DATA, browse_data, load, pages
+from plugindex.config.registry import load_registry
+from plugindex.site.pages import BROWSE_DATA, browse_data, every_page, load
 
 root = Path(mkdocs_gen_files.config.config_file_path or "mkdocs.yml").resolve().parent
 data = load(Path(os.environ.get("PLUGINDEX_INDEX") or root / "index" / "v1"))
-for path, text in sorted(pages(data).items()):
+score = load_registry(root).score
+for path, text in sorted(every_page(data, score).items()):
     with mkdocs_gen_files.open(path, "w") as f:
         f.write(text)
 with mkdocs_gen_files.open(BROWSE_DATA, "wb") as f:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from plugindex.adapters.proc import seal_tree, sealed_env, sealed_python
 from plugindex.config.scan import ScanConfig
-from plugindex.scanners.bandit import run_bandit, seal_tree, sealed_env, sealed_python
+from plugindex.scanners.bandit import run_bandit
 from tests.conftest import GitRegistry
 from tests.scan.test_scanner import SHELL_CODE, add_source_plugin, items, rules, scan_json
 

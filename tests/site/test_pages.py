@@ -1,5 +1,6 @@
 """The marketplace site: pages generated from index/v1, escaping of everything a manifest
-says, the browse data, and a real MkDocs build (reproducible, no request to another host)."""
+says, the browse data, the rules and scoring pages, badges from the published thresholds, and
+real MkDocs builds (reproducible, no request to another host, nothing generated committed)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,26 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from plugindex.cli import main
+from plugindex.config.registry import load_registry
+from plugindex.config.score import CHECKS
+from plugindex.rules import CATALOG
+from plugindex.score import page as scoring
+from plugindex.site import rules
 from plugindex.site.charts import dependency_graph, stats
-from plugindex.site.pages import BROWSE_DATA, SiteData, browse_data, description_html, load, pages
-from tests.conftest import ROOT
+from plugindex.site.pages import (
+    BADGES,
+    BROWSE_DATA,
+    SiteData,
+    browse_data,
+    description_html,
+    every_page,
+    load,
+    pages,
+)
+from tests.conftest import ROOT, GitRegistry
 
 INDEX = ROOT / "index" / "v1"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -44,7 +60,7 @@ def hostile(data: SiteData) -> SiteData:
         "<iframe src=https://evil.example></iframe>\n\n- item `code`\n")
     latest["manifest"]["maintainers"] = [{"github": "x\" onclick=\"alert(1)", "name": HOSTILE}]
     return SiteData(index, {**data.plugins, name: detail}, data.related, data.contributors,
-                    data.levels)
+                    data.levels, data.badges)
 
 
 def test_every_plugin_and_listing_has_a_page(data: SiteData) -> None:
@@ -125,11 +141,17 @@ def test_browse_data_is_small_and_complete(data: SiteData) -> None:
 
 
 def _project(tmp_path: Path, index: Path) -> Path:
-    """A copy of what the site build reads: mkdocs.yml, site/, tools/site_gen.py, an index."""
+    """A copy of what the site build reads: mkdocs.yml, registry.yaml, the hand-written pages
+    of site/ (a generated page that is still committed is left out), tools/site_gen.py, an
+    index."""
     root = tmp_path / "project"
     (root / "tools").mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", root)
-    shutil.copytree(ROOT / "site", root / "site")
+    shutil.copy(ROOT / "registry.yaml", root)
+    generated = set(every_page(load(index), load_registry(ROOT).score))
+    shutil.copytree(ROOT / "site", root / "site", ignore=lambda folder, names: [
+        n for n in names
+        if (Path(folder) / n).relative_to(ROOT / "site").as_posix() in generated])
     shutil.copy(ROOT / "tools" / "site_gen.py", root / "tools")
     shutil.copytree(index, root / "index" / "v1")
     return root
@@ -155,6 +177,14 @@ def test_the_default_registry_builds_reproducibly_and_offline(tmp_path: Path,
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
     assert (first / "plugins" / "auth-jwt" / "index.html").is_file()
     assert (first / BROWSE_DATA).is_file()
+    rules_page = _Elements.of((first / "rules" / "index.html").read_text(encoding="utf-8"))
+    assert [i for i in rules_page.ids if i in CATALOG] == sorted(CATALOG)
+    assert [i for i in rules_page.ids if i in {s.id for s in rules.SECTIONS}] == [
+        s.id for s in rules.SECTIONS]
+    scoring_page = _Elements.of((first / "scoring" / "index.html").read_text(encoding="utf-8"))
+    assert _weights(scoring_page) == dict(load_registry(ROOT).score.weights)
+    home = _Elements.of((first / "index.html").read_text(encoding="utf-8"))
+    assert {"scoring/", "rules/"} <= set(home.links)
     for page in first.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         for ref in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', text):
@@ -214,3 +244,156 @@ def test_statistics_charts(data: SiteData) -> None:
         assert f">{category}</text>" in by_category
         assert f">{n}</text>" in by_category
     assert stats(data.index) == charts  # deterministic
+
+
+class _Elements(HTMLParser):
+    """The ids in document order, the text of every element with an id, every link, and the
+    cells of every table row."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                      "source", "track", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str | None]] = []
+        self.ids: list[str] = []
+        self.text: dict[str, str] = {}
+        self.links: list[str] = []
+        self.rows: list[list[str]] = []
+
+    @classmethod
+    def of(cls, html: str) -> _Elements:
+        parser = cls()
+        parser.feed(html)
+        return parser
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+        if tag in self.VOID:
+            return
+        ident = a.get("id")
+        if ident:
+            self.ids.append(ident)
+            self.text[ident] = ""
+        self.open.append((tag, ident))
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                del self.open[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for _, ident in self.open:
+            if ident:
+                self.text[ident] += data
+        if self.rows and any(tag in ("td", "th") for tag, _ in self.open):
+            self.rows[-1][-1] += data
+
+
+def _weights(page: _Elements) -> dict[str, int]:
+    """check id -> points, from the scoring page's tables ('`id` title | 10 (default 12) |')."""
+    out = {}
+    for row in page.rows:
+        if len(row) == 3 and row[0].split(" ")[0] in {c.id for c in CHECKS}:
+            out[row[0].split(" ")[0]] = int(row[1].split(" ")[0])
+    return out
+
+
+def _badges(page: _Elements) -> dict[str, list[int]]:
+    """badge -> the numbers in what earns it, from the contributors page."""
+    return {ident.removeprefix("badge-"): [int(n) for n in re.findall(r"\d+", text)]
+            for ident, text in page.text.items() if ident.startswith("badge-")}
+
+
+def test_every_generated_page_is_built_and_none_is_committed(data: SiteData) -> None:
+    generated = every_page(data, load_registry(ROOT).score)
+    assert set(pages(data)) | {rules.PAGE, scoring.PAGE} == set(generated)
+    committed = {p.relative_to(ROOT / "site").as_posix() for p in (ROOT / "site").rglob("*.md")}
+    assert committed & set(generated) == set()  # generated at build time, never committed
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    nav = [page for entry in config["nav"] for page in entry.values()]
+    assert set(nav) <= committed | set(generated)
+    assert {rules.PAGE, scoring.PAGE} <= set(nav)
+
+
+def test_badge_texts_carry_the_published_thresholds(data: SiteData) -> None:
+    thresholds = {"documentation-hero": 7, "core-contributor": 1, "founding-member": 30}
+    custom = SiteData(data.index, data.plugins, data.related, data.contributors, data.levels,
+                      thresholds)
+    shown = _badges(_Elements.of(pages(custom)["contributors.md"]))
+    assert shown == {"first-plugin": [], "verified-developer": [], "documentation-hero": [7],
+                     "core-contributor": [1], "founding-member": [30]}
+    assert set(shown) == {b for b, _ in BADGES}
+    unknown = SiteData(data.index, data.plugins, data.related, data.contributors, data.levels)
+    assert all(n == [] for n in _badges(_Elements.of(pages(unknown)["contributors.md"])).values())
+
+
+def test_scoring_page_shows_the_registrys_weights_and_thresholds(data: SiteData) -> None:
+    config = load_registry(ROOT).score
+    swapped = {**config.weights, "security.code": config.weights["security.advisories"],
+               "security.advisories": config.weights["security.code"]}
+    changed = type(config)(swapped, config.params, config.tiers)
+    page = every_page(data, changed)[scoring.PAGE]
+    rows = [line.split(" | ") for line in page.splitlines() if line.startswith("| `")]
+    weights = {row[0].split("`")[1]: row[1] for row in rows}
+    assert set(weights) == {c.id for c in CHECKS}
+    assert weights["security.code"] == f"{swapped['security.code']} (default 12)"
+    assert all(int(w.split(" ")[0]) == swapped[c] for c, w in weights.items())
+
+
+REPUTATION = ("reputation:\n  badges: {documentation-hero: 7, core-contributor: 1, "
+              "founding-member: 30}\n")
+
+
+def test_registry_settings_reach_the_built_site(git_registry: GitRegistry, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """registry.yaml's badge thresholds and score weights, through the build and
+    contributors.json, to the built contributors, scoring and rules pages."""
+    reg = git_registry
+    config = load_registry(reg.root).score
+    weights = {**config.weights, "security.code": config.weights["security.advisories"],
+               "security.advisories": config.weights["security.code"]}
+    settings = REPUTATION + "score:\n  weights:\n" + "".join(
+        f"    {check}: {weight}\n" for check, weight in weights.items())
+    reg.write("registry.yaml", (reg.root / "registry.yaml").read_text(encoding="utf-8")
+              + settings)
+    reg.add_plugin("alpha", "1.0.0")
+    for part in ("mkdocs.yml", "site/publishing.md", "site/assets", "tools/site_gen.py"):
+        source, target = ROOT / part, reg.root / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    reg.commit("alpha, with the registry's own settings")
+    assert main(["build", "--root", str(reg.root)]) == 0, capsys.readouterr().err
+    contributors = json.loads((reg.root / "index/v1/contributors.json").read_bytes())
+    assert contributors["badges"] == {"documentation-hero": 7, "core-contributor": 1,
+                                      "founding-member": 30}
+    out = tmp_path / "site"
+    assert main(["site", "--output", str(out), "--root", str(reg.root)]) == 0
+    built = _Elements.of((out / "contributors" / "index.html").read_text(encoding="utf-8"))
+    assert _badges(built) == {"first-plugin": [], "verified-developer": [],
+                              "documentation-hero": [7], "core-contributor": [1],
+                              "founding-member": [30]}
+    scored = _Elements.of((out / "scoring" / "index.html").read_text(encoding="utf-8"))
+    assert _weights(scored) == weights
+    listed = _Elements.of((out / "rules" / "index.html").read_text(encoding="utf-8"))
+    assert [i for i in listed.ids if i in CATALOG] == sorted(CATALOG)
+
+
+def test_an_invalid_registry_yaml_stops_the_site_with_exit_2(
+        git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    reg = git_registry
+    reg.add_plugin("alpha", "1.0.0")
+    shutil.copy(ROOT / "mkdocs.yml", reg.root)
+    reg.commit("alpha")
+    assert main(["build", "--root", str(reg.root)]) == 0
+    reg.write("registry.yaml", (reg.root / "registry.yaml").read_text(encoding="utf-8")
+              + "score:\n  weights: {no.such-check: 3}\n")
+    assert main(["site", "--root", str(reg.root)]) == 2
+    assert "registry.yaml" in capsys.readouterr().err

@@ -1,10 +1,32 @@
-"""The plugindex command line. Exit codes: 0 ok, 1 problems found, 2 usage or environment error."""
+"""The plugindex command line.
+
+Exit codes, the same for every command:
+
+- 0 ok;
+- 1 problems found (invalid manifests, a stale index, a blocking scan finding, ...);
+- 2 usage or environment error (bad arguments, no registry, not a git repository, a full disk);
+- 3 internal error: a bug in plugindex (an :class:`~plugindex.errors.InternalError` or any
+  uncaught exception). The traceback is saved to a log file, under the registry's
+  ``.cache/plugindex/crashes/`` (or the system's temporary directory when no registry is
+  found), and one line on stderr says it is a bug and names the file;
+- 130 interrupted (Ctrl-C);
+- 141 stdout was closed before the output was written (``plugindex search x | head -1``):
+  quietly, as a program killed by SIGPIPE would end, so that a pipeline under ``pipefail``
+  can tell a cut-off output from a complete one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import select
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from plugindex import __version__
 from plugindex.commands import (
@@ -24,10 +46,22 @@ from plugindex.commands import (
     site,
     validate,
 )
-from plugindex.errors import ConfigError, PlugindexError
+from plugindex.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    ConfigError,
+    InternalError,
+    PlugindexError,
+)
+from plugindex.layout import LOCAL_CACHE, find_root
 from plugindex.report import FORMATS, text_line
 
 Command = Callable[[argparse.Namespace], int]
+CRASH_DIR = LOCAL_CACHE / "crashes"  # under the registry's root; never committed
+EXIT_CODES = ("exit codes: 0 ok, 1 problems found, 2 usage or environment error,\n"
+              "  3 internal error (a bug: the traceback is saved to a log file, stderr says "
+              "where),\n  130 interrupted, 141 stdout closed before all output was written")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +75,8 @@ def _command(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str
              run: Command) -> _Parser:
     parser = sub.add_parser(
         name, help=help_text, description=help_text,
-        epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--root", metavar="DIR",
                         help="the registry (default: nearest directory with registry.yaml)")
@@ -50,7 +85,8 @@ def _command(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str
 
 
 def make_parser() -> _Parser:
-    parser = _Parser(prog="plugindex", description="A plugin registry that lives in git.")
+    parser = _Parser(prog="plugindex", description="A plugin registry that lives in git.",
+                     epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"plugindex {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -156,17 +192,112 @@ def make_parser() -> _Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    """Run one command; its exit code (see the module docstring). ``SystemExit`` from argparse
+    (``--help``, ``--version``, a usage error) passes through, its output flushed first."""
     try:
+        try:
+            code = _dispatch(argv)
+        except SystemExit:
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+    except BrokenPipeError as exc:
+        if not _stdout_widowed():
+            return internal_error(exc, None, argv)
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    root: str | None = None
+    try:
+        args = make_parser().parse_args(argv)
+        root = args.root
         code: int = args.run(args)
     except ConfigError as exc:
         for d in exc.diagnostics:
             print(text_line(d), file=sys.stderr)
         print(f"plugindex: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except InternalError as exc:
+        return internal_error(exc, root, argv)
     except PlugindexError as exc:
         print(f"plugindex: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _stdout_widowed():
+            raise  # the reader of our output is gone: main ends quietly
+        return internal_error(exc, root, argv)
     return code
+
+
+def internal_error(exc: BaseException, root: str | None, argv: Sequence[str] | None) -> int:
+    """A bug: the traceback to a log file, one line on stderr naming it; exit code 3."""
+    command = " ".join(["plugindex", *(sys.argv[1:] if argv is None else argv)])
+    text = f"plugindex {__version__}: {command}\n\n" + "".join(traceback.format_exception(exc))
+    what = " ".join(str(exc).split())[:300]
+    summary = f"{type(exc).__name__}: {what}" if what else type(exc).__name__
+    try:
+        path = save_traceback(text, crash_dirs(root))
+    except OSError as failure:
+        print(f"plugindex: internal error (a bug in plugindex): {summary}; the traceback "
+              f"could not be saved ({failure}), so here it is:", file=sys.stderr)
+        print(text, end="", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(f"plugindex: internal error (a bug in plugindex, please report it): {summary}; "
+          f"the traceback is in {path}", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def crash_dirs(root: str | None) -> list[Path]:
+    """Where a crash's log may go, best first: the registry's local cache (``root``, or the
+    registry around the working directory), then the system's temporary directory."""
+    dirs = []
+    with contextlib.suppress(PlugindexError, OSError):
+        dirs.append(find_root(root) / CRASH_DIR)
+    return [*dirs, Path(tempfile.gettempdir())]
+
+
+def save_traceback(text: str, dirs: Sequence[Path]) -> Path:
+    """Write ``text`` to a new file, readable by its owner only, named by the time and the
+    process id, in the first of ``dirs`` that takes it; raises the last OSError if none does."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    name = f"plugindex-crash-{stamp}-{os.getpid()}.log"
+    failure = OSError("no directory to write the traceback to")
+    for directory in dirs:
+        path = directory / name
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            # O_EXCL | O_NOFOLLOW: never follows a link, never replaces a file
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            failure = exc
+            continue
+        return path
+    raise failure
+
+
+def _stdout_widowed() -> bool:
+    """stdout is a pipe (or socket) whose reader is gone."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no file descriptor (captured), no poll()
+        return False
+
+
+def _discard_stdout() -> None:
+    """Point stdout's descriptor at /dev/null, so that the interpreter's last flush of what
+    is still buffered does not fail again (the Python documentation's recipe for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

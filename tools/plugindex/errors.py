@@ -2,7 +2,9 @@
 
 Problems in manifests are data (:class:`plugindex.diagnostics.Diagnostic`), never exceptions.
 These exceptions are for the run itself: a missing registry, bad command-line use, a broken
-environment. The CLI turns them into a one-line message and exit code 2, never a traceback.
+environment. The CLI turns them into a one-line message and their ``exit_code``, never a
+traceback: 2 for usage and environment errors, 3 for :class:`InternalError` (a bug, whose
+traceback the CLI saves to a log file, as it does for any other uncaught exception).
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from plugindex.diagnostics import Diagnostic
 
+# The exit codes of every command (DESIGN.md's CLI contract).
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # the command ran and found problems (invalid manifests, a stale index, ...)
+EXIT_USAGE = 2  # usage or environment error: the command could not do its work
+EXIT_INTERNAL = 3  # a bug in plugindex: the traceback is saved to a log file
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # stdout closed before the output was written (128 + SIGPIPE)
+
 
 class PlugindexError(Exception):
     """Base class: a user-facing error that stops the command (exit 2)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class UsageError(PlugindexError):
@@ -37,7 +47,10 @@ class ConfigError(PlugindexError):
 
 
 class InternalError(PlugindexError):
-    """plugindex broke its own contract (e.g. produced an index its schema rejects): a bug."""
+    """plugindex broke its own contract (e.g. produced an index its schema rejects): a bug
+    (exit 3, traceback saved like any uncaught exception's)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 class DiskError(EnvironmentProblem):

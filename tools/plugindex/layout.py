@@ -23,6 +23,7 @@ from plugindex.errors import ConfigError
 
 REGISTRY_FILE = "registry.yaml"
 SUBMISSIONS = "submissions"
+SUBMISSION_EXTRAS = frozenset({f"{SUBMISSIONS}/README.md"})  # allowed there, not manifests
 INDEX_DIR = "index/v1"  # the published index
 INDEX_FILE = "index.json"  # in INDEX_DIR
 CONTRIBUTORS_FILE = "contributors.json"  # in INDEX_DIR

@@ -19,7 +19,6 @@ Large batches of validation and rendering are spread over the machine's cores.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import time
@@ -36,6 +35,7 @@ from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blo
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.build.index import (
     INDEX_SCHEMA,
+    PLUGIN_INPUTS,
     Published,
     RenderedPlugin,
     dumps,
@@ -45,6 +45,7 @@ from plugindex.build.index import (
     render_plugin,
     sha256,
 )
+from plugindex.build.outputs import Input, inputs_digest
 from plugindex.config.registry import REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
@@ -95,10 +96,9 @@ from plugindex.score.versions import (
 from plugindex.search.engine import SearchIndex
 from plugindex.search.related import inputs_key, related_all, render_related
 from plugindex.validate.registry_rules import check_registry, shared_sources
+from plugindex.validate.tree import at_commit
 from plugindex.validate.validator import FileResult, ManifestValidator
 
-LFS_POINTER = b"version https://git-lfs.github.com/spec/"
-ALLOWED_EXTRA = frozenset({f"{SUBMISSIONS}/README.md"})
 PARALLEL_MIN = 256  # below this many items, a process pool costs more than it saves
 
 T = TypeVar("T")
@@ -140,28 +140,6 @@ def plugin_of(path: str) -> str | None:
     return parts[0] if parts else None
 
 
-def classify_tree(entries: Sequence[TreeEntry]) -> tuple[list[TreeEntry], list[FileRow]]:
-    """Split files of submissions/ into manifests to read and files refused unread."""
-    readable: list[TreeEntry] = []
-    refused: list[FileRow] = []
-
-    def refuse(e: TreeEntry, rule_id: str, message: str) -> None:
-        diag = diagnostic(rule_id, e.path, 1, "", message)
-        refused.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diag,)))
-
-    for e in entries:
-        if e.path in ALLOWED_EXTRA:
-            continue
-        if not e.path.endswith(".yaml"):
-            refuse(e, "PI030", "only <version>.yaml manifests belong in submissions/")
-        elif e.mode != REGULAR_FILE or e.kind != "blob":
-            what = {"120000": "a symlink", "160000": "a submodule", "100755": "an executable"}
-            refuse(e, "PI014", f"the manifest is {what.get(e.mode, 'not a regular file')}")
-        else:
-            readable.append(e)
-    return readable, refused
-
-
 def _context(registry: RegistryConfig) -> str:
     digest = schema_digest(MANIFEST_SCHEMA, INDEX_SCHEMA, REGISTRY_SCHEMA)
     return f"{__version__}:{digest}:{registry.digest}"
@@ -193,7 +171,7 @@ def _install_chunk(names: list[str]) -> list[str]:
 def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
     assert _WORKER_REGISTRY is not None  # noqa: S101 - set by the pool initializer
     validator = ManifestValidator(_WORKER_REGISTRY)
-    return [validate_blob(validator, path, data) for path, data in items]
+    return [validator.check(path, data) for path, data in items]
 
 
 RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability,
@@ -223,13 +201,6 @@ def _map(fn: Callable[[list[T]], list[R]], items: list[T], setup: Callable[..., 
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(workers, initializer=setup, initargs=args) as pool:
         return [r for part in pool.map(fn, chunks) for r in part]
-
-
-def validate_blob(validator: ManifestValidator, path: str, data: bytes) -> FileResult:
-    if data.startswith(LFS_POINTER):
-        return FileResult(path, None, (diagnostic(
-            "PI014", path, 1, "", "the manifest is a Git LFS pointer"),))
-    return validator.check(path, data)
 
 
 # -- the build ---------------------------------------------------------------------------------
@@ -361,24 +332,17 @@ class Builder:
 
     def load_entries(self, entries: Sequence[TreeEntry], registry: RegistryConfig
                      ) -> list[FileRow]:
-        """Validate changed files; a blob over the size limit is refused without being read."""
-        readable, rows = classify_tree(entries)
-        sizes = self.repo.blob_sizes(e.oid for e in readable)
-        limit = registry.limits.max_bytes
-        todo = []
-        for e in readable:
-            if sizes.get(e.oid, 0) > limit:
-                rows.append(FileRow(e.path, e.oid, plugin_of(e.path), None, False, (diagnostic(
-                    "PI001", e.path, 1, "",
-                    f"file is {sizes[e.oid]} bytes; the limit is {limit} bytes"),)))
-            else:
-                todo.append(e)
-        blobs = self.repo.read_blobs(e.oid for e in todo)
-        results = _map(_validate_chunk, [(e.path, blobs[e.oid]) for e in todo], _init_worker,
+        """Read changed files through validate.tree (a refused file is a row with its
+        refusal, never parsed); validate the others."""
+        files = at_commit(self.repo, entries, registry.limits.max_bytes)
+        rows = [FileRow(f.path, f.entry.oid, plugin_of(f.path), None, False, (f.refusal,))
+                for f in files if f.refusal is not None]
+        todo = [f for f in files if f.refusal is None]
+        results = _map(_validate_chunk, [(f.path, f.data) for f in todo], _init_worker,
                        registry)
-        for e, r in zip(todo, results, strict=True):
+        for f, r in zip(todo, results, strict=True):
             rows.append(FileRow(
-                e.path, e.oid, plugin_of(e.path), r.facts, r.manifest is not None,
+                f.path, f.entry.oid, plugin_of(f.path), r.facts, r.manifest is not None,
                 r.diagnostics, dict(r.manifest.data) if r.manifest else None))
         return rows
 
@@ -501,12 +465,9 @@ class Builder:
                 )
                 for p, oid in groups.get(name, [])
             ]
-            inputs = hashlib.sha256("\n".join([*sorted(
-                f"{v.path}\t{v.blob}\t{v.published}\t{v.updated}\t{v.source_digest}"
-                for v in versions
-            ), f"cone\t{cones[name]}", f"score-date\t{as_of}", *records.oids(name),
-                *([f"vouched\t{','.join(sorted(vouched[name]))}"] if name in vouched else [])]
-            ).encode()).hexdigest()
+            inputs = plugin_inputs(PluginState(
+                name, tuple(versions), cones[name], tuple(records.oids(name)),
+                vouched.get(name, frozenset()), as_of, registry))
             old = previous.get(name)
             if old is not None and old.inputs == inputs and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
@@ -659,6 +620,42 @@ def _verified_moved(entry: str, registry: RegistryConfig, vouched: frozenset[str
     data = json.loads(entry)
     return bool(data["badges"]["verified_maintainers"] != verified_maintainers(
         data["maintainers"], registry, vouched))
+
+
+@dataclass(frozen=True)
+class PluginState:
+    """What one plugin's output is made from, as the render stage holds it before rendering
+    (no extra reads): the values of the inputs that its fields declare (``INPUT_VALUES``)."""
+
+    name: str
+    versions: tuple[Published, ...]
+    cone: str  # the key of its dependency cone
+    records: tuple[str, ...]  # "<path>\t<blob id>" of its scan and audit records
+    vouchers: frozenset[str]
+    score_date: int
+    registry: RegistryConfig
+    tool: str = __version__
+
+
+# Each input's value (an ordered sequence of strings), one line per input of outputs.Input.
+INPUT_VALUES: Mapping[Input, Callable[[PluginState], Sequence[str]]] = {
+    Input.NAME: lambda s: [s.name],
+    Input.MANIFESTS: lambda s: sorted(f"{v.path}\t{v.blob}" for v in s.versions),
+    Input.TIMES: lambda s: sorted(f"{v.path}\t{v.published}\t{v.updated}" for v in s.versions),
+    Input.SOURCES: lambda s: sorted(f"{v.path}\t{v.source_digest}" for v in s.versions),
+    Input.CONE: lambda s: [s.cone],
+    Input.RECORDS: lambda s: sorted(s.records),
+    Input.SCORE_DATE: lambda s: [str(s.score_date)],
+    Input.VOUCHERS: lambda s: sorted(s.vouchers),
+    Input.REGISTRY: lambda s: [s.registry.digest],
+    Input.TOOL: lambda s: [s.tool],
+}
+
+
+def plugin_inputs(state: PluginState) -> str:
+    """The cache key of a plugin's output: the digest of the values of every input that a
+    field of its file or index entry declares (``index.PLUGIN_INPUTS``)."""
+    return inputs_digest({i: INPUT_VALUES[i](state) for i in PLUGIN_INPUTS})
 
 
 def _record_plugin(path: str) -> str | None:

@@ -66,7 +66,7 @@ class FileRow:
 
 @dataclass(frozen=True)
 class CachedPlugin:
-    inputs: str  # digest of everything the plugin's output depends on
+    inputs: str  # digest of the inputs its fields declare (build/outputs.py, index.py)
     entry: str  # its line in index.json
     sha256: str  # of plugins/<name>.json
     oid: str  # git blob id of plugins/<name>.json

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plugindex.build.outputs import Fields, Input, declared_inputs
 from plugindex.config.registry import RegistryConfig, Term
 from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck, pick_latest
@@ -76,6 +77,83 @@ def score_json(score: Score, as_of: str) -> dict[str, Any]:
     return {**score.as_json(), "as_of": as_of}
 
 
+# What each field of a plugin's file and of its index entry is made from (see outputs.py):
+# the build re-renders a plugin when the value of any input declared here changes, so a new
+# field is declared here too (a test fails until it is).
+_NAME, _MANIFESTS, _TIMES, _SOURCES = Input.NAME, Input.MANIFESTS, Input.TIMES, Input.SOURCES
+_CONE, _RECORDS, _SCORE_DATE = Input.CONE, Input.RECORDS, Input.SCORE_DATE
+_VOUCHERS, _REGISTRY, _TOOL = Input.VOUCHERS, Input.REGISTRY, Input.TOOL
+_INSTALL = (_NAME, _CONE, _REGISTRY)  # the resolution of the latest version
+_SCAN = (_MANIFESTS, _SOURCES, _RECORDS, _REGISTRY)  # the records judged by the scan policy
+_SCORE = (_NAME, _MANIFESTS, _TIMES, _SOURCES, _CONE, _RECORDS, _REGISTRY, _SCORE_DATE)
+
+PLUGIN_FILE_FIELDS: Fields = {
+    "schema_version": (_TOOL,),
+    "name": (_NAME,),
+    "latest": (_MANIFESTS,),
+    "published": (_TIMES,),
+    "updated": (_TIMES,),
+    "versions": (_MANIFESTS,),
+    "versions[].version": (_MANIFESTS,),
+    "versions[].published": (_TIMES,),
+    "versions[].updated": (_TIMES,),
+    "versions[].yanked": (_MANIFESTS,),
+    "versions[].deprecated": (_MANIFESTS,),
+    "versions[].prerelease": (_MANIFESTS,),
+    "versions[].manifest_path": (_MANIFESTS,),
+    "versions[].manifest_blob": (_MANIFESTS,),
+    "versions[].source": (_TOOL,),
+    "versions[].source.kind": (_MANIFESTS,),
+    "versions[].source.location": (_MANIFESTS,),
+    "versions[].source.pin": (_MANIFESTS,),
+    "versions[].source.tag": (_MANIFESTS,),
+    "versions[].source.subdirectory": (_MANIFESTS,),
+    "versions[].source.digest": (_SOURCES,),
+    "versions[].manifest": (_MANIFESTS,),
+    "versions[].requirements": (_MANIFESTS, _CONE, _REGISTRY),
+    "versions[].scan": _SCAN,
+    "versions[].score": _SCORE,
+    "install": _INSTALL,
+}
+
+INDEX_ENTRY_FIELDS: Fields = {
+    "name": (_NAME,),
+    "latest": (_MANIFESTS,),
+    "summary": (_MANIFESTS,),
+    "category": (_MANIFESTS,),
+    "tags": (_MANIFESTS,),
+    "capabilities": (_MANIFESTS,),
+    "permissions": (_MANIFESTS,),
+    "maintainers": (_MANIFESTS,),
+    "license": (_MANIFESTS,),
+    "host": (_MANIFESTS,),
+    "urls": (_MANIFESTS,),
+    "icon": (_MANIFESTS,),
+    "deprecated": (_MANIFESTS,),
+    "versions": (_MANIFESTS,),
+    "versions[].version": (_MANIFESTS,),
+    "versions[].published": (_TIMES,),
+    "versions[].yanked": (_MANIFESTS,),
+    "versions[].prerelease": (_MANIFESTS,),
+    "versions[].host": (_MANIFESTS,),
+    "install": _INSTALL,
+    "source_digest": (_MANIFESTS, _SOURCES),
+    "scan": _SCAN,
+    "score": _SCORE,
+    "badges": (_TOOL,),
+    "badges.verified": (_MANIFESTS, _VOUCHERS, _REGISTRY),
+    "badges.verified_maintainers": (_MANIFESTS, _VOUCHERS, _REGISTRY),
+    "badges.featured": (_NAME, _REGISTRY),
+    "badges.tier": _SCORE,
+    "published": (_TIMES,),
+    "updated": (_TIMES,),
+    "file": (_NAME,),
+    "sha256": tuple(sorted(declared_inputs(PLUGIN_FILE_FIELDS))),
+}
+
+PLUGIN_INPUTS = declared_inputs(PLUGIN_FILE_FIELDS, INDEX_ENTRY_FIELDS)
+
+
 def render_plugin(name: str, versions: Sequence[Published],
                   checks: Mapping[str, RequirementCheck], install: Installability,
                   scans: Mapping[str, Judgement], scores: Mapping[str, Score],
@@ -83,7 +161,8 @@ def render_plugin(name: str, versions: Sequence[Published],
     """The plugin's file and index entry; ``checks`` maps each version to its requirement
     check, ``install`` is the full resolution of the latest version, ``scans`` maps each
     version to the judgement of its scan and audit records, ``scores`` to its quality score
-    (measured as of the day ``as_of``); ``badges`` are the plugin's."""
+    (measured as of the day ``as_of``); ``badges`` are the plugin's. Each field is declared
+    with its inputs in ``PLUGIN_FILE_FIELDS`` or ``INDEX_ENTRY_FIELDS`` above."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
     latest = latest_of(versions)
     m = latest.manifest

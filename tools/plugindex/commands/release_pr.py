@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
+from plugindex.adapters import proc
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.github import API_URL, open_pull
 from plugindex.commands.new import latest_manifest
@@ -44,13 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", default=API_URL)
 
 
+GIT_SECONDS = 600.0  # one clone, commit or push
+
+
 def _git(cwd: Path, *args: str) -> str:
+    """git in the author's own environment (their credentials push the branch), never
+    prompting, with a timeout."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False)
-    if done.returncode != 0:
-        raise EnvironmentProblem(f"git {args[0]} failed: {done.stderr.strip()[:300]}")
-    return done.stdout
+    try:
+        return proc.run(["git", *args], cwd=cwd, env=env, timeout=GIT_SECONDS).stdout_text
+    except proc.ProcessFailed as exc:
+        raise EnvironmentProblem(f"git {args[0]} failed: {exc.tail or exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:

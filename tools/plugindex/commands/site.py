@@ -1,8 +1,11 @@
 """plugindex site: the marketplace (Material for MkDocs) built from index/v1.
 
 Runs MkDocs on the repository's mkdocs.yml (a subprocess, as ``mkdocs build`` would run):
-hand-written pages from site/, generated ones from index/v1 (tools/site_gen.py). The build
-is reproducible: SOURCE_DATE_EPOCH is the time of the last commit unless already set.
+hand-written pages from site/; every generated page written at build time by
+tools/site_gen.py (``plugindex.site.pages.every_page``): the pages of index/v1, the rules page
+from the rule catalog, the scoring page from the checks' table and registry.yaml's score
+settings. The build is reproducible: SOURCE_DATE_EPOCH is the time of the last commit unless
+already set.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from plugindex.adapters.fsutil import recovered
 from plugindex.adapters.gitrepo import GitRepo
+from plugindex.config.registry import load_registry
 from plugindex.errors import EnvironmentProblem, UsageError
 from plugindex.layout import INDEX_DIR, find_root
 
@@ -38,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
     if not (root / CONFIG).is_file():
         raise UsageError(f"there is no {CONFIG} here")
+    load_registry(root)  # the scoring page's settings: an invalid registry.yaml is exit 2 here
     env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1",
            "PLUGINDEX_INDEX": str(index_dir)}
     if not env.get("SOURCE_DATE_EPOCH"):
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         output = Path(args.output).resolve() if args.output else root / OUTPUT
         command += ["build", "-q", "-f", str(root / CONFIG), "-d", str(output)]
     try:
+        # The one subprocess not run through adapters/proc: MkDocs' output streams to the
+        # terminal and --serve runs until stopped, so neither capture nor a timeout fits.
         done = subprocess.run(command, cwd=root, env=env, check=False)
     except OSError as exc:
         raise EnvironmentProblem(f"cannot run mkdocs: {exc}") from exc

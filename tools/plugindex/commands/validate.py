@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import stat
 import sys
 from collections.abc import Mapping
@@ -17,24 +16,16 @@ from plugindex.layout import SUBMISSIONS, find_root, relative
 from plugindex.manifests.yamlsafe import load
 from plugindex.report import render, summary
 from plugindex.resolve.releases import release_from_manifest
-from plugindex.rules import diagnostic
 from plugindex.validate.registry_rules import check_registry, shared_sources
 from plugindex.validate.requirement_rules import check_requirements
-from plugindex.validate.validator import FileResult, ManifestValidator
-
-
-def _files_under(directory: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found += [Path(dirpath) / f for f in sorted(filenames)]
-    return found
+from plugindex.validate.tree import files_under, is_gitlink, working_tree
+from plugindex.validate.validator import ManifestValidator
 
 
 def _requested(raw: str) -> list[Path]:
     """The files a command-line argument names: a directory's files, or the entry itself (a
     symlink is not followed, however long its target; a name the file system refuses is
-    kept, for _read to report as PI014)."""
+    kept, for the reader to refuse as PI014; a nested repository is one entry)."""
     path = Path(raw)
     try:
         st = path.lstat()
@@ -42,7 +33,9 @@ def _requested(raw: str) -> list[Path]:
         raise UsageError(f"{raw}: no such file or directory") from None
     except OSError:
         return [path]
-    return _files_under(path) if stat.S_ISDIR(st.st_mode) else [path]
+    if stat.S_ISDIR(st.st_mode) and not is_gitlink(path):
+        return files_under(path)
+    return [path]
 
 
 def _is_dir(path: Path) -> bool:
@@ -51,22 +44,6 @@ def _is_dir(path: Path) -> bool:
         return path.is_dir()
     except OSError:
         return False
-
-
-def _read(path: Path, rel: str, registry: RegistryConfig) -> bytes | Diagnostic:
-    try:
-        st = path.lstat()
-    except OSError as exc:
-        return diagnostic("PI014", rel, 1, "", f"cannot read the file: {exc.strerror}")
-    if stat.S_ISLNK(st.st_mode):
-        return diagnostic("PI014", rel, 1, "", "the manifest is a symlink")
-    if not stat.S_ISREG(st.st_mode):
-        return diagnostic("PI014", rel, 1, "", "the manifest is not a regular file")
-    if st.st_size > registry.limits.max_bytes:
-        return diagnostic("PI001", rel, 1, "", f"file is {st.st_size} bytes; the limit is "
-                          f"{registry.limits.max_bytes} bytes")
-    with open(path, "rb") as f:
-        return f.read(registry.limits.max_bytes + 1)
 
 
 def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | None,
@@ -78,31 +55,14 @@ def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | 
     as new (None: every manifest is new).
     """
     validator = ManifestValidator(registry)
-    everything = _files_under(root / SUBMISSIONS)
+    everything = files_under(root / SUBMISSIONS)
     targets = everything if requested is None else requested
     wanted = {relative(root, p) for p in targets}
-    results: list[FileResult] = []
+    files = working_tree(root, [*targets, *everything], registry.limits.max_bytes)
+    results = [validator.check_file(f) for f in files]
+    data = {f.path: f.data for f in files if f.refusal is None}
+    published = {p for p, d in data.items() if base is not None and base.get(p) == git_blob_id(d)}
     diagnostics: list[Diagnostic] = []
-    seen: set[str] = set()
-    published: set[str] = set()
-    for path in [*targets, *everything]:
-        rel = relative(root, path)
-        if rel in seen:
-            continue
-        seen.add(rel)
-        if requested is None and not rel.endswith(".yaml") and rel != f"{SUBMISSIONS}/README.md":
-            diagnostics.append(diagnostic(
-                "PI030", rel, 1, "", "only <version>.yaml manifests belong in submissions/"))
-            continue
-        if not rel.endswith(".yaml") and rel not in wanted:
-            continue
-        data = _read(path, rel, registry)
-        if isinstance(data, Diagnostic):
-            results.append(FileResult(rel, None, (data,)))
-        else:
-            results.append(validator.check(rel, data))
-            if base is not None and base.get(rel) == git_blob_id(data):
-                published.add(rel)
     known = [(r.path, r.facts) for r in results if r.facts is not None]
     found = {
         path: _is_dir(root / facts.source_location)
@@ -120,7 +80,8 @@ def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | 
     cross += check_requirements(releases, {p for p, _ in releases if p not in published},
                                 registry.host_versions)
     for d in cross:
-        document = load((root / d.file).read_bytes(), d.file, registry.limits).document
+        text = data.get(d.file)
+        document = load(text, d.file, registry.limits).document if text is not None else None
         line = document.line_of(d.pointer) if document else 1
         diagnostics.append(Diagnostic(d.file, line, d.rule, d.pointer, d.message, d.hint,
                                       d.severity))

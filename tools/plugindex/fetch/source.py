@@ -9,6 +9,8 @@
            refused).
 - archive: a capped download, sha256 verified before extraction, extracted member by member.
 Files come out of git trees as plain files: symlinks and submodules are listed, not followed.
+git itself runs through ``adapters.proc.run`` with exactly ``git_env`` (no user or system
+configuration, no prompt, only the allowed protocols) and a timeout.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from plugindex.adapters.gitrepo import GitRepo, TreeEntry
+from plugindex.adapters.proc import ProcessFailed, run
 from plugindex.config.scan import ScanConfig, SourceLimits
 from plugindex.fetch.archive import extract
 from plugindex.fetch.download import download, verify_sha256
@@ -139,17 +141,22 @@ def fetch_path(repo: GitRepo, source: Source, commit: str, dest: Path, limits: S
                          tuple(times))
 
 
-def _run_git(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> str:
-    """git with exactly ``env`` (GitPython would merge in the caller's GIT_* variables)."""
+def _run_git(args: list[str], cwd: Path, env: dict[str, str], timeout: float, *,
+             check: bool = True) -> str:
+    """git with exactly ``env`` (GitPython would merge in the caller's GIT_* variables); its
+    stdout. A timeout is a transient 'git-timeout'; with ``check``, a failure is mapped by
+    ``_git_failure``; a git that cannot be started raises ProcessFailed (the environment is
+    broken, not the source)."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True,
-                              timeout=timeout, check=False, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise FetchFailed("git-timeout", f"git {_verb(args)} did not finish in {timeout:g} s",
-                          transient=True) from None
-    if done.returncode != 0:
-        raise _git_failure(args, done.stderr.decode("utf-8", "replace"))
-    return done.stdout.decode("utf-8", "replace")
+        done = run(["git", *args], cwd=cwd, env=env, timeout=timeout, check=check)
+    except ProcessFailed as exc:
+        if exc.timed_out:
+            raise FetchFailed("git-timeout", f"git {_verb(args)} did not finish in "
+                              f"{timeout:g} s", transient=True) from None
+        if exc.returncode is None:
+            raise
+        raise _git_failure(args, exc.stderr) from None
+    return done.stdout_text
 
 
 def _verb(args: list[str]) -> str:
@@ -187,9 +194,8 @@ def clone(url: str, into: Path, config: ScanConfig, home: Path,
     retrying(attempt, limits.retries, sleep)
     # No lazy fetching later: a blob left on the server (over the cap) stays missing.
     for key in ("remote.origin.promisor", "remote.origin.partialclonefilter",
-                "extensions.partialclone"):
-        subprocess.run(["git", "config", "--unset", key], cwd=into, env=env,
-                       capture_output=True, check=False)
+                "extensions.partialclone"):  # a key that is not set is no failure
+        _run_git(["config", "--unset", key], into, env, limits.timeout_seconds, check=False)
 
 
 def fetch_git(source: Source, dest: Path, work: Path, config: ScanConfig,

@@ -1,3 +1,7 @@
-"""Manifests as data: the strict YAML loader, the JSON Schemas, the model (Manifest, Source),
-publish times from history, and the scaffold behind ``plugindex new``.
+"""Manifests as data. ``yamlsafe.load`` is the only YAML loader: bytes -> one mapping with
+line numbers, refusing anchors, aliases, merge keys, tags, deep nesting and oversized input
+before anything is constructed (follow it: check the cheap, hostile-input limits first, return
+problems as Diagnostics, never raise on bad input). ``schema`` holds the compiled JSON
+Schemas, ``model`` the Manifest and Source dataclasses, ``history`` the publish times folded
+from git, and ``scaffold`` the manifest ``plugindex new`` writes.
 """

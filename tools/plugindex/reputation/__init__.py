@@ -1,3 +1,4 @@
-"""Contributor reputation from main's history: the pure ledger, its git adapter and store, and who
-a commit's people are.
+"""Contributor reputation from main's history: ``ledger`` (pure: commits -> awards ->
+contributors), ``gather`` (its git adapter and the saved ledger), ``identity`` (who a commit's
+people are: noreply logins, trusted links, bots, trailers).
 """

@@ -552,7 +552,10 @@ def summarize(ledger: Ledger, tallies: Iterable[Tally], config: ReputationConfig
 
 
 def render_contributors(contributors: Sequence[Contributor], config: ReputationConfig) -> bytes:
+    """contributors.json: the table, with the levels and the badge thresholds that made it
+    (the site reads them from here, not from registry.yaml)."""
     doc = {"schema_version": 1,
            "levels": [{"name": n, "min": m} for n, m in config.levels],
+           "badges": dict(config.badges),
            "contributors": [c.as_json() for c in contributors]}
     return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()

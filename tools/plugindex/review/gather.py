@@ -17,8 +17,9 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from plugindex.adapters.fsutil import recovered
-from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo
+from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry
 from plugindex.config.registry import RegistryConfig, parse_registry
+from plugindex.errors import EnvironmentProblem
 from plugindex.layout import (
     INDEX_DIR,
     REGISTRY_FILE,
@@ -31,6 +32,7 @@ from plugindex.manifests.yamlsafe import load
 from plugindex.review.verdict import FileChange, ReviewInputs, maintainer_logins, source_path
 from plugindex.search.engine import SearchIndex
 from plugindex.search.lookalikes import Lookalikes, lookalikes
+from plugindex.validate.tree import ManifestFile, at_commit
 from plugindex.validate.validator import ManifestValidator
 
 
@@ -55,16 +57,25 @@ def _version(text: str) -> Version:
         return Version("0")
 
 
-def _blobs(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, bytes]:
-    """The bytes of the regular files among ``paths`` at ``commit`` (symlinks, submodules and
-    missing paths are left out: the review refuses them without reading them)."""
-    wanted = set(paths)
-    if not wanted:
-        return {}
-    entries = {e.path: e.oid for p in sorted(wanted) for e in repo.ls_tree(commit, p)
-               if e.path == p and e.kind == "blob" and e.mode == REGULAR_FILE}
-    blobs = repo.read_blobs(entries.values())
-    return {p: blobs[oid] for p, oid in entries.items()}
+def _entries(repo: GitRepo, commit: str, paths: Iterable[str]) -> list[TreeEntry]:
+    """The tree entries of ``paths`` at ``commit`` (a missing path has none)."""
+    return [e for p in sorted(set(paths)) for e in repo.ls_tree(commit, p) if e.path == p]
+
+
+def _registry_at(repo: GitRepo, commit: str) -> RegistryConfig:
+    """registry.yaml at ``commit``, read only as a regular file."""
+    blob = next((e for e in _entries(repo, commit, [REGISTRY_FILE])
+                 if e.kind == "blob" and e.mode == REGULAR_FILE), None)
+    if blob is None:
+        raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {commit[:12]}")
+    return parse_registry(repo.read_blobs([blob.oid])[blob.oid])
+
+
+def _manifests(repo: GitRepo, commit: str, paths: Iterable[str], registry: RegistryConfig
+               ) -> list[ManifestFile]:
+    """The manifests among ``paths`` at ``commit``, read through validate.tree: the same
+    refusals (unread) as validate, build and scan."""
+    return at_commit(repo, _entries(repo, commit, paths), registry.limits.max_bytes)
 
 
 def base_facts(repo: GitRepo, base: str, changed: Iterable[str]
@@ -123,15 +134,22 @@ def gather(root: Path, repo: GitRepo, base: str, head: str, author: str,
                for status, path, mode in repo.name_status(merge_base, head)]
     seen = {c.path for c in changes}
     changes += [FileChange("M", path) for path in sorted(set(also_changed) - seen)]
-    registry = parse_registry(_blobs(repo, base, [REGISTRY_FILE])[REGISTRY_FILE])
+    registry = _registry_at(repo, base)
     manifests = [c for c in changes if split_manifest_path(c.path) is not None]
-    before_raw = _blobs(repo, merge_base, [c.path for c in manifests if c.status != "A"])
-    after_raw = _blobs(repo, head, [c.path for c in manifests if c.status != "D"])
-    before = {p: m for p, d in before_raw.items() if (m := manifest_data(d, p)) is not None}
-    after = {p: m for p, d in after_raw.items() if (m := manifest_data(d, p)) is not None}
+    before_files = _manifests(repo, merge_base, [c.path for c in manifests if c.status != "A"],
+                              registry)
+    after_files = _manifests(repo, head, [c.path for c in manifests if c.status != "D"],
+                             registry)
+    before = {f.path: m for f in before_files
+              if f.refusal is None and (m := manifest_data(f.data, f.path)) is not None}
+    after = {f.path: m for f in after_files
+             if f.refusal is None and (m := manifest_data(f.data, f.path)) is not None}
     validator = ManifestValidator(registry)
-    validation = tuple(d for p, data in sorted(after_raw.items())
-                       for d in validator.check(p, data).diagnostics)
+    # The verdict refuses a manifest by the mode the diff shows (PI014, as tree does): that
+    # refusal is not repeated here.
+    by_mode = {c.path for c in manifests if c.status != "D" and c.mode != REGULAR_FILE}
+    validation = tuple(d for f in after_files for d in validator.check_file(f).diagnostics
+                       if not (f.refusal is not None and f.path in by_mode))
     owners, sources = base_facts(repo, base, (c.path for c in changes))
     new: dict[str, dict[str, Any]] = {}  # new plugins' manifests, for their lookalikes
     for path, manifest in after.items():

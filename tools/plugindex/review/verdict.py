@@ -40,6 +40,7 @@ from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.layout import (
+    SUBMISSION_EXTRAS,
     SUBMISSIONS,
     is_within,
     overlapping,
@@ -57,7 +58,6 @@ ADMIN_RULES = frozenset({"PI083", "PI084", "PI085"})
 MEASURED_RULES = frozenset({"PI050", *(f"PI0{n}" for n in range(60, 69)),
                             *(f"PI0{n}" for n in range(70, 78))})
 LIFECYCLE = ("yanked", "deprecated")
-SUBMISSION_EXTRAS = frozenset({f"{SUBMISSIONS}/README.md"})  # not manifests, yet allowed
 
 
 @dataclass(frozen=True)

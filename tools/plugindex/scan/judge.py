@@ -10,40 +10,26 @@ What a check could not read is a ``scan-error`` at the policy's ``scan_errors`` 
 bandit could not parse, a file the permission detector could not analyse, a lock or
 requirements file that yields nothing to audit. An audit refresh the scan refused (see
 ``scan``) is an ``audit-skipped`` item.
+
+The judge knows the record's envelope (was the source fetched?) and the audit; every source
+scanner's part it hands to that scanner (``scanners.registry.SCANNERS``, ``SourceScanner.items``
+and ``summary``), so a new scanner's findings are judged without a line here. Every item
+carries the rule id and the manifest pointer its diagnostic gets.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from plugindex.config.scan import Level, ScanConfig
+from plugindex.config.scan import ScanConfig
+from plugindex.diagnostics import pointer
 from plugindex.manifests.model import Manifest
+from plugindex.scanners import registry as source_scanners
+from plugindex.scanners.base import Item, SourceScanner
 
 VERDICTS = ("blocked", "not-scanned", "incomplete", "warnings", "passed")
-
-
-@dataclass(frozen=True, order=True)
-class Item:
-    kind: str  # refused | skipped | not-scanned | code | suppressed | scan-error | advisory |
-    #            permission | audit-skipped
-    id: str  # B602, PYSEC-2018-28, network, a fetch code, ...
-    where: str  # file:line, a requirement, or ''
-    level: Level
-    message: str
-    overridden_by: str | None = None
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def blocks(self) -> bool:
-        return self.level == "block" and self.overridden_by is None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "where": self.where, "level": self.level,
-                "message": self.message, "overridden_by": self.overridden_by,
-                "aliases": list(self.aliases)}
 
 
 @dataclass(frozen=True)
@@ -57,67 +43,42 @@ class Judgement:
         return tuple(i for i in self.items if i.blocks)
 
 
-def _items(manifest: Manifest, record: Mapping[str, Any], config: ScanConfig) -> list[Item]:
+def _fetch_items(record: Mapping[str, Any], config: ScanConfig) -> list[Item]:
+    """The source was refused (PI070) or could not be fetched (PI071)."""
     policy = config.policy
-    items: list[Item] = []
     problem: Mapping[str, str] = record.get("problem") or {"code": "", "message": ""}
     if record["status"] == "refused":
-        items.append(Item("refused", problem["code"], "", policy.refused, problem["message"]))
-    elif record["status"] == "skipped":
-        items.append(Item("skipped", problem["code"], "", policy.skipped, problem["message"]))
-    if record.get("bandit_problem"):
-        items.append(Item("skipped", "bandit", "", policy.skipped, record["bandit_problem"]))
-    bandit = record.get("bandit") or {}
-    for f in bandit.get("findings", []):
-        cwe = f" (CWE-{f['cwe']})" if f.get("cwe") else ""
-        items.append(Item(
-            "code", f["test_id"], f"{f['file']}:{f['line']}",
-            policy.bandit_level(f["severity"], f["confidence"]),
-            f"{f['text']} [{f['test_name']}, severity {f['severity']}, confidence "
-            f"{f['confidence']}]{cwe}"))
-    for f in bandit.get("suppressed", []):
-        items.append(Item(
-            "suppressed", f["test_id"], f"{f['file']}:{f['line']}",
-            policy.bandit_level(f["severity"], f["confidence"]),
-            f"silenced by a '# nosec' comment: {f['text']} [{f['test_name']}, severity "
-            f"{f['severity']}, confidence {f['confidence']}]"))
-    for file, reason in bandit.get("errors", []):
-        items.append(Item("scan-error", "scan-error", file, policy.scan_errors,
-                          f"bandit could not scan this file: {reason}"))
-    for file, reason in record.get("permission_skips", []):
-        items.append(Item("scan-error", "permissions", file, policy.scan_errors,
-                          f"the permission detector could not analyse this file: {reason}"))
-    for file, reason in (record.get("declared") or {}).get("problems", []):
-        items.append(Item("scan-error", "lock-file", file, policy.scan_errors,
-                          f"the dependency audit cannot use this file: {reason}"))
-    declared = set(manifest.permissions)
-    needs = config.permission_map
-    for use, evidence in sorted(record.get("permissions", {}).items()):
-        permission = needs.get(use)
-        if permission is None or permission in declared or not evidence:
-            continue
-        first = evidence[0]
-        items.append(Item(
-            "permission", permission, f"{first['file']}:{first['line']}",
-            policy.undeclared_permissions,
-            f"the code uses {use} ({first['construct']}, {len(evidence)} place(s)) but the "
-            f"manifest does not declare the '{permission}' permission"))
-    return items
+        return [Item("refused", problem["code"], "", policy.refused, problem["message"],
+                     rule="PI070")]
+    if record["status"] == "skipped":
+        return [Item("skipped", problem["code"], "", policy.skipped, problem["message"],
+                     rule="PI071")]
+    return []
 
 
-def _audit_items(audit: Mapping[str, Any] | None, config: ScanConfig) -> list[Item]:
+def _requirement(where: str, manifest: Manifest) -> str:
+    """The pointer of an audit item: the manifest's requirement it is about, else the source
+    (a requirement its lock or requirements files declare)."""
+    if where in manifest.requires_packages:
+        return pointer("requires", "packages", manifest.requires_packages.index(where))
+    return pointer("source")
+
+
+def _audit_items(manifest: Manifest, audit: Mapping[str, Any] | None, config: ScanConfig
+                 ) -> list[Item]:
     policy = config.policy
     if audit is None:
         return [Item("audit-skipped", "not-audited", "", policy.skipped,
-                     "the dependencies have not been audited yet")]
+                     "the dependencies have not been audited yet", rule="PI076")]
     if audit["status"] != "audited":
         return [Item("audit-skipped", "audit", "", policy.skipped,
-                     f"the dependency audit could not run: {audit['problem']}")]
-    items = [Item("audit-skipped", "audit", req, policy.skipped, f"not audited: {why}")
+                     f"the dependency audit could not run: {audit['problem']}", rule="PI076")]
+    items = [Item("audit-skipped", "audit", req, policy.skipped, f"not audited: {why}",
+                  rule="PI076", pointer=_requirement(req, manifest))
              for req, why in audit.get("skips", [])]
     if audit.get("refresh_problem"):
         items.append(Item("audit-skipped", "audit-refresh", "", policy.skipped,
-                          str(audit["refresh_problem"])))
+                          str(audit["refresh_problem"]), rule="PI076"))
     for p in audit.get("packages", []):
         for a in p["advisories"]:
             fixed = ", ".join(a["fixed_in"]) or "no fixed version"
@@ -126,19 +87,25 @@ def _audit_items(audit: Mapping[str, Any] | None, config: ScanConfig) -> list[It
                 "advisory", a["id"], p["requirement"], policy.advisories,
                 f"{p['name']} {p['version']}{resolved}: {a['summary'] or a['id']} "
                 f"(severity: {a.get('severity') or 'unknown'}; fixed in: {fixed})",
-                aliases=tuple(a["aliases"])))
+                aliases=tuple(a["aliases"]), rule="PI074",
+                pointer=_requirement(p["requirement"], manifest)))
     return items
 
 
-def _override(items: list[Item], plugin: str, version: str, config: ScanConfig) -> list[Item]:
+def _override(items: Sequence[Item], plugin: str, version: str, config: ScanConfig
+              ) -> list[Item]:
     out = []
     for item in items:
         ids = frozenset({item.id, item.kind, *item.aliases})
         found = config.policy.override_for(plugin, version, ids) if item.level != "info" \
             else None
-        out.append(Item(item.kind, item.id, item.where, item.level, item.message,
-                        found.approved_by if found else None, item.aliases))
-    return sorted(out)
+        out.append(replace(item, overridden_by=found.approved_by if found else None))
+    return out
+
+
+def part_of(scanner: SourceScanner, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A scanner's part of a record: those of its keys the record has."""
+    return {k: record[k] for k in scanner.unscanned() if k in record}
 
 
 def judge(manifest: Manifest, record: Mapping[str, Any] | None,
@@ -146,10 +113,17 @@ def judge(manifest: Manifest, record: Mapping[str, Any] | None,
     if record is None:
         return Judgement("not-scanned", (Item(
             "not-scanned", "not-scanned", "", config.policy.skipped,
-            "the source has not been scanned: there is no result for it in index/cache"),),
-            {"verdict": "not-scanned"})
-    items = _override([*_items(manifest, record, config), *_audit_items(audit, config)],
-                      manifest.name, manifest.version, config)
+            "the source has not been scanned: there is no result for it in index/cache",
+            rule="PI077"),), {"verdict": "not-scanned"})
+
+    def judged(found: Sequence[Item]) -> list[Item]:
+        return _override(found, manifest.name, manifest.version, config)
+
+    parts = [(s, part_of(s, record)) for s in source_scanners.SCANNERS]
+    by_scanner = [(s, part, judged(s.items(part, manifest, config))) for s, part in parts]
+    items = sorted([*judged(_fetch_items(record, config)),
+                    *(i for _, _, own in by_scanner for i in own),
+                    *judged(_audit_items(manifest, audit, config))])
     if any(i.blocks for i in items):
         verdict = "blocked"
     elif any(i.kind in ("refused", "skipped", "audit-skipped") for i in items):
@@ -158,23 +132,11 @@ def judge(manifest: Manifest, record: Mapping[str, Any] | None,
         verdict = "warnings"
     else:
         verdict = "passed"
-    bandit = record.get("bandit") or {}
-    severities = Counter(f["severity"] for f in bandit.get("findings", []))
-    permissions = record.get("permissions", {})
-    needs = config.permission_map
-    detected = sorted({needs.get(use, use) for use, ev in permissions.items() if ev})
-    summary = {
+    summary: dict[str, Any] = {
         "verdict": verdict,
         "status": record["status"],
-        "findings": {s: severities.get(s, 0) for s in ("high", "medium", "low")},
-        "suppressed": len(bandit.get("suppressed", [])),
-        "nosec_comments": bandit.get("nosec_comments", 0),
         "scan_errors": sum(1 for i in items if i.kind == "scan-error"),
         "advisories": sum(1 for i in items if i.kind == "advisory"),
-        "permissions": {
-            "detected": detected,
-            "undeclared": sorted(i.id for i in items if i.kind == "permission"),
-        },
         "skips": [{"check": i.kind if i.kind != "skipped" else i.id, "reason": i.message}
                   for i in items if i.kind in ("refused", "skipped", "audit-skipped")],
         "blocking": sum(1 for i in items if i.blocks),
@@ -184,4 +146,11 @@ def judge(manifest: Manifest, record: Mapping[str, Any] | None,
         "tree": (record.get("source") or {}).get("tree"),
         "audited_since": audit.get("since") if audit else None,
     }
+    for scanner, part, own in by_scanner:
+        figures = scanner.summary(part, own, config)
+        clash = summary.keys() & figures.keys()
+        if clash:
+            raise ValueError(f"scanner {scanner.name!r} may not write the summary's "
+                             f"{sorted(clash)}")
+        summary.update(figures)
     return Judgement(verdict, tuple(items), summary)

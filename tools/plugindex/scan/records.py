@@ -1,6 +1,8 @@
 """Scan and audit records: the JSON kept under index/cache/, and where each one lives.
 
-A *source record* is what scanning one source found (bandit, permissions, declared pins); it
+A *source record* is what scanning one source found: an envelope (``ENVELOPE``: its format, key,
+settings digest, tool versions, status, fetch problem and what was fetched) and one part per
+source scanner (``scanners.registry``: bandit, permissions, declared pins, quality facts); it
 depends only on the source's content, the scanner versions and the registry's scan settings.
 An *audit record* is what the advisory service said about one set of requirements; ``plugindex
 audit`` refreshes it. Both live under ``index/cache/<plugin>/`` so that a pull request's records
@@ -15,19 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from plugindex.fetch.source import FetchedSource
 from plugindex.layout import RECORDS_DIR
 from plugindex.manifests.model import Manifest
-from plugindex.scanners.bandit import BanditResult
-from plugindex.scanners.lockfiles import Declared
-from plugindex.scanners.permissions import Evidence
+from plugindex.scanners.lockfiles import declared_requirements
 from plugindex.scanners.pipaudit import AuditResult, Dropped
 
 RECORD_FORMAT = 1
 SCANNER_VERSION = "3"  # bump when what a scan records changes: every source is scanned again
+# The keys of a source record that are not a scanner's part.
+ENVELOPE = frozenset({"format", "key", "config", "tools", "status", "problem", "source"})
 
 
 def _digest(text: str) -> str:
@@ -46,21 +48,20 @@ def dumps(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def tools_of(bandit_version: str) -> dict[str, str]:
-    return {"bandit": bandit_version, "scanner": SCANNER_VERSION}
+def tools_of(versions: Mapping[str, str]) -> dict[str, str]:
+    """A record's ``tools``: the scanners' tool versions and SCANNER_VERSION."""
+    return {**versions, "scanner": SCANNER_VERSION}
 
 
 def source_record(key: str, config_key: str, tools: dict[str, str], *,
                   fetched: FetchedSource | None = None, problem: tuple[str, str, bool] | None,
-                  bandit: BanditResult | None = None, bandit_problem: str | None = None,
-                  permissions: dict[str, list[Evidence]] | None = None,
-                  permission_skips: Sequence[tuple[str, str]] = (),
-                  declared: Declared | None = None,
-                  facts: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``problem``: (code, message, refused) when the source was not fetched;
-    ``permission_skips``: (file, reason) the permission detector could not analyse;
-    ``facts``: what the quality score needs of the source tree (``sourcefacts``) and its
-    commit dates."""
+                  parts: Mapping[str, Any]) -> dict[str, Any]:
+    """``problem``: (code, message, refused) when the source was not fetched; ``parts``: the
+    source scanners' parts of the record (their ``unscanned()`` parts when it was not).
+    Raises ValueError when a part would overwrite the envelope."""
+    clash = ENVELOPE & parts.keys()
+    if clash:
+        raise ValueError(f"a scanner's part may not write the record's {sorted(clash)}")
     status = "scanned" if problem is None else ("refused" if problem[2] else "skipped")
     return {
         "format": RECORD_FORMAT,
@@ -72,22 +73,7 @@ def source_record(key: str, config_key: str, tools: dict[str, str], *,
         "source": None if fetched is None else {
             "tree": fetched.tree, "commit": fetched.commit, "files": fetched.files,
             "bytes": fetched.bytes, "not_scanned": [list(s) for s in fetched.skipped]},
-        "bandit": None if bandit is None else {
-            "findings": [f.as_json() for f in bandit.findings],
-            "suppressed": [f.as_json() for f in bandit.suppressed],
-            "nosec_comments": bandit.nosec_comments,
-            "errors": [list(e) for e in bandit.errors],
-            "files": bandit.files, "lines": bandit.lines},
-        "bandit_problem": bandit_problem,
-        "permissions": {use: [{"file": e.file, "line": e.line, "construct": e.construct}
-                              for e in found]
-                        for use, found in sorted((permissions or {}).items())},
-        "permission_skips": [list(s) for s in sorted(permission_skips)],
-        "declared": None if declared is None else {
-            "files": list(declared.files), "requirements": list(declared.requirements),
-            "ignored": list(declared.ignored),
-            "problems": [list(p) for p in declared.problems]},
-        "facts": facts,
+        **parts,
     }
 
 
@@ -120,9 +106,7 @@ def audit_requirements(manifest: Manifest, record: dict[str, Any] | None) -> lis
     """What a version's dependency audit covers: the pins its source declares in lock or
     requirements files and the manifest's ``requires.packages``, together (sorted, once
     each). A lock file cannot stand in for the manifest, nor the manifest for a lock file."""
-    declared = (record or {}).get("declared") or {}
-    found = declared.get("requirements", []) if isinstance(declared, dict) else []
-    return sorted({*map(str, found), *manifest.requires_packages})
+    return sorted({*declared_requirements(record), *manifest.requires_packages})
 
 
 def audit_record(requirements: Sequence[str], result: AuditResult | None, *, since: str,

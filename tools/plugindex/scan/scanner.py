@@ -1,12 +1,15 @@
-"""Scanning versions: fetch -> bandit + permissions + declared pins -> audit -> judgement.
+"""Scanning versions: fetch -> the source scanners -> audit -> judgement.
 
-The one module that orders the scan's stages. Results are records under index/cache/ (see
-``scanrecord``), reused while the source's content, the scanner versions and the registry's
+The one module that orders the scan's stages. The source scanners are the table
+``scanners.registry.SCANNERS`` (bandit, permissions, declared pins, quality facts); each
+writes its own part of the source record. Results are records under index/cache/ (see
+``scan.records``), reused while the source's content, the scanner versions and the registry's
 scan settings are unchanged, so a second scan of an unchanged source reads one small file.
 A record is only reused when it names the key it is filed under (and, for a git source, the
 tree or commit of that key): a record copied or planted under another source's path is
 treated as absent. Nothing is ever installed, imported or built: the fetched tree is made
-read-only before any tool reads it, and bandit and pip-audit run sealed (``banditscan``).
+read-only before any scanner reads it, and bandit and pip-audit run sealed
+(``adapters.proc.run_sealed``).
 
 ``plugindex audit`` asks the advisory service again; a new answer that drops advisories the
 previous record held is only accepted when each dropped advisory's OSV record confirms it
@@ -31,15 +34,16 @@ from typing import Any
 
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.gitrepo import GitRepo, git_blob_id
+from plugindex.adapters.proc import seal_tree
 from plugindex.config.registry import RegistryConfig
 from plugindex.config.scan import ScanConfig
-from plugindex.diagnostics import Diagnostic, Severity, pointer
+from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.fetch.problems import SourceProblem
 from plugindex.fetch.source import FetchedSource, fetch, source_key
 from plugindex.manifests.model import Manifest
 from plugindex.manifests.yamlsafe import load
 from plugindex.rules import diagnostic
-from plugindex.scan.judge import Item, Judgement, judge
+from plugindex.scan.judge import Judgement, judge
 from plugindex.scan.records import (
     audit_record,
     audit_record_path,
@@ -53,11 +57,10 @@ from plugindex.scan.records import (
     source_record_path,
     tools_of,
 )
-from plugindex.scanners.bandit import ToolFailed, bandit_version, run_bandit, seal_tree
-from plugindex.scanners.lockfiles import read_declared
-from plugindex.scanners.permissions import MAX_PY_BYTES, detect
+from plugindex.scanners import registry as source_scanners
+from plugindex.scanners.bandit import ToolFailed
+from plugindex.scanners.base import SealedTree
 from plugindex.scanners.pipaudit import audit, still_standing
-from plugindex.scanners.quality import gather
 
 
 @dataclass(frozen=True)
@@ -139,15 +142,33 @@ def _reusable(record: dict[str, Any] | None, config: ScanConfig, tools: dict[str
             and record.get("status") in ("scanned", "refused"))
 
 
-def _python_files(root: Path) -> list[tuple[str, bytes]]:
-    """(path, bytes) of every Python file; one over MAX_PY_BYTES is read only far enough for
-    the detector to see that it is (it is reported as not analysed)."""
-    files = []
-    for path in sorted(root.rglob("*.py")):
-        if path.is_file() and not path.is_symlink():
-            with path.open("rb") as f:
-                files.append((path.relative_to(root).as_posix(), f.read(MAX_PY_BYTES + 1)))
-    return files
+def _merge(parts: dict[str, Any], scanner: str, part: Mapping[str, Any]) -> None:
+    clash = parts.keys() & part.keys()
+    if clash:
+        raise ValueError(f"scanner {scanner!r} writes {sorted(clash)}, which another scanner "
+                         "writes")
+    parts.update(part)
+
+
+def scanned_parts(tree: SealedTree, config: ScanConfig) -> dict[str, Any]:
+    """Every source scanner's part of the record of a fetched, sealed tree, in table order."""
+    parts: dict[str, Any] = {}
+    for scanner in source_scanners.SCANNERS:
+        _merge(parts, scanner.name, scanner.scan(tree, config))
+    return parts
+
+
+def unscanned_parts() -> dict[str, Any]:
+    """Every source scanner's part of the record of a source that was not fetched."""
+    parts: dict[str, Any] = {}
+    for scanner in source_scanners.SCANNERS:
+        _merge(parts, scanner.name, scanner.unscanned())
+    return parts
+
+
+def scanner_tools() -> dict[str, str]:
+    """A record's ``tools``: every source scanner's tool versions, and SCANNER_VERSION."""
+    return tools_of({k: v for s in source_scanners.SCANNERS for k, v in s.tools().items()})
 
 
 class Scanner:
@@ -160,7 +181,7 @@ class Scanner:
         self.store = store
         self.options = options
         self.sleep = sleep
-        self.tools = tools_of(bandit_version())
+        self.tools = scanner_tools()
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -194,24 +215,15 @@ class Scanner:
                                 sleep=self.sleep, redirect_hosts=self.registry.source_hosts)
             except SourceProblem as exc:
                 return source_record(key, self.config.scan_key, self.tools,
-                                     problem=(exc.code, exc.message, exc.refused))
+                                     problem=(exc.code, exc.message, exc.refused),
+                                     parts=unscanned_parts())
             seal_tree(fetched.root)  # no tool may change what the others read
             return self._analyse(key, fetched)
 
     def _analyse(self, key: str, fetched: FetchedSource) -> dict[str, Any]:
-        bandit = None
-        bandit_problem = None
-        try:
-            bandit = run_bandit(fetched.root, self.config)
-        except ToolFailed as exc:
-            bandit_problem = str(exc)
-        detected = detect(_python_files(fetched.root))
-        return source_record(
-            key, self.config.scan_key, self.tools, fetched=fetched, problem=None,
-            bandit=bandit, bandit_problem=bandit_problem,
-            permissions=detected.uses, permission_skips=detected.skips,
-            declared=read_declared(fetched.root),
-            facts={**gather(fetched.root), "commits": {"times": list(fetched.commit_times)}})
+        tree = SealedTree(fetched.root, fetched.commit_times)
+        return source_record(key, self.config.scan_key, self.tools, fetched=fetched,
+                             problem=None, parts=scanned_parts(tree, self.config))
 
     def source(self, target: Target) -> tuple[str | None, dict[str, Any] | None, bool]:
         """(key, record, scanned now). The record is None only when nothing can be known."""
@@ -221,7 +233,8 @@ class Scanner:
                 f"missing:{target.manifest.source.location}", self.config.scan_key, self.tools,
                 problem=("path-not-a-directory",
                          f"{target.manifest.source.location} is not a directory at "
-                         f"{target.published_commit[:12]}", True)), True
+                         f"{target.published_commit[:12]}", True),
+                parts=unscanned_parts()), True
         rel = source_record_path(target.manifest.name, key)
         with self._lock(rel):
             return self._source(target, key, rel)
@@ -310,20 +323,6 @@ class Scanner:
 
 # -- reporting ----------------------------------------------------------------------------------
 
-_RULES = {"refused": "PI070", "skipped": "PI071", "code": "PI072", "suppressed": "PI072",
-          "scan-error": "PI073",
-          "advisory": "PI074", "permission": "PI075", "audit-skipped": "PI076",
-          "not-scanned": "PI077"}
-
-
-def _pointer(item: Item, manifest: Manifest) -> str:
-    if item.kind == "permission":
-        return pointer("permissions")
-    if item.kind in ("advisory", "audit-skipped") and item.where in manifest.requires_packages:
-        return pointer("requires", "packages", manifest.requires_packages.index(item.where))
-    return pointer("source")
-
-
 def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diagnostic]:
     """Blocking items as errors and warnings as warnings; info and overridden items are
     shown in the JSON report only."""
@@ -333,10 +332,9 @@ def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diag
     for item in report.judgement.items:
         if item.level == "info" or item.overridden_by is not None:
             continue
-        rule = "PI073" if (item.kind, item.id) == ("skipped", "bandit") else _RULES[item.kind]
-        ptr = _pointer(item, target.manifest)
         where = f"{item.where}: " if item.where else ""
-        d = diagnostic(rule, target.path, document.line_of(ptr) if document else 1, ptr,
+        d = diagnostic(item.rule, target.path,
+                       document.line_of(item.pointer) if document else 1, item.pointer,
                        f"{where}{item.message}")
         found.append(replace(d, severity=Severity.ERROR if item.level == "block"
                              else Severity.WARNING))

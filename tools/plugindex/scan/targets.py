@@ -11,24 +11,22 @@ from plugindex.errors import UsageError
 from plugindex.layout import SUBMISSIONS
 from plugindex.manifests.history import apply_changes
 from plugindex.scan.scanner import Target
+from plugindex.validate.tree import at_commit
 from plugindex.validate.validator import ManifestValidator
 
 
 def versions_at(repo: GitRepo, head: str, registry: RegistryConfig) -> list[Target]:
-    """Every valid manifest at ``head`` (invalid ones are plugindex validate's business)."""
-    entries = [e for e in repo.ls_tree(head, SUBMISSIONS)
-               if e.kind == "blob" and e.path.endswith(".yaml")]
-    sizes = repo.blob_sizes(e.oid for e in entries)
-    entries = [e for e in entries if sizes.get(e.oid, 0) <= registry.limits.max_bytes]
-    blobs = repo.read_blobs(e.oid for e in entries)
+    """Every valid manifest at ``head``, read through validate.tree (refused and invalid ones
+    are plugindex validate's business: they are not scanned)."""
+    files = at_commit(repo, repo.ls_tree(head, SUBMISSIONS), registry.limits.max_bytes)
     times, _ = apply_changes({}, repo.changes(head, None, SUBMISSIONS))
     validator = ManifestValidator(registry)
     targets = []
-    for e in entries:
-        result = validator.check(e.path, blobs[e.oid])
+    for f in files:
+        result = validator.check_file(f)
         if result.manifest is not None:
-            published = times[e.path].published_commit if e.path in times else head
-            targets.append(Target(e.path, result.manifest, published, blobs[e.oid]))
+            published = times[f.path].published_commit if f.path in times else head
+            targets.append(Target(f.path, result.manifest, published, f.data))
     return sorted(targets, key=lambda t: (t.manifest.name, t.manifest.parsed_version))
 
 

@@ -6,15 +6,18 @@ checks off. So bandit always gets ``--ini`` and ``-c`` files written here from r
 It runs twice: as configured, and with ``--ignore-nosec``; what only the second run reports is
 what ``# nosec`` comments suppressed, listed with its location.
 
-bandit runs in a sealed process (``sealed_python``): an isolated interpreter (``-I``: neither the
-working directory nor the script's directory on ``sys.path``, ``PYTHON*`` variables and the user
-site ignored; ``-B``: no bytecode written), the working directory a scratch directory outside
-the tree, the tree given as an absolute target, a clean environment (``sealed_env``: no token,
-nothing else from the caller's environment) and stdin /dev/null. A ``bandit.py``, ``json.py``,
-``sitecustomize.py`` or ``.pth`` file in the tree is never imported. The caller makes the tree
-read-only first (``seal_tree``). bandit's default exclusions (``.git``, ``CVS``, ``.tox``, ...
-matched as substrings of the whole path) are replaced by the registry's own patterns, anchored
-at the tree's top, so neither a directory name in the tree nor in the scratch path hides files.
+bandit runs sealed (``adapters.proc.run_sealed``): an isolated interpreter, the working
+directory a scratch directory outside the tree, the tree given as an absolute target, a clean
+environment (no token, nothing else from the caller's environment) and stdin /dev/null. A
+``bandit.py``, ``json.py``, ``sitecustomize.py`` or ``.pth`` file in the tree is never
+imported. The caller makes the tree read-only first (``adapters.proc.seal_tree``). bandit's
+default exclusions (``.git``, ``CVS``, ``.tox``, ... matched as substrings of the whole path)
+are replaced by the registry's own patterns, anchored at the tree's top, so neither a directory
+name in the tree nor in the scratch path hides files.
+
+:class:`BanditScanner` is its source scanner (``scanners.base``): the record's ``bandit`` (the
+findings, what ``# nosec`` suppressed, the files bandit could not scan) and ``bandit_problem``
+(why bandit produced no result), judged into ``code``, ``suppressed`` and ``scan-error`` items.
 """
 
 from __future__ import annotations
@@ -22,16 +25,18 @@ from __future__ import annotations
 import glob
 import json
 import os
-import stat
-import subprocess
-import sys
 import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from plugindex.adapters.proc import ProcessFailed, run_sealed
 from plugindex.config.scan import ScanConfig
+from plugindex.manifests.model import Manifest
+from plugindex.scanners.base import Item, RecordPart, SealedTree
 
 
 class ToolFailed(Exception):
@@ -85,35 +90,6 @@ def _config_files(config: ScanConfig, scratch: Path) -> None:
                                          encoding="utf-8")
 
 
-def sealed_env(scratch: Path) -> dict[str, str]:
-    """The whole environment of a process that reads plugin code: no token, no proxy, no
-    PYTHON* variable from the caller (``-I`` ignores them anyway), HOME in the scratch space."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch),
-            "LC_ALL": "C.UTF-8", "PYTHONSAFEPATH": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def sealed_python(module: str, *args: str) -> list[str]:
-    """The command line running ``python -m module`` isolated from its working directory,
-    the environment and the user site, writing no bytecode."""
-    return [sys.executable, "-I", "-B", "-m", module, *args]
-
-
-def seal_tree(root: Path) -> None:
-    """Make a fetched tree read-only: files 0o444, directories 0o555 (the directories last, so
-    that their files can still be reached). A TemporaryDirectory holding it still removes it."""
-    directories = [root]
-    for path in root.rglob("*"):
-        if path.is_symlink():
-            continue
-        if path.is_dir():
-            directories.append(path)
-        else:
-            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    for directory in reversed(directories):
-        directory.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP
-                        | stat.S_IROTH | stat.S_IXOTH)
-
-
 def exclude_patterns(root: Path, patterns: tuple[str, ...]) -> str:
     """``-x`` for bandit: the registry's patterns anchored at the tree's top (bandit matches them
     against the absolute paths it walks, and as substrings); '' when there are none, which also
@@ -126,21 +102,20 @@ def exclude_patterns(root: Path, patterns: tuple[str, ...]) -> str:
 def _run(root: Path, config: ScanConfig, scratch: Path, ignore_nosec: bool) -> dict[str, Any]:
     ini, yaml_file = scratch / "bandit.ini", scratch / "bandit.yaml"
     out = scratch / ("all.json" if ignore_nosec else "report.json")
-    cmd = sealed_python("bandit", "-r", str(root), "-f", "json", "-o", str(out), "-q",
-                        "--ini", str(ini), "-c", str(yaml_file),
-                        f"--exclude={exclude_patterns(root, config.bandit_exclude)}")
+    args = ["-r", str(root), "-f", "json", "-o", str(out), "-q", "--ini", str(ini),
+            "-c", str(yaml_file), f"--exclude={exclude_patterns(root, config.bandit_exclude)}"]
     if ignore_nosec:
-        cmd.append("--ignore-nosec")
+        args.append("--ignore-nosec")
     try:
-        done = subprocess.run(cmd, cwd=scratch, env=sealed_env(scratch), capture_output=True,
-                              check=False, timeout=config.tool_seconds,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
+        done = run_sealed("bandit", args, scratch=scratch, timeout=config.tool_seconds)
+    except ProcessFailed as exc:
+        if not exc.timed_out:
+            raise  # not started at all: the environment is broken, not the plugin
         raise ToolFailed(f"bandit did not finish in {config.tool_seconds:g} s") from None
     try:
         report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
+        tail = done.stderr_text.strip()[-300:]
         raise ToolFailed(f"bandit exited {done.returncode} without a report: {tail}") from None
     return report
 
@@ -182,3 +157,65 @@ def run_bandit(root: Path, config: ScanConfig) -> BanditResult:
                             for e in report.get("errors", []))),
         files=len(files), lines=int(totals.get("loc", 0)), version=bandit_version(),
     )
+
+
+class BanditScanner:
+    """bandit as a source scanner: the record's ``bandit`` and ``bandit_problem``."""
+
+    name = "bandit"
+
+    def tools(self) -> Mapping[str, str]:
+        return {"bandit": bandit_version()}
+
+    def scan(self, tree: SealedTree, config: ScanConfig) -> RecordPart:
+        try:
+            result = run_bandit(tree.root, config)
+        except ToolFailed as exc:
+            return {"bandit": None, "bandit_problem": str(exc)}
+        return {"bandit": {
+            "findings": [f.as_json() for f in result.findings],
+            "suppressed": [f.as_json() for f in result.suppressed],
+            "nosec_comments": result.nosec_comments,
+            "errors": [list(e) for e in result.errors],
+            "files": result.files, "lines": result.lines},
+            "bandit_problem": None}
+
+    def unscanned(self) -> RecordPart:
+        return {"bandit": None, "bandit_problem": None}
+
+    def items(self, part: Mapping[str, Any], manifest: Manifest, config: ScanConfig
+              ) -> list[Item]:
+        """A finding at the level its severity and confidence give it; one silenced by
+        ``# nosec`` keeps that level (only an admin's override lifts a block); a file bandit
+        could not scan is a scan error; bandit not running is a skip (PI073)."""
+        policy = config.policy
+        items: list[Item] = []
+        if part.get("bandit_problem"):
+            items.append(Item("skipped", "bandit", "", policy.skipped, part["bandit_problem"],
+                              rule="PI073"))
+        bandit = part.get("bandit") or {}
+        for f in bandit.get("findings", []):
+            cwe = f" (CWE-{f['cwe']})" if f.get("cwe") else ""
+            items.append(Item(
+                "code", f["test_id"], f"{f['file']}:{f['line']}",
+                policy.bandit_level(f["severity"], f["confidence"]),
+                f"{f['text']} [{f['test_name']}, severity {f['severity']}, confidence "
+                f"{f['confidence']}]{cwe}", rule="PI072"))
+        for f in bandit.get("suppressed", []):
+            items.append(Item(
+                "suppressed", f["test_id"], f"{f['file']}:{f['line']}",
+                policy.bandit_level(f["severity"], f["confidence"]),
+                f"silenced by a '# nosec' comment: {f['text']} [{f['test_name']}, severity "
+                f"{f['severity']}, confidence {f['confidence']}]", rule="PI072"))
+        for file, reason in bandit.get("errors", []):
+            items.append(Item("scan-error", "scan-error", file, policy.scan_errors,
+                              f"bandit could not scan this file: {reason}", rule="PI073"))
+        return items
+
+    def summary(self, part: Mapping[str, Any], items: Sequence[Item], config: ScanConfig
+                ) -> dict[str, Any]:
+        bandit = part.get("bandit") or {}
+        severities = Counter(f["severity"] for f in bandit.get("findings", []))
+        return {"findings": {s: severities.get(s, 0) for s in ("high", "medium", "low")},
+                "suppressed": len(bandit.get("suppressed", [])),
+                "nosec_comments": bandit.get("nosec_comments", 0)}

@@ -7,18 +7,27 @@ without running anything). Lines that are options or includes are listed as not 
 A file that is present but cannot be read (not a regular file, over the size cap, not UTF-8,
 not parseable) or that yields no requirement at all is a *problem*: the scan reports it as a
 scan error, never as "nothing to audit".
+
+:class:`LockfileScanner` is its source scanner (``scanners.base``): the record's ``declared``,
+whose requirements the dependency audit covers (``declared_requirements``) and whose problems
+are judged into ``scan-error`` items.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+
+from plugindex.config.scan import ScanConfig
+from plugindex.manifests.model import Manifest
+from plugindex.scanners.base import Item, RecordPart, SealedTree
 
 LOCK_FILES = ("pylock.toml", "uv.lock", "poetry.lock", "Pipfile.lock", "requirements.txt")
 MAX_BYTES = 5 * 1024 * 1024
@@ -128,3 +137,40 @@ def read_declared(root: Path) -> Declared | None:
     if not files:
         return None
     return Declared(tuple(files), tuple(sorted(found)), tuple(ignored), tuple(problems))
+
+
+def declared_requirements(record: Mapping[str, Any] | None) -> list[str]:
+    """The requirements a source record's ``declared`` part lists ([] when there is none)."""
+    declared = (record or {}).get("declared") or {}
+    found = declared.get("requirements", []) if isinstance(declared, dict) else []
+    return [str(r) for r in found]
+
+
+class LockfileScanner:
+    """The declared pins as a source scanner: the record's ``declared``."""
+
+    name = "lockfiles"
+
+    def tools(self) -> Mapping[str, str]:
+        return {}  # versioned by the record's SCANNER_VERSION
+
+    def scan(self, tree: SealedTree, config: ScanConfig) -> RecordPart:
+        declared = read_declared(tree.root)
+        return {"declared": None if declared is None else {
+            "files": list(declared.files), "requirements": list(declared.requirements),
+            "ignored": list(declared.ignored),
+            "problems": [list(p) for p in declared.problems]}}
+
+    def unscanned(self) -> RecordPart:
+        return {"declared": None}
+
+    def items(self, part: Mapping[str, Any], manifest: Manifest, config: ScanConfig
+              ) -> list[Item]:
+        """A lock or requirements file that yields nothing to audit is a scan error (PI073)."""
+        return [Item("scan-error", "lock-file", file, config.policy.scan_errors,
+                     f"the dependency audit cannot use this file: {reason}", rule="PI073")
+                for file, reason in (part.get("declared") or {}).get("problems", [])]
+
+    def summary(self, part: Mapping[str, Any], items: Sequence[Item], config: ScanConfig
+                ) -> dict[str, Any]:
+        return {}

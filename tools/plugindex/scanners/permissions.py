@@ -13,6 +13,11 @@ importing file's package, ``import_module``/``__import__`` of a literal name as 
 every file reached is analysed. A file that must be analysed but cannot be (over
 ``MAX_PY_BYTES``, undecodable, not parseable by this Python, too deeply nested) is returned as
 a skip with its reason, never as clean.
+
+:class:`PermissionScanner` is its source scanner (``scanners.base``): the record's
+``permissions`` (use -> evidence) and ``permission_skips`` (files not analysed), judged into
+``permission`` items for each use whose permission the manifest does not declare, and
+``scan-error`` items for the skips.
 """
 
 from __future__ import annotations
@@ -23,8 +28,15 @@ import fnmatch
 import io
 import posixpath
 import tokenize
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugindex.config.scan import ScanConfig
+from plugindex.diagnostics import pointer
+from plugindex.manifests.model import Manifest
+from plugindex.scanners.base import Item, RecordPart, SealedTree
 
 USES = ("network", "subprocess", "filesystem-write", "environment", "dynamic-code",
         "native-code")
@@ -380,3 +392,67 @@ def detect(files: Iterable[tuple[str, bytes]]) -> Detection:
         uses={use: sorted(set(ev))[:MAX_EVIDENCE] for use, ev in sorted(found.items())},
         skips=tuple(sorted(skips.items())),
         analysed=tuple(sorted(p for p in parsed if p not in skips)))
+
+
+def python_files(root: Path) -> list[tuple[str, bytes]]:
+    """(path, bytes) of every Python file under ``root`` (symbolic links not followed); one
+    over MAX_PY_BYTES is read only far enough for ``detect`` to see that it is (it is reported
+    as not analysed)."""
+    files = []
+    for path in sorted(root.rglob("*.py")):
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as f:
+                files.append((path.relative_to(root).as_posix(), f.read(MAX_PY_BYTES + 1)))
+    return files
+
+
+class PermissionScanner:
+    """The permission detector as a source scanner: ``permissions`` and ``permission_skips``."""
+
+    name = "permissions"
+
+    def tools(self) -> Mapping[str, str]:
+        return {}  # versioned by the record's SCANNER_VERSION
+
+    def scan(self, tree: SealedTree, config: ScanConfig) -> RecordPart:
+        detected = detect(python_files(tree.root))
+        return {"permissions": {use: [{"file": e.file, "line": e.line, "construct": e.construct}
+                                      for e in found]
+                                for use, found in sorted(detected.uses.items())},
+                "permission_skips": [list(s) for s in sorted(detected.skips)]}
+
+    def unscanned(self) -> RecordPart:
+        return {"permissions": {}, "permission_skips": []}
+
+    def items(self, part: Mapping[str, Any], manifest: Manifest, config: ScanConfig
+              ) -> list[Item]:
+        """A file that could not be analysed is a scan error (PI073); a use whose permission
+        (``config.permission_map``) the manifest does not declare is a finding (PI075), shown
+        with its first place and counted."""
+        policy = config.policy
+        items = [Item("scan-error", "permissions", file, policy.scan_errors,
+                      f"the permission detector could not analyse this file: {reason}",
+                      rule="PI073")
+                 for file, reason in part.get("permission_skips", [])]
+        declared = set(manifest.permissions)
+        needs = config.permission_map
+        for use, evidence in sorted(part.get("permissions", {}).items()):
+            permission = needs.get(use)
+            if permission is None or permission in declared or not evidence:
+                continue
+            first = evidence[0]
+            items.append(Item(
+                "permission", permission, f"{first['file']}:{first['line']}",
+                policy.undeclared_permissions,
+                f"the code uses {use} ({first['construct']}, {len(evidence)} place(s)) but the "
+                f"manifest does not declare the '{permission}' permission",
+                rule="PI075", pointer=pointer("permissions")))
+        return items
+
+    def summary(self, part: Mapping[str, Any], items: Sequence[Item], config: ScanConfig
+                ) -> dict[str, Any]:
+        needs = config.permission_map
+        return {"permissions": {
+            "detected": sorted({needs.get(use, use)
+                                for use, ev in part.get("permissions", {}).items() if ev}),
+            "undeclared": sorted(i.id for i in items if i.kind == "permission")}}

@@ -11,7 +11,7 @@ service (``GET /v1/vulns/<id>``) and rated from its CVSS vectors or the database
 A lookup that fails leaves the advisory "unknown", never a lower severity, and never fails the
 audit.
 
-pip-audit runs sealed like bandit (``banditscan.sealed_python``: ``-I``, a clean environment,
+pip-audit runs sealed like bandit (``adapters.proc.run_sealed``: ``-I``, a clean environment,
 the working directory a scratch directory). An answer that drops an advisory a previous audit
 reported is only believed once the advisory's own OSV record confirms it (``still_standing``):
 withdrawn, gone (404) or no longer affecting the version. A service answering ``{}`` for
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -40,7 +39,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from plugindex.scanners.bandit import ToolFailed, sealed_env, sealed_python
+from plugindex.adapters.proc import ProcessFailed, run_sealed
+from plugindex.scanners.bandit import ToolFailed
 from plugindex.scanners.osvdb import affects
 
 Fetcher = Callable[[str, float], bytes]
@@ -302,20 +302,20 @@ def _pip_audit(pins: Sequence[str], osv_url: str, timeout: float) -> dict[str, A
         reqs = scratch / "requirements.txt"
         reqs.write_text("".join(f"{p}\n" for p in pins), encoding="utf-8")
         out = scratch / "report.json"
-        cmd = sealed_python("pip_audit", "-r", str(reqs), "--no-deps", "--disable-pip",
-                            "-s", "osv", "--osv-url", osv_url, "-f", "json", "-o", str(out),
-                            "--progress-spinner", "off", "--cache-dir", str(scratch / "cache"),
-                            "--timeout", str(max(1, int(timeout / 4))))
-        env = {**sealed_env(scratch), "PIP_NO_INPUT": "1"}
+        args = ["-r", str(reqs), "--no-deps", "--disable-pip", "-s", "osv",
+                "--osv-url", osv_url, "-f", "json", "-o", str(out), "--progress-spinner", "off",
+                "--cache-dir", str(scratch / "cache"), "--timeout", str(max(1, int(timeout / 4)))]
         try:
-            done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, check=False,
-                                  timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+            done = run_sealed("pip_audit", args, scratch=scratch, timeout=timeout,
+                              extra_env={"PIP_NO_INPUT": "1"})
+        except ProcessFailed as exc:
+            if not exc.timed_out:
+                raise  # not started at all: the environment is broken, not the audit
             raise ToolFailed(f"pip-audit did not finish in {timeout:g} s") from None
         try:
             report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            lines = done.stderr_text.strip().splitlines()
             reason = next((ln for ln in reversed(lines) if ln.strip()), "no output")
             raise ToolFailed(f"pip-audit could not audit: {reason[-300:]}") from None
     return report

@@ -16,6 +16,9 @@ limits. Symbolic links are skipped (never followed), directories holding depende
 build output (``node_modules``, ``.git``, ``venv``, ``.venv``, ``build``, ``dist``) are not
 entered, and the walk stops after :data:`MAX_FILES` files; the facts stay well-formed when it
 does.
+
+:class:`QualityScanner` is its source scanner (``scanners.base``): the record's ``facts``, these
+facts and the source's commit dates, which the score reads; it judges nothing itself.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ import os
 import re
 import tomllib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from plugindex.config.scan import ScanConfig
+from plugindex.manifests.model import Manifest
+from plugindex.scanners.base import Item, RecordPart, SealedTree
 
 MAX_FILES = 50_000
 MAX_LICENSE_BYTES = 256 * 1024
@@ -539,3 +546,26 @@ def gather(root: Path) -> dict[str, Any]:
         "images": _images(files),
         "python_files": sum(1 for f in files if f.endswith(".py")),
     }
+
+
+class QualityScanner:
+    """The quality facts as a source scanner: the record's ``facts``."""
+
+    name = "quality"
+
+    def tools(self) -> Mapping[str, str]:
+        return {}  # versioned by the record's SCANNER_VERSION
+
+    def scan(self, tree: SealedTree, config: ScanConfig) -> RecordPart:
+        return {"facts": {**gather(tree.root), "commits": {"times": list(tree.commit_times)}}}
+
+    def unscanned(self) -> RecordPart:
+        return {"facts": None}
+
+    def items(self, part: Mapping[str, Any], manifest: Manifest, config: ScanConfig
+              ) -> list[Item]:
+        return []  # facts, not findings: the score weighs them
+
+    def summary(self, part: Mapping[str, Any], items: Sequence[Item], config: ScanConfig
+                ) -> dict[str, Any]:
+        return {}

@@ -13,6 +13,10 @@ may spend on it. One over the budget is shown as escaped plain text with a note,
 manifest can fail the site build or slow it down (markdown-it-py keeps nesting below its cap and
 checks the clock between blocks and between inline tokens).
 
+``every_page`` is every generated page: these, the rules page (``site/rules.py``, from the rule
+catalog) and the scoring page (``score/page.py``, from the checks' table and the registry's
+score settings). ``tools/site_gen.py`` writes them all at build time; none is committed.
+
 Plugin pages stay out of the navigation (MkDocs' build grows with the square of the pages in
 the nav) and keep only their title, summary and tags in Material's search index (the rest is
 marked ``data-search-exclude``): the search data grows slowly with the registry.
@@ -25,7 +29,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +39,9 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from plugindex.config.score import ScoreConfig
+from plugindex.score import page as scoring
+from plugindex.site import rules
 from plugindex.site.charts import dependency_graph, stats
 
 BROWSE_DATA = "assets/browse.json"
@@ -51,12 +58,14 @@ DESCRIPTION_NESTING = 20  # markdown-it's token nesting (a list level takes two)
 DESCRIPTION_SECONDS = 2.0  # a normal description takes milliseconds
 DESCRIPTION_LABEL = "Description (from the manifest)"
 HEADING_SHIFT = 3  # '# Title' in a description becomes an h4
-BADGE_TEXT = (
+# What earns each badge. {n} is the badge's threshold as contributors.json publishes it
+# ("badges": registry.yaml's reputation.badges over the defaults), {s} the plural's "s".
+BADGES: tuple[tuple[str, str], ...] = (
     ("first-plugin", "published a plugin"),
     ("verified-developer", "a verified publisher"),
-    ("documentation-hero", "fifty documentation contributions"),
-    ("core-contributor", "changes to the registry's tooling"),
-    ("founding-member", "contributed in the registry's first 90 days"),
+    ("documentation-hero", "at least {n} documentation contribution{s} (of any size)"),
+    ("core-contributor", "at least {n} change{s} to the registry's tooling"),
+    ("founding-member", "contributed in the registry's first {n} day{s}"),
 )
 
 
@@ -67,6 +76,7 @@ class SiteData:
     related: Mapping[str, Sequence[str]]
     contributors: Sequence[Mapping[str, Any]]
     levels: Sequence[Mapping[str, Any]] = ()
+    badges: Mapping[str, int] = field(default_factory=dict)  # badge -> its threshold
 
 
 def load(index_dir: Path) -> SiteData:
@@ -83,7 +93,8 @@ def load(index_dir: Path) -> SiteData:
 
     return SiteData(index, plugins, optional("related.json", "related") or {},
                     optional("contributors.json", "contributors") or [],
-                    optional("contributors.json", "levels") or [])
+                    optional("contributors.json", "levels") or [],
+                    optional("contributors.json", "badges") or {})
 
 
 def esc(value: object) -> str:
@@ -177,6 +188,16 @@ def description_box(text: str) -> str:
     pass for a section of the page (its headings are h4-h6, the page's are h2)."""
     return (f'<div class="pi-description"><p class="pi-description-label">'
             f"{esc(DESCRIPTION_LABEL)}</p>{description_html(text)}</div>")
+
+
+def badge_texts(thresholds: Mapping[str, int]) -> list[tuple[str, str]]:
+    """(badge, what earns it) for every badge, with the thresholds the index publishes; a
+    threshold missing from an index built before it was published shows as '?'."""
+    out = []
+    for badge, text in BADGES:
+        n = thresholds.get(badge)
+        out.append((badge, text.format(n="?" if n is None else n, s="" if n == 1 else "s")))
+    return out
 
 
 def _front(title: str, search_boost: float | None = None) -> str:
@@ -351,6 +372,8 @@ def pages(data: SiteData) -> dict[str, str]:
         f'{esc(counts.get("versions", 0))} versions · '
         f'{esc(len(data.contributors))} contributors</p>',
         '<p><a class="md-button md-button--primary" href="browse/">Browse all plugins</a></p>',
+        f'<p class="pi-links"><a href="{_url(scoring.PAGE)}">How plugins are scored</a> · '
+        f'<a href="{_url(rules.PAGE)}">The rules every manifest is checked against</a></p>',
         "", "## Featured", "", '<div class="pi-cards">' + "".join(card(e) for e in featured)
         + "</div>", "", "## Newest", "", '<div class="pi-cards">'
         + "".join(card(e) for e in newest) + "</div>", "", "## Recently updated", "",
@@ -401,6 +424,19 @@ def pages(data: SiteData) -> dict[str, str]:
             f"<tr><td>{esc(level['name'])}</td><td>{esc(level['min'])} points</td>"
             f"<td>{sum(c['level'] == level['name'] for c in data.contributors)}</td></tr>"
             for level in data.levels) + "</tbody></table>",
-        "## Badges", "", "<ul>" + "".join(f"<li><strong>{esc(b)}</strong>: {esc(why)}</li>"
-                                          for b, why in BADGE_TEXT) + "</ul>", ""])
+        "## Badges", "", "<ul>" + "".join(
+            f'<li id="badge-{esc(b)}"><strong>{esc(b)}</strong>: {esc(why)}</li>'
+            for b, why in badge_texts(data.badges)) + "</ul>", ""])
     return out
+
+
+def _url(page: str) -> str:
+    """A generated page's URL from the home page ('rules.md' -> 'rules/')."""
+    return page.removesuffix(".md") + "/"
+
+
+def every_page(data: SiteData, score: ScoreConfig) -> dict[str, str]:
+    """Every generated page of the site: the index's (``pages``), the rules page (from the
+    rule catalog) and the scoring page (from the checks' table and ``score``, the registry's
+    score settings)."""
+    return {**pages(data), rules.PAGE: rules.page(), scoring.PAGE: scoring.markdown(score)}

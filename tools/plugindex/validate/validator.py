@@ -17,6 +17,7 @@ from plugindex.manifests.model import (
 from plugindex.manifests.schema import SchemaChecker
 from plugindex.manifests.yamlsafe import load
 from plugindex.validate.manifest_rules import Reporter, check_manifest, check_path
+from plugindex.validate.tree import ManifestFile
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class ManifestValidator:
     def __init__(self, registry: RegistryConfig, checker: SchemaChecker | None = None) -> None:
         self.registry = registry
         self.checker = checker or SchemaChecker.named(MANIFEST_SCHEMA)
+
+    def check_file(self, file: ManifestFile) -> FileResult:
+        """A file as ``tree`` read it: refused (its one refusal), or checked."""
+        if file.refusal is not None:
+            return FileResult(file.path, None, (file.refusal,))
+        return self.check(file.path, file.data)
 
     def check(self, path: str, data: bytes) -> FileResult:
         """``path`` is the file's path relative to the registry root, with '/' separators."""
