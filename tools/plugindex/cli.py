@@ -33,6 +33,7 @@ from plugindex.commands import (
     audit_issue,
     build,
     lookalikes,
+    merge_records,
     new,
     osv_server,
     publish_review,
@@ -131,6 +132,11 @@ def make_parser() -> _Parser:
                  "plugindex audit   # in a scheduled workflow; commit index/cache",
                  scan.run_audit)
     scan.add_audit_arguments(p)
+
+    p = _command(sub, "merge-records", "take the scan and audit records other jobs exported "
+                 "(plugindex scan --export) into index/cache, each checked first",
+                 "plugindex merge-records shard-1/ shard-2/", merge_records.run)
+    merge_records.add_arguments(p)
 
     p = _command(sub, "osv-server", "serve an OSV query endpoint over a directory of "
                  "advisories (the PyPA advisory database layout), for mirrors and tests",

@@ -14,8 +14,10 @@ import argparse
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
@@ -45,12 +47,17 @@ def add_scan_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true",
                    help="use the network for nothing: cached results, in-repository sources")
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("--export", type=Path, metavar="DIR",
+                   help="also copy every record this run wrote into DIR (paths under "
+                        "index/cache/), for another job to merge with plugindex merge-records")
 
 
 def add_audit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rev", default="HEAD", help="the commit whose manifests to audit")
     p.add_argument("--osv-url", metavar="URL", help="the OSV query endpoint")
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("--export", type=Path, metavar="DIR",
+                   help="also copy every record this run wrote into DIR")
 
 
 def _line(r: VersionReport) -> str:
@@ -111,6 +118,15 @@ def _keep(reports: list[VersionReport]) -> set[str]:
     return keep
 
 
+def export(root: Path, written: set[str], into: Path) -> None:
+    """Copy the records written this run into ``into`` (created; empty when none was)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for rel in sorted(written):
+        target = into / rel.removeprefix(f"{RECORDS_DIR}/")
+        write_atomic(target, (root / rel).read_bytes())
+    print(f"exported {len(written)} record(s) to {into}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> int:
     root = find_root(args.root)
     registry = load_registry(root)
@@ -127,8 +143,11 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
         # In a pull request, only records already on the base branch are believed.
         trusted = {e.path: e.oid for e in repo.ls_tree(repo.resolve(args.changed), RECORDS_DIR)
                    if e.kind == "blob"}
-    scanner = Scanner(repo, registry, RecordStore(root, trusted), options)
+    store = RecordStore(root, trusted)
+    scanner = Scanner(repo, registry, store, options)
     reports = scanner.run(targets)
+    if args.export is not None:
+        export(root, store.written, args.export)
     diagnostics = sorted(d for r in reports for d in diagnostics_of(r, registry))
     if targets == everything and not options.offline:
         # Every version was looked at: records no version uses any more go.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -148,3 +149,41 @@ def same_audit(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Equal but for the date: an unchanged result keeps its date (and its file's bytes)."""
     return {k: v for k, v in a.items() if k != "since"} == {
         k: v for k, v in b.items() if k != "since"}
+
+
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+_RECORD_PATH = re.compile(
+    r"^([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)/(scan|audit)-[0-9a-f]{24}\.json$")
+
+
+def record_problem(rel: str, data: bytes) -> str | None:
+    """Why ``data`` cannot be the record at ``rel`` (a path under index/cache/), or None.
+
+    A record handed over from another job (a scan shard, the scan job of the publish) is only
+    taken when it is the record its path names: a source record whose key digests to its file
+    name, an audit record whose requirements do; well-formed JSON, under a size cap."""
+    found = _RECORD_PATH.match(rel)
+    if found is None:
+        return "not a record path (<plugin>/scan-<digest>.json or audit-<digest>.json)"
+    if len(data) > MAX_RECORD_BYTES:
+        return f"larger than {MAX_RECORD_BYTES} bytes"
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        return f"not a record of format {RECORD_FORMAT}"
+    plugin, kind = found.group(1), found.group(2)
+    if kind == "scan":
+        key = record.get("key")
+        if not isinstance(key, str) or source_record_path(plugin, key) != f"{RECORDS_DIR}/{rel}":
+            return "its key is not the one its file name digests"
+    else:
+        requirements = record.get("requirements")
+        if not isinstance(requirements, list) or not all(isinstance(r, str)
+                                                         for r in requirements) or \
+                audit_record_path(plugin, requirements) != f"{RECORDS_DIR}/{rel}":
+            return "its requirements are not the ones its file name digests"
+    if dumps(record) != data:
+        return "not in the canonical form records are written in"
+    return None

@@ -105,6 +105,7 @@ class RecordStore:
     def __init__(self, root: Path, trusted: Mapping[str, str] | None = None) -> None:
         self.root = root
         self.trusted = trusted
+        self.written: set[str] = set()  # the records this store wrote (their paths)
 
     def read(self, rel: str) -> dict[str, Any] | None:
         try:
@@ -125,6 +126,7 @@ class RecordStore:
         except OSError:
             pass
         write_atomic(path, data)
+        self.written.add(rel)
         return True
 
 
