@@ -31,9 +31,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def body(advisories: list[dict[str, Any]]) -> str | None:
     if not advisories:
         return None
-    lines = [MARKER, f"The daily audit finds {len(advisories)} known advisories in published "
-             "versions. Maintainers: release a version with fixed dependencies, or yank the "
-             "affected ones.", "", "| manifest | advisory |", "|---|---|"]
+    count = f"{len(advisories)} known advisor{'y' if len(advisories) == 1 else 'ies'}"
+    lines = [MARKER, f"The daily audit finds {count} in published versions. Maintainers: "
+             "release a version with fixed dependencies, or yank the affected ones.", "",
+             "| manifest | advisory |", "|---|---|"]
     lines += [f"| {md(a.get('file', ''))} | {md(a.get('message', ''))} |"
               for a in sorted(advisories, key=lambda a: (str(a.get("file")),
                                                          str(a.get("message"))))]

@@ -83,9 +83,11 @@ def _audit_items(manifest: Manifest, audit: Mapping[str, Any] | None, config: Sc
         for a in p["advisories"]:
             fixed = ", ".join(a["fixed_in"]) or "no fixed version"
             resolved = " (the version the range resolves to today)" if p["resolved"] else ""
+            aliases = f" ({', '.join(a['aliases'])})" if a["aliases"] else ""
+            summary = f": {a['summary']}" if a["summary"] else ""
             items.append(Item(
                 "advisory", a["id"], p["requirement"], policy.advisories,
-                f"{p['name']} {p['version']}{resolved}: {a['summary'] or a['id']} "
+                f"{p['name']} {p['version']}{resolved}: {a['id']}{aliases}{summary} "
                 f"(severity: {a.get('severity') or 'unknown'}; fixed in: {fixed})",
                 aliases=tuple(a["aliases"]), rule="PI074",
                 pointer=_requirement(p["requirement"], manifest)))
