@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,9 @@ from github import Auth, Github, GithubException
 
 from plugindex.errors import EnvironmentProblem
 
-API_URL = "https://api.github.com"
+# GitHub Actions sets GITHUB_API_URL on every runner (another host on GitHub Enterprise Server);
+# the tests point it at their local fake.
+API_URL = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
 
 
 def client(token: str | None, base_url: str = API_URL) -> Github:
