@@ -35,6 +35,8 @@ class FakeGitHub:
     opened: list[dict[str, Any]] = field(default_factory=list)  # pull requests created
     calls: list[str] = field(default_factory=list)
     url: str = ""
+    # Injected failures: "METHOD path-regex" -> the status to answer instead (e.g. 500).
+    failing: dict[str, int] = field(default_factory=dict)
 
     def repo_url(self) -> str:
         return f"{self.url}/repos/{self.repository}"
@@ -60,6 +62,10 @@ class FakeGitHub:
                 "head": {"ref": "change", "sha": pull.head_sha}}
 
     def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        for spec, status in self.failing.items():
+            want, pattern = spec.split(" ", 1)
+            if want == method and re.fullmatch(pattern, path):
+                return status, {"message": f"injected failure {status}"}
         repo, base = f"/repos/{self.repository}", self.repo_url()
         if path == f"{repo}/pulls" and method == "GET":  # the open ones (all are open here)
             return 200, [self._pull(n) for n in sorted(self.pulls)]
