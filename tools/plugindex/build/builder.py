@@ -29,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from plugindex import __version__
 from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_atomic
 from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
@@ -46,6 +45,7 @@ from plugindex.build.index import (
     sha256,
 )
 from plugindex.build.outputs import Input, inputs_digest
+from plugindex.codeid import code_identity
 from plugindex.config.registry import REGISTRY_SCHEMA, RegistryConfig, parse_registry
 from plugindex.diagnostics import Diagnostic, has_errors, pointer
 from plugindex.errors import EnvironmentProblem, InternalError
@@ -142,7 +142,7 @@ def plugin_of(path: str) -> str | None:
 
 def _context(registry: RegistryConfig) -> str:
     digest = schema_digest(MANIFEST_SCHEMA, INDEX_SCHEMA, REGISTRY_SCHEMA)
-    return f"{__version__}:{digest}:{registry.digest}"
+    return f"{code_identity()}:{digest}:{registry.digest}"
 
 
 # -- work done in worker processes -------------------------------------------------------------
@@ -634,7 +634,7 @@ class PluginState:
     vouchers: frozenset[str]
     score_date: int
     registry: RegistryConfig
-    tool: str = __version__
+    tool: str = field(default_factory=code_identity)
 
 
 # Each input's value (an ordered sequence of strings), one line per input of outputs.Input.
