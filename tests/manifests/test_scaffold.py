@@ -3,6 +3,7 @@ answers typed in a terminal), and --bump from the latest manifest."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -105,6 +106,65 @@ def test_bump_writes_the_next_version(git_registry: GitRegistry,
                            "tag": "v1.1.0"}
     assert "yanked" not in m
     assert main(["new", "--bump", "1.2.0", "nothing", "--root", str(git_registry.root)]) == 2
+
+
+GAMMA_GIT = (
+    "schema: 1\nname: gamma\nversion: '1.0.0'\nsummary: A plugin for the tests\n"
+    "description: |\n  First paragraph,\n  two lines.\n\n  Second: `code`, a \"quote\".\n"
+    "category: testing\nmaintainers:\n  - github: alice\nlicense: MIT\nsource:\n"
+    f"  git: https://github.com/acme/gamma\n  commit: {'b' * 40}\nhost: '>=1.0'\n")
+
+
+def bump_gamma(reg: GitRegistry, *args: str) -> int:
+    return main(["new", "--bump", *args, "--root", str(reg.root)])
+
+
+@pytest.mark.parametrize("args", [
+    ["1.0.0", "gamma", "--commit", "c" * 40],  # the same version
+    ["0.9.0", "gamma", "--commit", "c" * 40],  # a lower one
+    ["1.0.0rc1", "gamma", "--commit", "c" * 40],  # a pre-release of the same
+    ["banana", "gamma", "--commit", "c" * 40],  # not a version
+    ["1.1.0", "gamma"],  # the previous commit, silently
+    ["1.1.0", "gamma", "--commit", "b" * 40],  # the previous commit, explicitly
+])
+def test_bump_refuses_a_release_that_cannot_be_right(git_registry: GitRegistry,
+                                                     args: list[str]) -> None:
+    git_registry.write("submissions/gamma/1.0.0.yaml", GAMMA_GIT)
+    assert bump_gamma(git_registry, *args) == 2
+    assert sorted(p.name for p in (git_registry.root / "submissions/gamma").iterdir()) == [
+        "1.0.0.yaml"]
+
+
+def test_bump_keeps_the_same_source_only_when_told(git_registry: GitRegistry) -> None:
+    git_registry.write("submissions/gamma/1.0.0.yaml", GAMMA_GIT)
+    assert bump_gamma(git_registry, "1.0.1", "gamma", "--same-source") == 0
+    assert written(git_registry, "gamma", "1.0.1")["source"] == {
+        "git": "https://github.com/acme/gamma", "commit": "b" * 40}
+
+
+def test_bump_keeps_block_text_as_a_block(git_registry: GitRegistry) -> None:
+    git_registry.write("submissions/gamma/1.0.0.yaml", GAMMA_GIT)
+    assert bump_gamma(git_registry, "1.1.0", "gamma", "--commit", "c" * 40) == 0
+    text = (git_registry.root / "submissions/gamma/1.1.0.yaml").read_text(encoding="utf-8")
+    assert "description: |\n  First paragraph,\n  two lines.\n\n  Second:" in text
+    assert written(git_registry, "gamma", "1.1.0")["description"] == yaml.safe_load(
+        GAMMA_GIT)["description"]
+
+
+def test_bump_of_an_in_registry_source_takes_no_commit(git_registry: GitRegistry) -> None:
+    git_registry.add_plugin("alpha", "1.0.0")
+    assert bump_gamma(git_registry, "1.1.0", "alpha", "--commit", "c" * 40) == 2
+    assert bump_gamma(git_registry, "1.1.0", "alpha") == 0
+    assert written(git_registry, "alpha", "1.1.0")["source"] == {"path": "plugins/alpha"}
+
+
+def test_the_readmes_bump_example_writes_a_valid_manifest(tmp_path: Path) -> None:
+    """The README's command, on this registry, as written there (into a scratch file)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"`(plugindex new --bump [^`]*)`", readme)
+    args = example.split()[1:]
+    assert "--commit" not in args  # this registry's sources are its own directories
+    assert main([*args, "--root", str(ROOT), "--output", str(tmp_path / "next.yaml")]) == 0
 
 
 @pytest.mark.parametrize(("remote", "expected"), [

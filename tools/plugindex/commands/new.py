@@ -41,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", help="with --bump: the new version's tag (informative)")
     p.add_argument("--archive", metavar="URL", help="with --bump: an archive source instead")
     p.add_argument("--sha256", help="with --archive: the archive's sha256")
+    p.add_argument("--same-source", action="store_true",
+                   help="with --bump: keep the latest version's git commit or archive (refused "
+                        "without it: a new version normally has new code)")
 
 
 def _ask(question: str, choices: list[str], many: bool) -> list[str]:
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.bump:
         version, name = args.bump
         manifest = bump(latest_manifest(root, name), version, args.commit, args.tag, args.archive,
-                        args.sha256)
+                        args.sha256, args.same_source)
         unfilled: list[str] = []
     else:
         pyproject_path = args.source / "pyproject.toml"

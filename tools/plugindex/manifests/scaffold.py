@@ -17,6 +17,9 @@ from typing import Any
 
 import yaml
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from plugindex.errors import UsageError
 
 ORDER = ("schema", "name", "version", "summary", "description", "category", "tags",
          "capabilities", "permissions", "maintainers", "license", "homepage", "repository",
@@ -123,21 +126,50 @@ def draft(pyproject: Mapping[str, Any], git: GitFacts, answers: Answers) -> Draf
     return Draft(ordered(manifest), tuple(inferred))
 
 
+def _version(text: object, what: str) -> Version:
+    try:
+        return Version(str(text))
+    except InvalidVersion:
+        raise UsageError(f"{what} {text!r} is not a version (PEP 440)") from None
+
+
 def bump(latest: Mapping[str, Any], version: str, commit: str | None = None,
          tag: str | None = None, archive: str | None = None,
-         sha256: str | None = None) -> dict[str, Any]:
+         sha256: str | None = None, same_source: bool = False) -> dict[str, Any]:
     """The next version's manifest from the latest one: the same plugin, a new version and
-    source pin; never its yank or deprecation."""
+    source pin; never its yank or deprecation.
+
+    Refused (UsageError), so that a bump cannot write a wrong release: a version not above
+    the latest; a git or archive source left as it was, or pinned to the same commit or
+    archive again, unless ``same_source`` says that is meant; --commit or --tag for a source
+    in the registry's own tree (a new version takes that directory as it is when published)."""
+    if _version(version, "the new version") <= _version(latest.get("version"),
+                                                         "the latest version"):
+        raise UsageError(f"{version} is not above the latest version, {latest.get('version')}: "
+                         "a new version must be higher")
     manifest = {k: v for k, v in latest.items() if k not in ("yanked", "deprecated")}
     manifest["version"] = version
-    source = dict(manifest.get("source") or {})
+    old = dict(manifest.get("source") or {})
+    source = dict(old)
     if archive is not None:
         source = {"archive": archive, "sha256": sha256 or ""}
+    elif "path" in old and (commit is not None or tag is not None):
+        raise UsageError(f"the source is {old['path']}, a directory of the registry: a new "
+                         "version takes it as it is when published; --commit and --tag are for "
+                         "git sources")
     elif commit is not None:
         source["commit"] = commit
         source.pop("tag", None)
         if tag:
             source["tag"] = tag
+    unchanged = ("git" in old or "archive" in old) and (
+        source.get("commit"), source.get("archive"), source.get("sha256")) == (
+        old.get("commit"), old.get("archive"), old.get("sha256"))
+    if unchanged and not same_source:
+        pin = "--commit SHA" if "git" in source else "--archive URL --sha256 HEX"
+        raise UsageError(f"the new version would have the same source as "
+                         f"{latest.get('version')}: give its own {pin}, or --same-source if "
+                         "the release really is the same code")
     manifest["source"] = source
     return ordered(manifest)
 
@@ -147,10 +179,23 @@ def ordered(manifest: Mapping[str, Any]) -> dict[str, Any]:
     return {k: manifest[k] for k in [*known, *sorted(set(manifest) - set(known))]}
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """safe_dump, but text of several lines as a literal block (``|``), as authors write it;
+    PyYAML falls back to a quoted style where a block cannot hold the text exactly."""
+
+
+def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
 def render(manifest: Mapping[str, Any], unfilled: Sequence[str] = ()) -> str:
     """The manifest as YAML, with a comment naming what the author still has to fill."""
-    text = yaml.safe_dump(dict(manifest), sort_keys=False, allow_unicode=True, width=100,
-                          default_flow_style=False)
+    text = yaml.dump(dict(manifest), Dumper=_BlockDumper, sort_keys=False, allow_unicode=True,
+                     width=100, default_flow_style=False)
     if unfilled:
         text = f"# still to fill in: {', '.join(unfilled)} (plugindex validate)\n" + text
     return text
