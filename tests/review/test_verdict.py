@@ -261,12 +261,16 @@ def test_review_scores_the_changed_versions(reg: GitRegistry,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
     reg.commit("the pull request")
+    before = (reg.git("status", "--porcelain", "--ignored"), reg.index_bytes())
     capsys.readouterr()
     assert main(["review", "--base", "main", "--author", "alice", "--score", "--format",
                  "json", "--root", str(reg.root)]) == 0
     out = capsys.readouterr().out
     result = json.loads(out[out.index("{"):])
     [change] = result["changes"]
+    # The review built in a scratch clone: this working tree and its index untouched.
+    assert (reg.git("status", "--porcelain", "--ignored"), reg.index_bytes()) == before
+    assert main(["build", "--root", str(reg.root)]) == 0  # the same build, here
     detail = json.loads((reg.root / "index/v1/plugins/alpha.json").read_bytes())
     published = next(v for v in detail["versions"] if v["version"] == "1.1.0")
     assert change["score"] == {"total": published["score"]["total"],

@@ -61,6 +61,13 @@ class GitRepo:
             ) from None
         self.root = Path(self.repo.working_tree_dir or root)
 
+    def scratch_clone(self, into: Path) -> GitRepo:
+        """A clone at ``into`` that shares this repository's objects (every commit of this one
+        resolves there, referenced or not) and checks nothing out: somewhere to build an index
+        without touching this working tree."""
+        self.repo.git.clone("--quiet", "--shared", "--no-checkout", str(self.root), str(into))
+        return GitRepo(into)
+
     def resolve(self, rev: str) -> str:
         try:
             return str(self.repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}"))

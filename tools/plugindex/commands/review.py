@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,9 +47,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "audit are reported as skipped)")
     p.add_argument("--osv-url", metavar="URL", help="with --scan: the advisory service")
     p.add_argument("--score", action="store_true",
-                   help="also build the index of the head (into index/v1, as plugindex build "
-                   "does) and show each changed version's quality score; the build's "
-                   "problems with the changed manifests (requirements, resolution) count too")
+                   help="also build the index of the head (in a scratch clone: the working "
+                   "tree is not touched) and show each changed version's quality score; the "
+                   "build's problems with the changed manifests (requirements, resolution) "
+                   "count too")
 
 
 def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: str,
@@ -66,23 +68,26 @@ def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: 
     return [replace(d, severity=Severity.ERROR) if d.rule in UNSCANNED else d for d in found]
 
 
-def _scores(root: Path, repo: GitRepo, head: str, paths: list[str]
+def _scores(repo: GitRepo, head: str, paths: list[str]
             ) -> tuple[list[Diagnostic], dict[str, tuple[int, str]]]:
-    """Build the head's index and read the changed versions' scores from it."""
-    outcome = Builder(repo).build(head)
-    problems = [d for d in outcome.diagnostics if d.file in paths]
-    scores: dict[str, tuple[int, str]] = {}
-    if not outcome.ok:
+    """Build the head's index in a scratch clone (this working tree, its index/v1 and its
+    build cache are never touched) and read the changed versions' scores from it."""
+    with tempfile.TemporaryDirectory(prefix="plugindex-review-") as tmp:
+        scratch = repo.scratch_clone(Path(tmp) / "head")
+        outcome = Builder(scratch).build(head)
+        problems = [d for d in outcome.diagnostics if d.file in paths]
+        scores: dict[str, tuple[int, str]] = {}
+        if not outcome.ok:
+            return problems, scores
+        for path in paths:
+            where = split_manifest_path(path)
+            detail = scratch.root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
+            if detail is None or not detail.is_file():
+                continue
+            for v in json.loads(detail.read_bytes())["versions"]:
+                if v.get("manifest_path") == path and v.get("score"):
+                    scores[path] = (int(v["score"]["total"]), str(v["score"]["tier"]))
         return problems, scores
-    for path in paths:
-        where = split_manifest_path(path)
-        detail = root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
-        if detail is None or not detail.is_file():
-            continue
-        for v in json.loads(detail.read_bytes())["versions"]:
-            if v.get("manifest_path") == path and v.get("score"):
-                scores[path] = (int(v["score"]["total"]), str(v["score"]["tier"]))
-    return problems, scores
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     scores: dict[str, tuple[int, str]] = {}
     if args.score:
         paths = [c.path for c in gathered.inputs.changes if split_manifest_path(c.path)]
-        built, scores = _scores(root, repo, gathered.head, paths)
+        built, scores = _scores(repo, gathered.head, paths)
         measured += [d for d in built if d not in gathered.inputs.validation]
     result = review(gathered.inputs, measured, scores)
     text = render(result, args.format, head=gathered.head, pr=args.pr)
