@@ -131,13 +131,37 @@ def test_no_registry_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "no registry.yaml" in capsys.readouterr().err
 
 
+def test_json_errors_are_json(git_registry: GitRegistry,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A command asked for --format json prints JSON on stdout even when it cannot run (the
+    one-line message still goes to stderr)."""
+    assert main(["score", "nothing", "--format", "json", "--root",
+                 str(git_registry.root)]) == 2
+    out, err = capsys.readouterr()
+    error = json.loads(out)["error"]
+    assert (error["kind"], error["exit_code"], error["diagnostics"]) == ("UsageError", 2, [])
+    assert err.startswith("plugindex: error: ")
+    git_registry.write("registry.yaml", "schema: 1\nname: x\nname: y\n")
+    assert main(["validate", "--format", "json", "--root", str(git_registry.root)]) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["kind"] == "ConfigError"
+    assert "PI010" in {d["rule"] for d in error["diagnostics"]}
+
+
+def test_a_text_error_prints_nothing_on_stdout(git_registry: GitRegistry,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "nothing", "--root", str(git_registry.root)]) == 2
+    assert capsys.readouterr().out == ""
+
+
 def test_root_is_found_from_a_subdirectory(bad_registry: GitRegistry,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(bad_registry.root / "submissions/beta")
     assert main(["validate", "1.0.0.yaml"]) == 0
 
 
-@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["validate", "--format", "xml"]])
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["validate", "--format", "xml"],
+                                  ["search", "auth", "--host", "banana"]])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)

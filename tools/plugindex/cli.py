@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import select
 import sys
@@ -215,21 +216,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def error_document(exc: PlugindexError) -> dict[str, object]:
+    """What a command asked for ``--format json`` prints on stdout when it cannot run: tools
+    that parse its output get JSON either way."""
+    diagnostics = exc.diagnostics if isinstance(exc, ConfigError) else ()
+    return {"error": {"kind": type(exc).__name__, "message": str(exc),
+                      "exit_code": exc.exit_code,
+                      "diagnostics": [d.as_json() for d in diagnostics]}}
+
+
 def _dispatch(argv: Sequence[str] | None) -> int:
     root: str | None = None
+    wants_json = False
     try:
         args = make_parser().parse_args(argv)
         root = args.root
+        wants_json = getattr(args, "format", None) == "json"
         code: int = args.run(args)
-    except ConfigError as exc:
-        for d in exc.diagnostics:
-            print(text_line(d), file=sys.stderr)
-        print(f"plugindex: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except InternalError as exc:
         return internal_error(exc, root, argv)
     except PlugindexError as exc:
+        if isinstance(exc, ConfigError):
+            for d in exc.diagnostics:
+                print(text_line(d), file=sys.stderr)
         print(f"plugindex: error: {exc}", file=sys.stderr)
+        if wants_json:
+            print(json.dumps(error_document(exc), indent=2, sort_keys=True))
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

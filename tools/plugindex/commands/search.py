@@ -5,10 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
+from packaging.version import InvalidVersion, Version
+
 from plugindex.adapters.fsutil import recovered
 from plugindex.errors import UsageError
 from plugindex.layout import INDEX_DIR, SEARCH_CACHE, find_root
 from plugindex.search.engine import SORTS, Filters, Results, SearchIndex
+
+
+def host_version(text: str) -> str:
+    """--host's value: a version (PEP 440), else a usage error (exit 2), never "no match"."""
+    try:
+        Version(text)
+    except InvalidVersion:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version (e.g. 2.1.0)") from None
+    return text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", metavar="C")
     p.add_argument("--tag", metavar="T")
     p.add_argument("--capability", metavar="X")
-    p.add_argument("--host", metavar="V", help="only plugins whose latest version supports "
-                   "this host version")
+    p.add_argument("--host", metavar="V", type=host_version,
+                   help="only plugins whose latest version supports this host version")
     p.add_argument("--verified", action="store_true", help="only verified publishers' plugins")
     p.add_argument("--sort", choices=SORTS, default="relevance")
     p.add_argument("--limit", type=int, default=10, metavar="N")
