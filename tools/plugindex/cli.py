@@ -118,6 +118,9 @@ def make_parser() -> _Parser:
     p.add_argument("--host", metavar="VERSION",
                    help="the host version to install on (default: the newest released)")
     p.add_argument("--pre", action="store_true", help="allow pre-releases")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse (exit 1) a plan that picks a blocked, yanked or deprecated "
+                        "version; without it they are warnings, with their reasons")
     p.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
                    help="give up (exit 1, 'undecided') after this long (default: 10)")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -60,6 +60,7 @@ class TextCatalog:
     def __init__(self, texts: Mapping[str, Sequence[str]]) -> None:
         self.texts = texts
         self._cache: dict[str, list[Release]] = {}
+        self._details: dict[str, dict[str, Any]] = {}
 
     def __call__(self, name: str) -> list[Release] | None:
         if name not in self.texts:
@@ -82,17 +83,23 @@ class IndexCatalog:
         self.dir = index_dir
         self.files = {p["name"]: p["file"] for p in self.index["plugins"]}
         self._cache: dict[str, list[Release]] = {}
+        self._details: dict[str, dict[str, Any]] = {}
 
     @property
     def host_versions(self) -> list[str]:
         versions: list[str] = self.index["registry"]["host"]["versions"]
         return versions
 
+    def detail(self, name: str) -> dict[str, Any]:
+        """The plugin's published file (index/v1/plugins/<name>.json)."""
+        if name not in self._details:
+            self._details[name] = json.loads((self.dir / self.files[name]).read_bytes())
+        return self._details[name]
+
     def __call__(self, name: str) -> list[Release] | None:
         if name not in self.files:
             return None
         if name not in self._cache:
-            detail = json.loads((self.dir / self.files[name]).read_bytes())
             self._cache[name] = [release_from_manifest(v["manifest"])
-                                 for v in detail["versions"]]
+                                 for v in self.detail(name)["versions"]]
         return self._cache[name]
