@@ -10,7 +10,8 @@ Ranking: BM25F over one field, ``text``, holding every word of a plugin weighted
 stands (``WEIGHTS``: name, tags, summary, category and capabilities, description), stemmed
 ("tokens" finds "token"), so that a query word reads one posting list; plus the name's
 prefixes, the whole query as a name, and maintainers. A word of five letters or more that no
-plugin uses also matches the known words one or two edits away ("authentcation"). Each query
+plugin uses also matches the known words one or two edits away ("authentcation"; a swapped
+pair of letters is one edit: OSA). A hyphenated name is also one word ("healthchecks"). Each query
 word adds its score, so plugins matching more of the words rank higher; equal scores go by
 name.
 """
@@ -32,7 +33,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from whoosh import columns, fields, index, query
 from whoosh.analysis import (
     DelimitedAttributeFilter,
@@ -168,7 +169,9 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
     capabilities = [str(c) for c in entry.get("capabilities", [])]
     facets = " ".join([entry["category"], titles.get(entry["category"], ""), *capabilities])
     score = (entry.get("score") or {}).get("total", 0)
-    text = weighted({"name": entry["name"], "tags": " ".join(tags),
+    # "health-checks" is also found as "healthchecks" (and "health checks": its words)
+    names = " ".join(dict.fromkeys([entry["name"], entry["name"].replace("-", "")]))
+    text = weighted({"name": names, "tags": " ".join(tags),
                      "summary": entry.get("summary", ""), "facets": facets,
                      "description": description})
     about = weighted({"name": entry["name"], "tags": " ".join(tags),
@@ -195,8 +198,7 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
         "latest": entry["latest"],
         "host": entry.get("host", ""),
         "digest": str(entry.get("sha256", "")).encode(),
-        "exact": " ".join([entry["name"], *tags, entry.get("summary", ""), description,
-                           facets]),
+        "exact": " ".join([names, *tags, entry.get("summary", ""), description, facets]),
     }
 
 
@@ -345,7 +347,7 @@ class SearchIndex:
         closest and then most frequent first (rapidfuzz: whoosh's own corrector reads every
         term in Python and takes a tenth of a second on a large registry)."""
         words, counts = self._vocabulary()
-        found = process.extract(word, words, scorer=Levenshtein.distance, score_cutoff=maxdist,
+        found = process.extract(word, words, scorer=OSA.distance, score_cutoff=maxdist,
                                 limit=None)
         ranked = sorted((dist, -counts[i], w) for w, dist, i in found if w[0] == word[0])
         return [w for _, _, w in ranked[:limit]]
@@ -451,7 +453,7 @@ class SearchIndex:
         if fixed == words and all(reader.doc_frequency("exact", w) for w in words):
             return ()
         names = process.extract(text.strip().lower(), self._names(),
-                                scorer=Levenshtein.distance, score_cutoff=3, limit=None)
+                                scorer=OSA.distance, score_cutoff=3, limit=None)
         out += [n for n, _, _ in sorted(names, key=lambda f: (f[1], f[0]))[:3] if n not in out]
         return tuple(out)
 
