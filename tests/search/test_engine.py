@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
+from plugindex.search import engine
 from plugindex.search.engine import Filters, SearchIndex
 from tests.conftest import DATA, ROOT
 
@@ -116,6 +117,18 @@ def test_the_whoosh_index_is_reused_and_updated_by_plugin(tmp_path: Path) -> Non
     assert updated.updated == 2  # one changed, one removed
     assert [h.name for h in updated.search("oci images").hits][:1] == ["docker-deploy"]
     assert "llm-fake" not in {h.name for h in updated.search("llm", limit=50).hits}
+
+
+def test_an_index_made_by_other_code_is_rebuilt_whole(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same index.json, but the documents were made by another plugindex (an upgrade, or
+    an editable checkout that moved): every one is made again, none kept."""
+    cache = tmp_path / "cache"
+    with monkeypatch.context() as m:
+        m.setattr(engine, "code_identity", lambda: "0.0.1+older")
+        assert SearchIndex(INDEX, cache).updated == 31
+    assert SearchIndex(INDEX, cache).updated == 31
+    assert SearchIndex(INDEX, cache).updated == 0
 
 
 def test_two_processes_build_the_same_index(tmp_path: Path, search: SearchIndex) -> None:

@@ -46,6 +46,8 @@ from whoosh.analysis import (
 from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
+from plugindex.codeid import code_identity
+
 SCHEMA_VERSION = "4"
 SORTS = ("relevance", "score", "updated", "name")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -238,8 +240,14 @@ class SearchIndex:
             self._searcher.close()
             self._searcher = None
 
+    @staticmethod
+    def _code() -> str:
+        """What the documents are made by: the schema's version and plugindex's code (a code
+        change may change every document, with the same index.json)."""
+        return f"{SCHEMA_VERSION}+{code_identity()}"
+
     def _stamp(self) -> str:
-        return f"{SCHEMA_VERSION}:{self.digest}"
+        return f"{self._code()}:{self.digest}"
 
     def _refresh(self) -> index.Index:
         stamp_file = self.cache / "built-from"
@@ -250,7 +258,7 @@ class SearchIndex:
                 current = ""
             if current == self._stamp():
                 return index.open_dir(str(self.cache))
-            if current.startswith(f"{SCHEMA_VERSION}:"):
+            if current.startswith(f"{self._code()}:"):
                 ix = index.open_dir(str(self.cache))
                 self._update(ix)
                 stamp_file.write_text(self._stamp(), encoding="utf-8")
