@@ -119,6 +119,17 @@ def test_the_whoosh_index_is_reused_and_updated_by_plugin(tmp_path: Path) -> Non
     assert "llm-fake" not in {h.name for h in updated.search("llm", limit=50).hits}
 
 
+@pytest.mark.parametrize("text", ["motor client", "motor", "mongo motor"])
+def test_a_deprecated_plugin_ranks_below_its_replacement(search: SearchIndex, text: str) -> None:
+    names = [h.name for h in search.search(text, limit=20).hits]
+    assert "mongo-motor-legacy" in names
+    assert names.index("mongo-odm") < names.index("mongo-motor-legacy")
+
+
+def test_a_deprecated_plugin_asked_for_by_name_comes_first(search: SearchIndex) -> None:
+    assert search.search("mongo-motor-legacy").hits[0].name == "mongo-motor-legacy"
+
+
 def test_an_index_made_by_other_code_is_rebuilt_whole(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The same index.json, but the documents were made by another plugindex (an upgrade, or

@@ -48,8 +48,11 @@ from whoosh.searching import Searcher
 
 from plugindex.codeid import code_identity
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SORTS = ("relevance", "score", "updated", "name")
+# A deprecated plugin's relevance counts this much (unless the query is its very name), and
+# never more than its replacement's when both match.
+DEPRECATED_WEIGHT = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
 
 # How much a word counts where it appears. All of a plugin's words go into one field, ``text``,
@@ -92,6 +95,8 @@ def _schema() -> fields.Schema:
         hosts=fields.KEYWORD(stored=True, commas=True),
         verified=fields.BOOLEAN(stored=True),
         score=fields.NUMERIC(int, stored=True, sortable=True),
+        deprecated=fields.NUMERIC(int, sortable=True),  # 1: ranked lower (DEPRECATED_WEIGHT)
+        replacement=fields.STORED,  # a deprecated plugin's replacement: it ranks above
         updated=fields.ID(stored=True, sortable=True),
         latest=fields.STORED,
         host=fields.STORED,
@@ -196,6 +201,8 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
                                      registry.get("host", {}).get("versions", []))),
         "verified": bool((entry.get("badges") or {}).get("verified")),
         "score": int(score),
+        "deprecated": 1 if entry.get("deprecated") else 0,
+        "replacement": str((entry.get("deprecated") or {}).get("replacement") or ""),
         "updated": entry.get("updated", ""),
         "latest": entry["latest"],
         "host": entry.get("host", ""),
@@ -394,7 +401,7 @@ class SearchIndex:
         if not matched:
             ranked: list[tuple[int, float | None]] = []
         elif scored:
-            ranked = self._best(results, limit)
+            ranked = self._best(results, limit, "-".join(_words(text)))
         else:
             ranked = self._ordered(matched, "score" if sort == "relevance" else sort, limit)
         terms = frozenset(t.decode() if isinstance(t, bytes) else t for f, t in
@@ -403,17 +410,25 @@ class SearchIndex:
         suggestions = () if matched else self._suggest(s, text)
         return Results(text, hits, len(matched), suggestions, self._facets(matched))
 
-    def _best(self, results: Any, limit: int) -> list[tuple[int, float | None]]:
+    def _best(self, results: Any, limit: int, exact: str) -> list[tuple[int, float | None]]:
         """The ``limit`` highest scores, equal scores by name (never by document number, which
-        depends on the order plugins were indexed in)."""
-        top = heapq.nlargest(limit, results.top_n)
-        if not top:
-            return []
-        cut = top[-1][0]  # every hit scoring this much could be among the first ``limit``
+        depends on the order plugins were indexed in). A deprecated plugin's score is lowered
+        (``DEPRECATED_WEIGHT``) and kept below its replacement's, unless the query (``exact``)
+        is its name."""
         names = self._names()
-        tied = sorted((sd for sd in results.top_n if sd[0] >= cut),
-                      key=lambda sd: (-sd[0], names[sd[1]]))
-        return [(doc, score) for score, doc in tied[:limit]]
+        flags = self.searcher().reader().column_reader("deprecated")
+        lowered: dict[int, float] = {}
+        deprecated = [(score, doc) for score, doc in results.top_n
+                      if flags[doc] and names[doc] != exact]
+        if deprecated:
+            matched = {names[doc]: score for score, doc in results.top_n}
+            for score, doc in deprecated:
+                replacement = self.searcher().stored_fields(doc).get("replacement")
+                lowered[doc] = min(score * DEPRECATED_WEIGHT,
+                                   matched.get(replacement, float("inf")))
+        best = heapq.nsmallest(limit, results.top_n, key=lambda sd: (
+            -lowered.get(sd[1], sd[0]), sd[1] in lowered, names[sd[1]]))
+        return [(doc, lowered.get(doc, score)) for score, doc in best]
 
     def _ordered(self, docs: set[int], sort: str, limit: int) -> list[tuple[int, float | None]]:
         reader = self.searcher().reader()
