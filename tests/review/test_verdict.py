@@ -254,7 +254,14 @@ def test_review_scans_what_changed(reg: GitRegistry, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     main(["review", "--base", "main", "--author", "alice", "--scan", "--offline",
           "--root", str(reg.root)])
-    assert "<summary>Scan and build findings (2, measured" in capsys.readouterr().out
+    comment = capsys.readouterr().out
+    # What blocks leads, in view; the measured warning folds away below it.
+    blocking = comment.index("### Blocking (1)")
+    [line] = [ln for ln in comment.splitlines() if ln.startswith("- `PI072`")]
+    assert "(error, measured)" in line
+    assert blocking < comment.index(line) < comment.index("<summary>Other scan and build "
+                                                          "findings (1, measured")
+    assert "### Problems" not in comment
 
 
 def test_review_scores_the_changed_versions(reg: GitRegistry,

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugindex.diagnostics import Diagnostic, Severity
-from plugindex.review.verdict import MEASURED_RULES, NEEDS_ADMIN, NEEDS_CHANGES, READY, Review
+from plugindex.review.verdict import (
+    ADMIN_RULES,
+    MEASURED_RULES,
+    NEEDS_ADMIN,
+    NEEDS_CHANGES,
+    READY,
+    Review,
+)
 
 MARKER = "<!-- plugindex-review -->"
 LIMIT = 65_536
@@ -45,18 +52,28 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
         lines += [f"What it does to the index: {effect(r)}.", ""]
     if r.outside:
         lines += [f"Files outside submissions/: {len(r.outside)}", ""]
-    if r.problems:
-        lines += ["### Problems", ""]
-        lines += [_problem(d) for d in r.problems]
-        lines.append("")
-    if r.measured:
-        # Measured by the pull request's own workflow: many, and from untrusted code (they
-        # can only make the verdict worse); they fold away, the rest stays in view.
-        lines += [f"<details><summary>Scan and build findings ({len(r.measured)}, measured "
+    # What blocks first (whoever found it), then what needs an admin, then warnings; the
+    # measured warnings (many, from the pull request's own untrusted workflow) fold away.
+    measured = set(r.measured)
+    everything = sorted({*r.problems, *r.measured},
+                        key=lambda d: (d.file, d.line, d.rule, d.message))
+    blocking = [d for d in everything if d.severity is Severity.ERROR]
+    admin = [d for d in everything if d not in blocking and d.rule in ADMIN_RULES]
+    warnings = [d for d in everything if d not in blocking and d not in admin
+                and d not in measured]
+    folded = [d for d in everything if d not in blocking and d not in admin and d in measured]
+    for title, group in (("Blocking", blocking), ("Needs an admin", admin),
+                         ("Warnings", warnings)):
+        if group:
+            lines += [f"### {title} ({len(group)})", ""]
+            lines += [_problem(d, d in measured) for d in group]
+            lines.append("")
+    if folded:
+        lines += [f"<details><summary>Other scan and build findings ({len(folded)}, measured "
                   "by the pull request's workflow)</summary>", ""]
-        lines += [_problem(d) for d in r.measured]
+        lines += [_problem(d, True) for d in folded]
         lines += ["", "</details>", ""]
-    if not r.problems and not r.measured:
+    if not everything:
         lines += ["No problems found.", ""]
     similar = {n: lk for n, lk in r.lookalikes.items() if lk.duplicates}
     if similar:
@@ -91,8 +108,9 @@ def effect(r: Review) -> str:
     return ", ".join(parts) or "nothing"
 
 
-def _problem(d: Diagnostic) -> str:
-    return (f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}): {md(d.message)}"
+def _problem(d: Diagnostic, measured: bool = False) -> str:
+    where = ", measured" if measured else ""
+    return (f"- `{d.rule}` {md(d.file)}:{d.line} ({d.severity.value}{where}): {md(d.message)}"
             f" — {md(d.hint)}")
 
 
