@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import yaml
 
 from plugindex.cli import main
 from plugindex.scanners.osvdb import OsvDatabase
@@ -162,6 +163,25 @@ def test_an_admin_override_lifts_the_block(
     assert code == 0
     found = [i for i in items(report, "shelly") if i["id"] == "B602"]
     assert found[0]["overridden_by"] == "farm-registry-admin"
+
+
+def test_the_hint_of_a_blocking_finding_is_the_override_that_lifts_it(
+        shell_plugin: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    """The message names the bandit test id; the hint is the exact exception an admin would
+    add: taken as written (with an admin's login and a reason), it lifts the block."""
+    _, report = scan_json(shell_plugin, capsys, "--offline")
+    [blocking] = [d for d in report["diagnostics"]
+                  if d["rule"] == "PI072" and d["severity"] == "error"]
+    assert "B602" in blocking["message"].split()
+    exception = yaml.safe_load(blocking["hint"].split("scan.policy.overrides: ", 1)[1]
+                               .replace("<admin login>", "farm-registry-admin")
+                               .replace("<why it is safe>", "reviewed by hand"))
+    assert exception["findings"] == ["B602"]
+    set_scan_config(shell_plugin, "  policy:\n    overrides:\n      - "
+                    + json.dumps(exception) + "\n")
+    shell_plugin.commit("exception")
+    code, report = scan_json(shell_plugin, capsys, "--offline")
+    assert (code, "PI072" in rules(report)) == (0, False)
 
 
 def test_an_override_by_a_non_admin_is_a_configuration_error(

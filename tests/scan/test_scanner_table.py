@@ -95,7 +95,7 @@ def test_a_registered_scanner_flows_into_the_record_the_items_and_the_diagnostic
     diagnostics = [(d["rule"], d["severity"], d["pointer"], d["message"])
                    for d in report["diagnostics"] if "TODO" in d["message"]]
     assert diagnostics == [("PI072", "error", "/source",
-                            "todoist.py:5: a TODO is left in the code")]
+                            "todoist.py:5: TODO1 a TODO is left in the code")]
     assert code == 1
 
 

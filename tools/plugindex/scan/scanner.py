@@ -59,7 +59,7 @@ from plugindex.scan.records import (
 )
 from plugindex.scanners import registry as source_scanners
 from plugindex.scanners.bandit import ToolFailed
-from plugindex.scanners.base import SealedTree
+from plugindex.scanners.base import Item, SealedTree
 from plugindex.scanners.pipaudit import audit, still_standing
 
 
@@ -325,6 +325,17 @@ class Scanner:
 
 # -- reporting ----------------------------------------------------------------------------------
 
+def override_hint(target: Target, item: Item) -> str | None:
+    """For a blocking finding or advisory: the fix, or the exact exception an admin would add
+    to registry.yaml (scan.policy.overrides) to lift it for this version."""
+    if item.kind not in ("code", "advisory"):
+        return None
+    fix = "fix the code" if item.kind == "code" else "raise the pin to a fixed version"
+    return (f"{fix}, or an admin adds to registry.yaml scan.policy.overrides: "
+            f"{{plugin: {target.manifest.name}, version: \"{target.manifest.version}\", "
+            f"findings: [{item.id}], approved_by: <admin login>, reason: <why it is safe>}}")
+
+
 def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diagnostic]:
     """Blocking items as errors and warnings as warnings; info and overridden items are
     shown in the JSON report only."""
@@ -335,9 +346,11 @@ def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diag
         if item.level == "info" or item.overridden_by is not None:
             continue
         where = f"{item.where}: " if item.where else ""
+        named = f"{item.id} " if item.kind == "code" else ""  # the test id an override names
         d = diagnostic(item.rule, target.path,
                        document.line_of(item.pointer) if document else 1, item.pointer,
-                       f"{where}{item.message}")
+                       f"{where}{named}{item.message}",
+                       override_hint(target, item) if item.level == "block" else None)
         found.append(replace(d, severity=Severity.ERROR if item.level == "block"
                              else Severity.WARNING))
     return found
