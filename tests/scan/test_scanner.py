@@ -87,6 +87,23 @@ def test_a_high_severity_finding_blocks_and_is_kept_with_its_location(
         "B602", "high", "high", 78)
 
 
+def test_progress_is_shown_where_someone_watches(
+        shell_plugin: GitRegistry, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line per version on stderr as it is done, in a CI log (CI set) or a terminal; none
+    for a script reading the output."""
+    add_source_plugin(shell_plugin, "plain", {"plain.py": "X = 1\n"})
+    shell_plugin.commit("plain")
+    monkeypatch.delenv("CI", raising=False)
+    scan(shell_plugin, "--offline")
+    assert "[1/2]" not in capsys.readouterr().err
+    monkeypatch.setenv("CI", "true")
+    scan(shell_plugin, "--offline")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("[")]
+    assert [ln.split("]")[0] for ln in lines] == ["[1/2", "[2/2"]
+    assert {ln.split()[1] for ln in lines} == {"plain", "shelly"}
+
+
 def test_a_second_scan_is_answered_from_the_cache(
         shell_plugin: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
     _, first = scan_json(shell_plugin, capsys, "--offline")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,24 @@ def _line(r: VersionReport) -> str:
     how = "scanned" if r.scanned else "cached"
     return (f"{m.name} {m.version}: {r.judgement.verdict} ({'; '.join(parts)}) "
             f"[{how}, {r.seconds:.2f} s]")
+
+
+def progress(total: int) -> Callable[[VersionReport], None] | None:
+    """A line on stderr as each version is done, where someone watches (a terminal, or a CI
+    log: CI is set); None elsewhere (scripts and tests read only the final report)."""
+    if not (sys.stderr.isatty() or os.environ.get("CI")):
+        return None
+    count = 0
+
+    def done(r: VersionReport) -> None:
+        nonlocal count
+        count += 1
+        m = r.target.manifest
+        print(f"[{count}/{total}] {m.name} {m.version}: {r.judgement.verdict} "
+              f"({'scanned' if r.scanned or r.audited else 'cached'}, {r.seconds:.1f} s)",
+              file=sys.stderr, flush=True)
+
+    return done
 
 
 def _json(r: VersionReport) -> dict[str, Any]:
@@ -145,7 +165,7 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
                    if e.kind == "blob"}
     store = RecordStore(root, trusted)
     scanner = Scanner(repo, registry, store, options)
-    reports = scanner.run(targets)
+    reports = scanner.run(targets, done=progress(len(targets)))
     if args.export is not None:
         export(root, store.written, args.export)
     diagnostics = sorted(d for r in reports for d in diagnostics_of(r, registry))

@@ -315,12 +315,24 @@ class Scanner:
         return VersionReport(target, key, record, audit_result, judgement, scanned, audited,
                              time.perf_counter() - start)
 
-    def run(self, targets: Sequence[Target], workers: int | None = None) -> list[VersionReport]:
+    def run(self, targets: Sequence[Target], workers: int | None = None,
+            done: Callable[[VersionReport], None] | None = None) -> list[VersionReport]:
+        """Every target's report, in the targets' order; ``done`` is called with each report
+        as it is ready (in the order they finish), for progress."""
         workers = workers or min(4, os.cpu_count() or 1)
+        guard = threading.Lock()
+
+        def one(target: Target) -> VersionReport:
+            report = self.one(target)
+            if done is not None:
+                with guard:
+                    done(report)
+            return report
+
         if len(targets) <= 1 or workers == 1:
-            return [self.one(t) for t in targets]
+            return [one(t) for t in targets]
         with ThreadPoolExecutor(max_workers=workers) as pool:  # the work is in subprocesses
-            return list(pool.map(self.one, targets))
+            return list(pool.map(one, targets))
 
 
 # -- reporting ----------------------------------------------------------------------------------
