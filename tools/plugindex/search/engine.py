@@ -235,6 +235,7 @@ class SearchIndex:
         self._columns: tuple[list[str], list[tuple[str, ...]]] | None = None
         self._words: tuple[list[str], list[int]] | None = None
         self._name_list: list[str] | None = None
+        self._deprecated_docs: frozenset[int] | None = None
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -314,7 +315,7 @@ class SearchIndex:
         less than half the time of whoosh's optimize, which rewrites every segment.)"""
         if self.searcher().reader().has_deletions():
             self.close()
-            self._columns = self._words = self._name_list = None
+            self._columns = self._words = self._name_list = self._deprecated_docs = None
             self.ix = self._create()
 
     def searcher(self) -> Searcher:
@@ -416,19 +417,33 @@ class SearchIndex:
         (``DEPRECATED_WEIGHT``) and kept below its replacement's, unless the query (``exact``)
         is its name."""
         names = self._names()
-        flags = self.searcher().reader().column_reader("deprecated")
+        docs = results.docs()  # a set
+        demoted = {d for d in self._deprecated() if d in docs}
+        if not demoted:
+            top = heapq.nlargest(limit, results.top_n)
+            if not top:
+                return []
+            cut = top[-1][0]  # every hit scoring this much could be among the first ``limit``
+            tied = sorted((sd for sd in results.top_n if sd[0] >= cut),
+                          key=lambda sd: (-sd[0], names[sd[1]]))
+            return [(doc, score) for score, doc in tied[:limit]]
+        matched = {names[doc]: score for score, doc in results.top_n}
         lowered: dict[int, float] = {}
-        deprecated = [(score, doc) for score, doc in results.top_n
-                      if flags[doc] and names[doc] != exact]
-        if deprecated:
-            matched = {names[doc]: score for score, doc in results.top_n}
-            for score, doc in deprecated:
+        for score, doc in results.top_n:
+            if doc in demoted and names[doc] != exact:
                 replacement = self.searcher().stored_fields(doc).get("replacement")
                 lowered[doc] = min(score * DEPRECATED_WEIGHT,
                                    matched.get(replacement, float("inf")))
         best = heapq.nsmallest(limit, results.top_n, key=lambda sd: (
             -lowered.get(sd[1], sd[0]), sd[1] in lowered, names[sd[1]]))
         return [(doc, lowered.get(doc, score)) for score, doc in best]
+
+    def _deprecated(self) -> frozenset[int]:
+        """The documents of deprecated plugins (few): read once per searcher."""
+        if self._deprecated_docs is None:
+            flags = _column(self.searcher(), "deprecated")
+            self._deprecated_docs = frozenset(d for d, flag in enumerate(flags) if flag)
+        return self._deprecated_docs
 
     def _ordered(self, docs: set[int], sort: str, limit: int) -> list[tuple[int, float | None]]:
         reader = self.searcher().reader()
