@@ -6,6 +6,8 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,22 @@ def reg(git_registry: GitRegistry) -> GitRegistry:
     git_registry.commit("index")
     git_registry.git("checkout", "-q", "-b", "change")
     return git_registry
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of plugindex's dependencies and build requirements, from the package index pip
+    is configured with, made once for the session: the packaging tests and the workflow tests
+    install from it with --no-index. Skipped, with pip's reason, where the index cannot be
+    reached."""
+    house = tmp_path_factory.mktemp("wheelhouse")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "-d", str(house),
+                           str(ROOT), *pyproject["build-system"]["requires"]],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        kept = [line for line in done.stderr.splitlines()
+                if "is ignored: it is neither" not in line]
+        pytest.skip("pip download from the configured package index failed, so nothing can be "
+                    f"installed offline: {' | '.join(kept[-8:])}")
+    return house

@@ -13,10 +13,10 @@ changes count, a stale ``build/`` or ``*.egg-info`` of the checkout cannot leak 
 and ``pre-commit try-repo`` (which clones at a commit) gets the current code. The snapshot keeps
 the repository's history, so the committed index can be rebuilt from it.
 
-Dependencies come from the package index pip is configured with, once per module: a wheelhouse
-(``pip download``) from which the wheel's build, the venv and pre-commit's hook environment all
-install with ``--no-index``. Where the index cannot be reached, every test here is skipped with
-that reason.
+Dependencies come from the package index pip is configured with, once per session: a
+wheelhouse (``pip download``, conftest.py's ``wheelhouse`` fixture) from which the wheel's build,
+the venv and pre-commit's hook environment all install with ``--no-index``. Where the index
+cannot be reached, every test here is skipped with that reason.
 """
 
 from __future__ import annotations
@@ -62,11 +62,6 @@ def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess
     return result
 
 
-def _tail(text: str, lines: int = 8) -> str:
-    kept = [line for line in text.splitlines() if "is ignored: it is neither" not in line]
-    return " | ".join(kept[-lines:])
-
-
 # --- fixtures: one snapshot, one wheelhouse, one wheel, one venv for the module -------------
 
 
@@ -94,19 +89,6 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if _ok(_run(["git", "status", "--porcelain"], snap)).stdout:  # else the snapshot is HEAD
         _ok(_run(["git", "commit", "-q", "-m", "the working tree"], snap))
     return snap
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dependencies and build requirements, from the configured package index."""
-    house = tmp_path_factory.mktemp("wheelhouse")
-    build_requires = PYPROJECT["build-system"]["requires"]
-    result = _run([sys.executable, "-m", "pip", "download", "-q", "-d", str(house),
-                   str(snapshot), *build_requires], snapshot, env={**os.environ})
-    if result.returncode != 0:
-        pytest.skip("pip download from the configured package index failed, so nothing can "
-                    f"be installed in a clean venv: {_tail(result.stderr)}")
-    return house
 
 
 @pytest.fixture(scope="module")

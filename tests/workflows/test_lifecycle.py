@@ -9,8 +9,6 @@ origin's refs. The scenarios build on each other, in order, over one module-scop
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,6 @@ import pytest
 
 from plugindex.scanners.osvdb import OsvDatabase
 from plugindex.scanners.osvserver import make_server, url
-from tests.conftest import ROOT
 from tests.github_fake import FakeGitHub, fake_github
 from tests.scan.test_scanner import JINJA2_ADVISORY
 from tests.workflows.world import BOT, REPOSITORY, Act, World, act_unavailable, git
@@ -42,18 +39,6 @@ requires:
   packages:
     - "jinja2==2.10"
 """
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Wheels of everything the workflows' `pip install -e .` needs, so jobs install offline."""
-    into = tmp_path_factory.mktemp("wheelhouse")
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "-d", str(into),
-                           str(ROOT), "setuptools>=77", "wheel"],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot make a wheelhouse (no package index?): {done.stderr[-300:]}")
-    return into
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from plugindex.resolve.resolver import Release
 KINDS = ("blocked", "yanked", "deprecated")  # in the order they are shown
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Caution:
     plugin: str
     version: str
