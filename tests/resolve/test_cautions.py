@@ -76,22 +76,17 @@ def test_a_clean_plan_has_no_caution(capsys: pytest.CaptureFixture[str]) -> None
     assert (code, report["cautions"], report["refused"], err) == (0, [], False, "")
 
 
-def test_an_overridden_finding_is_not_a_block() -> None:
-    """A version passed by an admin's override is not blocked, whatever its findings."""
-    detail = {"latest": "1.0.0", "versions": [{"version": "1.0.0", "yanked": None,
-              "deprecated": None, "scan": {
-                  "summary": {"verdict": "warnings"},
-                  "items": [{"id": "B602", "level": "block", "overridden_by": "admin",
-                             "kind": "code", "where": "x.py:1"}]}}]}
-    release = Release("x", Version("1.0.0"))
-    assert cautions([release], lambda _: detail) == []
-
-
-def test_a_plugin_deprecated_in_its_latest_version_cautions_every_version() -> None:
+def test_cautions_read_the_versions_safety_state() -> None:
+    """The state, not the raw findings, decides: build/safety.py computed it (an overridden
+    block is not blocked; a plugin's deprecation reaches its older versions)."""
     detail = {"latest": "2.0.0", "versions": [
-        {"version": "2.0.0", "yanked": None, "scan": {"summary": {"verdict": "passed"}},
-         "deprecated": {"reason": "Superseded", "replacement": "y"}},
-        {"version": "1.0.0", "yanked": None, "deprecated": None,
-         "scan": {"summary": {"verdict": "passed"}}}]}
-    [caution] = cautions([Release("x", Version("1.0.0"))], lambda _: detail)
-    assert (caution.kind, caution.reason) == ("deprecated", "Superseded (use y instead)")
+        {"version": "2.0.0", "safety": {"state": "passed", "yanked": None,
+                                        "deprecated": {"reason": "Superseded",
+                                                       "replacement": "y"}}},
+        {"version": "1.0.0", "safety": {"state": "blocked", "reason": "B602 (x.py:1)",
+                                        "yanked": "broken", "deprecated": None}}]}
+    found = cautions([Release("x", Version("2.0.0")), Release("x", Version("1.0.0"))],
+                     lambda _: detail)
+    assert [(c.version, c.kind, c.reason) for c in found] == [
+        ("1.0.0", "blocked", "B602 (x.py:1)"), ("1.0.0", "yanked", "broken"),
+        ("2.0.0", "deprecated", "Superseded (use y instead)")]

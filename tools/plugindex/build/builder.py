@@ -179,11 +179,12 @@ RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installabi
 
 
 def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
+    assert _WORKER_REGISTRY is not None  # noqa: S101 - set by the pool initializer
     schemas = output_schemas()
     out = []
     for name, versions, checks, install, scans, scores, plugin_badges, as_of in items:
         rendered = render_plugin(name, versions, checks, install, scans, scores,
-                                 plugin_badges, as_of)
+                                 plugin_badges, as_of, _WORKER_REGISTRY.repository or "")
         schemas.check_plugin(name, rendered.entry, rendered.file)
         out.append(rendered)
     return out
@@ -462,6 +463,7 @@ class Builder:
                     path=p, blob=oid, manifest=manifests[p],
                     published=iso(times[p].published), updated=iso(times[p].updated),
                     source_digest=source_key(manifests[p].source, trees.get(p)),
+                    published_commit=times[p].published_commit,
                 )
                 for p, oid in groups.get(name, [])
             ]
@@ -641,7 +643,8 @@ class PluginState:
 INPUT_VALUES: Mapping[Input, Callable[[PluginState], Sequence[str]]] = {
     Input.NAME: lambda s: [s.name],
     Input.MANIFESTS: lambda s: sorted(f"{v.path}\t{v.blob}" for v in s.versions),
-    Input.TIMES: lambda s: sorted(f"{v.path}\t{v.published}\t{v.updated}" for v in s.versions),
+    Input.TIMES: lambda s: sorted(f"{v.path}\t{v.published}\t{v.updated}\t{v.published_commit}"
+                                  for v in s.versions),
     Input.SOURCES: lambda s: sorted(f"{v.path}\t{v.source_digest}" for v in s.versions),
     Input.CONE: lambda s: [s.cone],
     Input.RECORDS: lambda s: sorted(s.records),

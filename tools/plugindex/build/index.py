@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plugindex.build.install_line import install_line
 from plugindex.build.outputs import Fields, Input, declared_inputs
+from plugindex.build.safety import safety
 from plugindex.config.registry import RegistryConfig, Term
 from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck, pick_latest
@@ -33,6 +35,7 @@ class Published:
     published: str
     updated: str
     source_digest: str
+    published_commit: str = ""  # the commit that added the manifest (in-repo sources' pin)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,13 @@ PLUGIN_FILE_FIELDS: Fields = {
     "versions[].requirements": (_MANIFESTS, _CONE, _REGISTRY),
     "versions[].scan": _SCAN,
     "versions[].score": _SCORE,
+    "versions[].pip": (_MANIFESTS, _TIMES, _REGISTRY),
+    "versions[].safety": (_TOOL,),
+    "versions[].safety.state": _SCAN,
+    "versions[].safety.reason": _SCAN,
+    "versions[].safety.score_known": _SCAN,
+    "versions[].safety.yanked": (_MANIFESTS,),
+    "versions[].safety.deprecated": (_MANIFESTS,),
     "install": _INSTALL,
 }
 
@@ -140,6 +150,12 @@ INDEX_ENTRY_FIELDS: Fields = {
     "source_digest": (_MANIFESTS, _SOURCES),
     "scan": _SCAN,
     "score": _SCORE,
+    "safety": (_TOOL,),
+    "safety.state": _SCAN,
+    "safety.reason": _SCAN,
+    "safety.score_known": _SCAN,
+    "safety.yanked": (_MANIFESTS,),
+    "safety.deprecated": (_MANIFESTS,),
     "badges": (_TOOL,),
     "badges.verified": (_MANIFESTS, _VOUCHERS, _REGISTRY),
     "badges.verified_maintainers": (_MANIFESTS, _VOUCHERS, _REGISTRY),
@@ -157,11 +173,13 @@ PLUGIN_INPUTS = declared_inputs(PLUGIN_FILE_FIELDS, INDEX_ENTRY_FIELDS)
 def render_plugin(name: str, versions: Sequence[Published],
                   checks: Mapping[str, RequirementCheck], install: Installability,
                   scans: Mapping[str, Judgement], scores: Mapping[str, Score],
-                  badges: Mapping[str, Any], as_of: str) -> RenderedPlugin:
+                  badges: Mapping[str, Any], as_of: str, repository: str = ""
+                  ) -> RenderedPlugin:
     """The plugin's file and index entry; ``checks`` maps each version to its requirement
     check, ``install`` is the full resolution of the latest version, ``scans`` maps each
     version to the judgement of its scan and audit records, ``scores`` to its quality score
-    (measured as of the day ``as_of``); ``badges`` are the plugin's. Each field is declared
+    (measured as of the day ``as_of``); ``badges`` are the plugin's; ``repository`` is the
+    registry's (in-repository sources install from it). Each field is declared
     with its inputs in ``PLUGIN_FILE_FIELDS`` or ``INDEX_ENTRY_FIELDS`` above."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
     latest = latest_of(versions)
@@ -170,6 +188,10 @@ def render_plugin(name: str, versions: Sequence[Published],
         raise ValueError(f"{name}: resolved {install.version}, but the latest is {m.version}")
     published = min(p.published for p in versions)
     updated = max(p.updated for p in versions)
+
+    def safe(p: Published) -> dict[str, Any]:
+        return safety(scans[p.manifest.version], p.manifest.yanked,
+                      _deprecation(p.manifest) or _deprecation(m))
     detail = {
         "schema_version": 1,
         "name": name,
@@ -198,6 +220,8 @@ def render_plugin(name: str, versions: Sequence[Published],
                 "requirements": checks[p.manifest.version].as_json(),
                 "scan": scan_json(scans[p.manifest.version]),
                 "score": score_json(scores[p.manifest.version], as_of),
+                "safety": safe(p),
+                "pip": install_line(p.manifest.source, repository, p.published_commit),
             }
             for p in newest_first
         ],
@@ -233,6 +257,7 @@ def render_plugin(name: str, versions: Sequence[Published],
         "source_digest": latest.source_digest,
         "scan": scan_brief(scans[m.version]),
         "score": {"total": scores[m.version].total, "tier": scores[m.version].tier},
+        "safety": safe(latest),
         "badges": dict(badges),
         "published": published,
         "updated": updated,

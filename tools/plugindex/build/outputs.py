@@ -30,7 +30,7 @@ class Input(StrEnum):
 
     NAME = "name"  # the plugin's name (its directory under submissions/)
     MANIFESTS = "manifests"  # each version's manifest: its path and git blob id
-    TIMES = "times"  # each version's publish and update times, from git history
+    TIMES = "times"  # each version's publish and update times and commit, from git history
     SOURCES = "sources"  # each version's source digest (in-repo: its tree when published)
     CONE = "cone"  # the releases of every plugin in its dependency cone, itself included
     RECORDS = "records"  # its scan and audit records under index/cache/<name>/ (blob ids)

@@ -28,14 +28,6 @@ class Caution:
         return f"{self.plugin} {self.version} is {self.kind}: {self.reason}"
 
 
-def _blocking(entry: Mapping[str, Any]) -> str:
-    items = (entry.get("scan") or {}).get("items") or []
-    found = [f"{i.get('id')} ({i.get('where') or i.get('kind')})" for i in items
-             if i.get("level") == "block" and not i.get("overridden_by")]
-    return ("the registry's scan policy blocks it: " + ", ".join(found)) if found else \
-        "the registry's scan policy blocks it"
-
-
 def _deprecation(value: Any) -> str:
     if not isinstance(value, Mapping):
         return str(value or "deprecated")
@@ -46,9 +38,9 @@ def _deprecation(value: Any) -> str:
 
 def cautions(chosen: Sequence[Release], detail: Callable[[str], Mapping[str, Any]]
              ) -> list[Caution]:
-    """The cautions of every chosen release, from its plugin's published file (``detail``):
-    the version's scan verdict, its yank reason, and its deprecation, or the plugin's (the
-    latest version's) when the version itself has none."""
+    """The cautions of every chosen release, from the safety state its plugin's published
+    file (``detail``) gives the version (``build/safety.py``): blocked by the scan policy,
+    yanked, deprecated (its own deprecation or the plugin's), each with its reason."""
     found: list[Caution] = []
     for release in chosen:
         data = detail(release.name)
@@ -56,15 +48,13 @@ def cautions(chosen: Sequence[Release], detail: Callable[[str], Mapping[str, Any
         entry = next((v for v in versions if v.get("version") == release.shown), None)
         if entry is None:
             continue
-        verdict = ((entry.get("scan") or {}).get("summary") or {}).get("verdict")
-        if verdict == "blocked":
-            found.append(Caution(release.name, release.shown, "blocked", _blocking(entry)))
-        if entry.get("yanked"):
-            found.append(Caution(release.name, release.shown, "yanked", str(entry["yanked"])))
-        deprecated = entry.get("deprecated") or next(
-            (v.get("deprecated") for v in versions if v.get("version") == data.get("latest")),
-            None)
-        if deprecated:
+        safety = entry.get("safety") or {}
+        if safety.get("state") == "blocked":
+            found.append(Caution(release.name, release.shown, "blocked",
+                                 str(safety.get("reason") or "blocked by the scan policy")))
+        if safety.get("yanked"):
+            found.append(Caution(release.name, release.shown, "yanked", str(safety["yanked"])))
+        if safety.get("deprecated"):
             found.append(Caution(release.name, release.shown, "deprecated",
-                                 _deprecation(deprecated)))
+                                 _deprecation(safety["deprecated"])))
     return sorted(found, key=lambda c: (KINDS.index(c.kind), c.plugin, c.version))
