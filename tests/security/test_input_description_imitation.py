@@ -13,7 +13,7 @@ from typing import Any
 
 from plugindex.site.pages import description_html, plugin_page
 
-SECTIONS = ["Install", "Dependencies", "Description", "Maintainers", "Links", "Versions",
+SECTIONS = ["Install", "About", "Dependencies", "Description", "Maintainers", "Links", "Versions",
             "Security", "Score", "Related plugins"]
 IMITATION = """\
 # Security
@@ -77,7 +77,7 @@ def page(description: str) -> Headings:
 
 def test_a_description_cannot_add_a_section_heading() -> None:
     parsed = page(IMITATION)
-    outside = [(tag, text) for tag, text, boxed in parsed.headings if not boxed]
+    outside = [(tag, text) for tag, text, boxed in parsed.headings if not boxed and tag == "h2"]
     assert outside == [("h2", s) for s in SECTIONS]  # the page's own sections, once each
     inside = [(tag, text) for tag, text, boxed in parsed.headings if boxed]
     assert inside == [("h4", "Security"), ("h5", "Score"), ("h4", "Security"),

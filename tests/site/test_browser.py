@@ -20,7 +20,7 @@ import pytest
 
 from plugindex.cli import main
 from tests.conftest import ROOT
-from tests.site.test_pages import hostile_site  # the same hostile manifest
+from tests.site.test_pages import _mkdocs, _project, hostile_site  # the same hostile manifest
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -159,4 +159,145 @@ def test_a_hostile_manifest_shows_as_text(browser: Any, tmp_path: Path) -> None:
         assert '<script>alert("x")</script>' in v.page.locator("article").inner_text()
         v.close()
     assert dialogs == []
+    assert v.errors == []
+
+
+def test_a_blocked_plugin_leads_with_its_banner_and_badge(browser: Any, site: str) -> None:
+    """redis-cache 1.1.0 is blocked by the scan policy: the page opens with a danger banner
+    naming the finding, above the install line, and its badge says blocked, not a score."""
+    v = Visit(browser, "plugin-blocked")
+    v.page.goto(f"{site}/plugins/redis-cache/", wait_until="networkidle")
+    banner = v.page.locator("article .pi-banner.danger").first
+    assert banner.is_visible()
+    assert "B324" in banner.inner_text()
+    install = v.page.locator("article h2", has_text="Install")
+    assert banner.bounding_box()["y"] < install.bounding_box()["y"]
+    assert v.page.locator("article .pi-badges .pi-safety-blocked").inner_text() == "blocked"
+    v.close()
+    assert v.errors == []
+
+
+def test_a_deprecated_plugin_names_its_replacement(browser: Any, site: str) -> None:
+    v = Visit(browser, "plugin-deprecated")
+    v.page.goto(f"{site}/plugins/mongo-motor-legacy/", wait_until="networkidle")
+    banner = v.page.locator("article .pi-banner", has_text="Deprecated")
+    assert banner.is_visible()
+    banner.locator("a", has_text="mongo-odm").click()
+    v.page.wait_for_url("**/plugins/mongo-odm/")
+    v.close()
+    assert v.errors == []
+
+
+def test_the_install_line_installs_the_pin_and_copies(browser: Any, site: str) -> None:
+    """The Install section opens with the pip line of the pinned source; Material's copy
+    button puts exactly that line on the clipboard."""
+    detail = json.loads((ROOT / "index/v1/plugins/auth-jwt.json").read_bytes())
+    expected = detail["versions"][0]["pip"]["command"]
+    v = Visit(browser, "plugin-install")
+    v.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    v.page.goto(f"{site}/plugins/auth-jwt/", wait_until="networkidle")
+    line = v.page.locator("article pre.pi-install")
+    assert line.locator("code").inner_text().strip() == expected
+    button = line.locator("button[data-md-type=copy]")  # Material 9.7+: md-code__button
+    button.click()
+    copied = v.page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == expected
+    snippet = v.page.locator("article h3", has_text="Use it in a FARM app")
+    assert snippet.is_visible()
+    assert detail["versions"][0]["manifest"]["entry_point"].split(":")[0] in (
+        v.page.locator("article").inner_text())
+    v.close()
+    assert v.errors == []
+
+
+def test_category_titles_everywhere(browser: Any, site: str) -> None:
+    """Cards, the browse filter and the plugin page show a category's title, never its id."""
+    v = Visit(browser, "category-titles")
+    v.page.goto(f"{site}/browse/?category=database-provider", wait_until="networkidle")
+    card = v.page.locator("#pi-browse .pi-card").first
+    card.wait_for()
+    assert "Database providers" in card.locator(".pi-meta").inner_text()
+    assert "database-provider" not in card.inner_text()
+    selected = v.page.locator("select[data-filter=category] option:checked").inner_text()
+    assert selected == "Database providers"
+    v.page.goto(f"{site}/plugins/mongo-odm/", wait_until="networkidle")
+    about = v.page.locator("article table.pi-about").inner_text()
+    assert "Database providers" in about
+    assert "License" in about
+    v.page.goto(f"{site}/", wait_until="networkidle")
+    assert v.page.locator(".pi-card .pi-meta", has_text="database-provider").count() == 0
+    v.close()
+    assert v.errors == []
+
+
+def test_browse_keeps_its_filters_in_the_url_and_hides_what_is_unsafe(
+        browser: Any, site: str) -> None:
+    v = Visit(browser, "browse-url")
+    v.page.goto(f"{site}/browse/", wait_until="networkidle")
+    cards = v.page.locator("#pi-browse .pi-card")
+    cards.first.wait_for()
+    box = v.page.locator("#pi-browse input.pi-filter-text")
+    assert box.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"  # visible
+    box.fill("redis")  # a tag and a description word, not only the name
+    names = {cards.nth(i).get_attribute("data-name") for i in range(cards.count())}
+    assert {"redis-cache", "session-redis"} <= names
+    v.page.locator("#pi-browse input[data-filter=hide]").check()
+    names = {cards.nth(i).get_attribute("data-name") for i in range(cards.count())}
+    assert "redis-cache" not in names  # blocked
+    assert "q=redis" in v.page.url
+    assert "hide=1" in v.page.url
+    v.page.reload(wait_until="networkidle")
+    cards.first.wait_for()
+    assert box.input_value() == "redis"
+    assert v.page.locator("#pi-browse input[data-filter=hide]").is_checked()
+    assert "redis-cache" not in {cards.nth(i).get_attribute("data-name")
+                                 for i in range(cards.count())}
+    v.close()
+    assert v.errors == []
+
+
+def test_the_dependency_graph_keeps_its_size_on_a_phone(browser: Any, site: str) -> None:
+    """On a 390 px screen the graph scrolls sideways at full size instead of shrinking."""
+    v = Visit(browser, "graph-phone")
+    v.context.close()
+    v.context = browser.new_context(viewport={"width": 390, "height": 844})
+    v.page = v.context.new_page()
+    v.page.goto(f"{site}/plugins/rag-pipeline/", wait_until="networkidle")
+    graph = v.page.locator("article svg.pi-graph")
+    natural = int(graph.get_attribute("width") or 0)
+    assert natural > 390
+    assert graph.bounding_box()["width"] >= natural - 1
+    scroller = v.page.locator("article .pi-scroll").first
+    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+    v.close()
+
+
+def unscanned_site(tmp_path: Path, name: str) -> Path:
+    """The default registry's site with ``name``'s latest version never scanned (its index
+    data as the build writes it for a version without a scan record)."""
+    index = tmp_path / "index"
+    shutil.copytree(ROOT / "index" / "v1", index)
+    doc = json.loads((index / "index.json").read_bytes())
+    entry = next(e for e in doc["plugins"] if e["name"] == name)
+    entry["safety"].update(state="not-scanned", score_known=False,
+                           reason="the source has not been scanned")
+    (index / "index.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    _mkdocs(_project(tmp_path, index), out)
+    return out
+
+
+def test_a_never_scanned_plugin_is_not_scored_low_and_sorts_last(
+        browser: Any, tmp_path: Path) -> None:
+    out = unscanned_site(tmp_path, "mongo-odm")  # the best score of the registry
+    with serve(out) as base:
+        v = Visit(browser, "browse-unscanned")
+        v.page.goto(f"{base}/browse/", wait_until="networkidle")
+        cards = v.page.locator("#pi-browse .pi-card")
+        cards.first.wait_for()
+        last = cards.nth(cards.count() - 1)
+        assert last.get_attribute("data-name") == "mongo-odm"
+        assert "score: not scanned" in last.inner_text()
+        assert last.locator(".pi-tier-low").count() == 0
+        v.close()
     assert v.errors == []

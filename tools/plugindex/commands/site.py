@@ -35,6 +35,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --serve (default: %(default)s)")
 
 
+def site_urls(repository: str) -> dict[str, str]:
+    """mkdocs.yml's site_url (the sitemap's addresses) from the registry's repository: a
+    GitHub repository's Pages address; nothing for another host (mkdocs.yml's default
+    applies; PLUGINDEX_SITE_URL in the environment wins)."""
+    parts = repository.removeprefix("https://github.com/").strip("/").split("/")
+    if not repository.startswith("https://github.com/") or len(parts) != 2:
+        return {}
+    owner, name = parts
+    return {"PLUGINDEX_SITE_URL": os.environ.get(
+                "PLUGINDEX_SITE_URL", f"https://{owner.lower()}.github.io/{name}/")}
+
+
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     index_dir = recovered(root, INDEX_DIR)
@@ -42,9 +54,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"there is no {INDEX_DIR}/index.json here: run plugindex build")
     if not (root / CONFIG).is_file():
         raise UsageError(f"there is no {CONFIG} here")
-    load_registry(root)  # the scoring page's settings: an invalid registry.yaml is exit 2 here
+    # the scoring page's settings: an invalid registry.yaml is exit 2 here
+    registry = load_registry(root)
     env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1",
-           "PLUGINDEX_INDEX": str(index_dir)}
+           "PLUGINDEX_INDEX": str(index_dir), **site_urls(registry.repository or "")}
     if not env.get("SOURCE_DATE_EPOCH"):
         env["SOURCE_DATE_EPOCH"] = str(GitRepo(root).commit_time("HEAD"))
     command = [sys.executable, "-m", "mkdocs"]

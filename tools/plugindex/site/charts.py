@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 170, 34, 50, 16, 10
+LANE = 12  # the height of the lane of an edge that skips a column
 FONT = 'font-family="sans-serif" font-size="12"'
 
 
@@ -41,19 +42,37 @@ def dependency_graph(install: Mapping[str, Any]) -> str:
     for col, names in columns.items():
         for row, name in enumerate(names):
             where[name] = (PAD + col * (NODE_W + GAP_X), PAD + row * (NODE_H + GAP_Y))
+    # An edge to the next column is a straight line through the gap between the columns; one
+    # that skips columns would cross the boxes between, so it runs in a lane of its own below
+    # every box, going down and up in the gaps beside the columns (never through a box).
+    long_edges = [(dependent, dependency) for dependent in sorted(needs)
+                  for dependency in sorted(needs[dependent])
+                  if depth[dependent] - depth[dependency] > 1]
     width = PAD * 2 + len(columns) * NODE_W + (len(columns) - 1) * GAP_X
-    height = PAD * 2 + max(len(v) for v in columns.values()) * (NODE_H + GAP_Y) - GAP_Y
+    boxes_bottom = PAD + max(len(v) for v in columns.values()) * (NODE_H + GAP_Y) - GAP_Y
+    height = boxes_bottom + PAD + len(long_edges) * LANE
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="pi-graph" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="dependency graph">',
              '<defs><marker id="pi-arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" '
              'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#888"/></marker></defs>']
+    lanes = {edge: (i, boxes_bottom + PAD // 2 + (i + 1) * LANE - LANE // 2)
+             for i, edge in enumerate(long_edges)}
     for dependent in sorted(needs):
         for dependency in sorted(needs[dependent]):
             (x1, y1), (x2, y2) = where[dependency], where[dependent]
-            parts.append(f'<line x1="{x1 + NODE_W}" y1="{y1 + NODE_H // 2}" x2="{x2}" '
-                         f'y2="{y2 + NODE_H // 2}" stroke="#888" '
-                         'marker-end="url(#pi-arrow)"/>')
+            lane = lanes.get((dependent, dependency))
+            if lane is None:
+                parts.append(f'<line x1="{x1 + NODE_W}" y1="{y1 + NODE_H // 2}" x2="{x2}" '
+                             f'y2="{y2 + NODE_H // 2}" stroke="#888" '
+                             'marker-end="url(#pi-arrow)"/>')
+            else:
+                i, y = lane
+                shift = 10 + 4 * (i % 8)  # apart from the other lanes' risers
+                out, into = x1 + NODE_W + shift, x2 - shift
+                parts.append(f'<path class="pi-long-edge" d="M{x1 + NODE_W},{y1 + NODE_H // 2} '
+                             f'H{out} V{y} H{into} V{y2 + NODE_H // 2} H{x2}" fill="none" '
+                             'stroke="#888" marker-end="url(#pi-arrow)"/>')
     for name, (x, y) in sorted(where.items()):
         parts.append(f'<a href="../{_esc(name)}/"><rect x="{x}" y="{y}" width="{NODE_W}" '
                      f'height="{NODE_H}" rx="6" fill="#e0f2f1" stroke="#00897b"/>'
@@ -100,9 +119,15 @@ def stats(index: Mapping[str, Any]) -> list[str]:
         total_v += releases[month]
         over_time_p.append((month, total_p))
         over_time_v.append((month, total_v))
-    categories = Counter(str(p.get("category")) for p in plugins)
-    buckets = Counter(min(int((p.get("score") or {}).get("total", 0)) // 10, 9) for p in plugins)
+    titles = {str(c.get("id")): str(c.get("title") or c.get("id"))
+              for c in (index.get("registry") or {}).get("categories", [])}
+    categories = Counter(titles.get(str(p.get("category")), str(p.get("category")))
+                         for p in plugins)
+    known = [p for p in plugins if (p.get("safety") or {}).get("score_known", True)]
+    buckets = Counter(min(int((p.get("score") or {}).get("total", 0)) // 10, 9) for p in known)
     scores = [(f"{b * 10} to {b * 10 + 9 if b < 9 else 100}", buckets[b]) for b in range(10)]
+    if len(known) < len(plugins):
+        scores.append(("not scanned", len(plugins) - len(known)))
     return [bar_chart("Plugins, by month (cumulative)", over_time_p),
             bar_chart("Versions, by month (cumulative)", over_time_v),
             bar_chart("Plugins by category", sorted(categories.items())),

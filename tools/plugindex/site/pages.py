@@ -24,8 +24,8 @@ marked ``data-search-exclude``): the search data grows slowly with the registry.
 
 from __future__ import annotations
 
-import html
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -39,10 +39,13 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from plugindex.build.install_line import closure_command
 from plugindex.config.score import ScoreConfig
 from plugindex.score import page as scoring
 from plugindex.site import rules
+from plugindex.site import safety as view
 from plugindex.site.charts import dependency_graph, stats
+from plugindex.site.html import esc, link, safe_url
 
 BROWSE_DATA = "assets/browse.json"
 # No h1-h3: a description's headings are demoted below the page's own section headings.
@@ -95,23 +98,6 @@ def load(index_dir: Path) -> SiteData:
                     optional("contributors.json", "contributors") or [],
                     optional("contributors.json", "levels") or [],
                     optional("contributors.json", "badges") or {})
-
-
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def safe_url(url: object) -> str | None:
-    text = str(url or "")
-    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
-    return text if scheme in ("http", "https") else None
-
-
-def link(url: object, label: object) -> str:
-    target = safe_url(url)
-    if target is None:
-        return esc(label)
-    return f'<a href="{esc(target)}" rel="nofollow noopener">{esc(label)}</a>'
 
 
 class _OverBudget(Exception):
@@ -200,18 +186,24 @@ def badge_texts(thresholds: Mapping[str, int]) -> list[tuple[str, str]]:
     return out
 
 
-def _front(title: str, search_boost: float | None = None) -> str:
+def _front(title: str, search_boost: float | None = None,
+           exclude_from_search: bool = False) -> str:
+    """A page's front matter. The listings (categories, tags) stay out of site search: a
+    search for a category or tag word finds the plugins' pages, which carry those words."""
     lines = ["---", f"title: {json.dumps(title)}"]
     if search_boost is not None:
         lines += ["search:", f"  boost: {search_boost}"]
+    elif exclude_from_search:
+        lines += ["search:", "  exclude: true"]
     return "\n".join([*lines, "---", ""])
 
 
 def _badges(entry: Mapping[str, Any]) -> str:
+    """The safety state first, then the score (or 'not scanned'), verified, featured,
+    deprecated."""
     badges = entry.get("badges") or {}
-    out = [f'<span class="pi-badge pi-tier-{esc(badges.get("tier", "low"))}">'
-           f'{esc((entry.get("score") or {}).get("total", "-"))} · '
-           f'{esc(badges.get("tier", "unscored"))}</span>']
+    state = view.state_of(entry)
+    out = [view.safety_badge(state), view.score_badge(entry.get("score") or {}, state)]
     if badges.get("verified"):
         out.append('<span class="pi-badge pi-verified">verified</span>')
     if badges.get("featured"):
@@ -221,19 +213,158 @@ def _badges(entry: Mapping[str, Any]) -> str:
     return " ".join(out)
 
 
-def card(entry: Mapping[str, Any]) -> str:
+def card(entry: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> str:
+    """A plugin's card: name, version, summary, category title, host, badges, tags."""
     tags = " ".join(f'<span class="pi-tag">{esc(t)}</span>' for t in entry.get("tags", []))
-    return (f'<div class="pi-card"><a class="pi-card-name" href="../plugins/{esc(entry["name"])}/">'
+    category = (titles or {}).get(entry["category"], entry["category"])
+    return (f'<div class="pi-card" data-name="{esc(entry["name"])}">'
+            f'<a class="pi-card-name" href="../plugins/{esc(entry["name"])}/">'
             f'{esc(entry["name"])}</a> <span class="pi-version">{esc(entry["latest"])}</span>'
             f'<p>{esc(entry.get("summary", ""))}</p>'
-            f'<p class="pi-meta">{esc(entry["category"])} · host {esc(entry.get("host", ""))}'
+            f'<p class="pi-meta">{esc(category)} · host {esc(entry.get("host", ""))}'
             f'</p><p>{_badges(entry)}</p><p>{tags}</p></div>')
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The registry's vocabularies: id -> title."""
+
+    categories: Mapping[str, str]
+    capabilities: Mapping[str, str]
+    permissions: Mapping[str, str]
+    repository: str = ""
+
+    @classmethod
+    def of(cls, registry: Mapping[str, Any]) -> Terms:
+        def titles(key: str) -> dict[str, str]:
+            return {str(t["id"]): str(t.get("title") or t["id"]) for t in registry.get(key, [])}
+        return cls(titles("categories"), titles("capabilities"), titles("permissions"),
+                   str(registry.get("repository") or ""))
+
+
+def _words(ids: Sequence[str], titles: Mapping[str, str]) -> str:
+    return ", ".join(esc(titles.get(i, i)) for i in ids) or "none"
+
+
+def _use_snippet(entry_point: str | None) -> str:
+    """How a FARM app loads the plugin: import its entry point and call it with the app."""
+    if not entry_point or ":" not in entry_point:
+        return ("<p>The manifest names no entry point: see the plugin's documentation for how "
+                "to load it.</p>")
+    module, attribute = entry_point.split(":", 1)
+    head = attribute.split(".", 1)[0]
+    code = (f"from fastapi import FastAPI\nfrom {module} import {head}\n\napp = FastAPI()\n"
+            f"{attribute}(app)  # the plugin's entry point, {entry_point}")
+    return ("<p>A FARM app is a FastAPI app; a plugin's entry point is the function it calls "
+            "with the app to install the plugin's routes, middleware and state (the "
+            "<code>farm.plugins</code> entry point group names the same function):</p>"
+            f"<pre><code>{esc(code)}</code></pre>")
+
+
+def _install_section(name: str, detail: Mapping[str, Any], latest: Mapping[str, Any],
+                     plugins: Mapping[str, Mapping[str, Any]]) -> str:
+    """The pip line of exactly the pinned source, the closure's line and plan, and how an
+    app loads the plugin. Every command sits in a code block: Material adds a copy button."""
+    version = str(latest.get("version", detail.get("latest", "")))
+    state = view.state_of(latest)
+    out = []
+    if state.get("state") == "blocked":
+        out.append('<p class="pi-warn"><strong>This version is blocked by the registry\'s '
+                   "scan policy</strong>: read the banner above before installing it.</p>")
+    line = latest.get("pip") or {}
+    if line.get("command"):
+        out.append(f"<p>Installs {esc(name)} {esc(version)} from exactly the source the "
+                   "registry scanned (pinned, it cannot move):</p>"
+                   f'<pre class="pi-install"><code>{esc(line["command"])}</code></pre>')
+        if line.get("hash"):
+            out.append(f"<p>For a <code>--require-hashes</code> requirements file: "
+                       f"<code>--hash={esc(line['hash'])}</code></p>")
+    else:
+        out.append("<p>No pip line: the source is in the registry's repository, and the "
+                   "registry names no repository URL pip can fetch.</p>")
+    install = detail.get("install") or {}
+    plan = install.get("plan") or []
+    if install.get("status") == "installable" and len(plan) > 1:
+        lines: list[str] = []
+        for step in plan:
+            versions = (plugins.get(step["name"]) or {}).get("versions", [])
+            found: Mapping[str, Any] = next(
+                (v for v in versions if v.get("version") == step["version"]), {})
+            requirement = (found.get("pip") or {}).get("requirement")
+            if requirement is None:
+                lines = []
+                break
+            lines.append(str(requirement))
+        steps = " → ".join(f'<a href="../{esc(p["name"])}/">{esc(p["name"])}</a> '
+                           f'{esc(p["version"])}' for p in plan)
+        out.append(f"<p>With the plugins it needs, on host {esc(install.get('host', ''))}, "
+                   f"in order: {steps}</p>")
+        if lines:
+            out.append(f'<pre class="pi-install-closure"><code>'
+                       f"{esc(closure_command(lines))}</code></pre>")
+    elif install.get("status") != "installable":
+        out.append(_install(install))
+    out.append("<p>Check the plan for your host before installing (warns on blocked, "
+               "yanked and deprecated picks; <code>--strict</code> refuses them):</p>"
+               f"<pre><code>plugindex resolve {esc(name)}=={esc(version)} --host "
+               f"{esc(install.get('host') or 'HOST')}</code></pre>")
+    out.append("<h3>Use it in a FARM app</h3>")
+    out.append(_use_snippet((latest.get("manifest") or {}).get("entry_point")))
+    return "".join(out)
+
+
+def _about(entry: Mapping[str, Any], latest: Mapping[str, Any], terms: Terms) -> str:
+    """License, category, capabilities, permissions, Python, host, packages, the source at
+    its pin."""
+    manifest = latest.get("manifest") or {}
+    requires = manifest.get("requires") or {}
+    packages = requires.get("packages") or []
+    source = latest.get("source") or {}
+    rows = [
+        ("License", esc(manifest.get("license") or entry.get("license") or "not stated")),
+        ("Category", f'<a href="../../categories/#{esc(entry["category"])}">'
+                     f'{esc(terms.categories.get(entry["category"], entry["category"]))}</a>'),
+        ("Capabilities", _words(entry.get("capabilities", []), terms.capabilities)),
+        ("Permissions", _words(manifest.get("permissions", []), terms.permissions)),
+        ("Python", esc(requires.get("python") or "any")),
+        ("Host", esc(manifest.get("host") or "any")),
+        ("Packages", ", ".join(f"<code>{esc(r)}</code>" for r in packages) or "none"),
+        ("Source", _source_link(source, terms.repository, (latest.get("scan") or {}).get(
+            "summary", {}).get("commit"))),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="pi-about"><tbody>{body}</tbody></table>'
+
+
+def _source_link(source: Mapping[str, Any], repository: str, commit: str | None) -> str:
+    """The source at its pin: a git commit, an archive and its hash, or the registry's tree
+    at the commit that published the version."""
+    kind, location = source.get("kind"), str(source.get("location") or "")
+    if kind == "git":
+        pin = str(source.get("pin") or "")
+        url = location.removesuffix(".git")
+        sub = f"/tree/{pin}/{source['subdirectory']}" if source.get("subdirectory") else \
+            f"/tree/{pin}"
+        return (f"{link(url + sub, location)} at <code>{esc(pin[:12])}</code>"
+                if url.startswith("https://github.com/") else
+                f"{esc(location)} at <code>{esc(pin[:12])}</code>")
+    if kind == "archive":
+        return f"{link(location, location)} (sha256 <code>{esc(source.get('pin', ''))}</code>)"
+    if repository.startswith("https://github.com/") and commit:
+        return (f"{link(f'{repository}/tree/{commit}/{location}', location)} in the "
+                f"registry at <code>{esc(commit[:12])}</code>")
+    return f"<code>{esc(location)}</code> in the registry's repository"
 
 
 def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
                 related: Sequence[str], registry: Mapping[str, Any],
-                people: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+                people: Mapping[str, Mapping[str, Any]] | None = None,
+                plugins: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """A plugin's page: what matters first (the safety banners and badges, how to install
+    it), then what it is, then the evidence. The title, summary, tags, category and
+    capability titles are what site search indexes; the rest is excluded from it."""
     name = entry["name"]
+    terms = Terms.of(registry)
     latest = next((v for v in detail["versions"] if v["version"] == detail["latest"]),
                   detail["versions"][0])
     manifest = latest.get("manifest") or {}
@@ -248,25 +379,40 @@ def plugin_page(entry: Mapping[str, Any], detail: Mapping[str, Any],
                                       for r in related) + "</ul>") if related else (
         "<p>None yet.</p>")
     tags = " ".join(f'<span class="pi-tag">{esc(t)}</span>' for t in entry.get("tags", []))
+    category = terms.categories.get(entry["category"], entry["category"])
+    capabilities = [terms.capabilities.get(c, c) for c in entry.get("capabilities", [])]
+    graph = dependency_graph(detail.get("install") or {})
     parts = [_front(name, 2), f"# {esc(name)}", "",
+             view.banners(view.state_of(latest), str(latest.get("version", ""))),
              f'<p class="pi-summary">{esc(entry.get("summary", ""))}</p>',
-             f"<p>{_badges(entry)}</p>", f'<p class="pi-tags">{tags}</p>', "",
+             f'<p class="pi-badges">{_badges(entry)}</p>',
+             f'<p class="pi-tags">{tags}</p>',
+             f'<p class="pi-meta">{esc(category)} · {esc(", ".join(capabilities))}</p>', "",
              "<section data-search-exclude>",  # (a div: a nested div would end the exclusion)
              "<h2>Install</h2>",
-             f"<pre><code>plugindex resolve {esc(name)}=={esc(detail['latest'])}</code></pre>",
-             _install(detail.get("install") or {}),
+             _install_section(name, detail, latest, plugins or {}),
+             "<h2>About</h2>", _about(entry, latest, terms),
              "<h2>Dependencies</h2>",
-             dependency_graph(detail.get("install") or {}) or "<p>None.</p>",
+             f'<div class="pi-scroll">{graph}</div>' if graph else "<p>None.</p>",
              "<h2>Description</h2>",
              description_box(description),
              "<h2>Maintainers</h2>", f"<ul>{maintainers}</ul>",
              "<h2>Links</h2>", f"<ul>{links}</ul>",
              "<h2>Versions</h2>", _versions(detail),
              "<h2>Security</h2>", _security(latest),
-             "<h2>Score</h2>", _score(latest.get("score") or {}),
+             "<h2>Score</h2>", _score(latest.get("score") or {}, view.state_of(latest)),
              "<h2>Related plugins</h2>", related_list,
+             _registry_line(registry),
              "</section>", ""]
     return "\n".join(parts)
+
+
+def _registry_line(registry: Mapping[str, Any]) -> str:
+    """Where the plugin is listed, and how to publish one."""
+    repository = registry.get("repository")
+    where = f" ({link(repository, repository)})" if safe_url(repository) else ""
+    return (f'<p class="pi-meta">Listed in {esc(registry.get("name", "the registry"))}{where}'
+            ' · <a href="../../publishing/">How to publish a plugin</a></p>')
 
 
 def _reputation(row: Mapping[str, Any] | None) -> str:
@@ -289,9 +435,17 @@ def _install(install: Mapping[str, Any]) -> str:
 def _versions(detail: Mapping[str, Any]) -> str:
     rows = []
     for v in detail["versions"]:
-        state = ("yanked: " + esc(v["yanked"])) if v.get("yanked") else (
-            "deprecated" if v.get("deprecated") else ("pre-release" if v.get("prerelease") else ""))
-        score = (v.get("score") or {}).get("total", "-")
+        safety = view.state_of(v)
+        notes = [view.safety_badge(safety)] if safety else []
+        if v.get("yanked"):
+            notes.append("yanked: " + esc(v["yanked"]))
+        elif v.get("deprecated"):
+            notes.append("deprecated")
+        if v.get("prerelease"):
+            notes.append("pre-release")
+        state = " ".join(notes)
+        score = (v.get("score") or {}).get("total", "-") if safety.get("score_known", True) \
+            else "not scanned"
         rows.append(f"<tr><td>{esc(v['version'])}</td><td>{esc(v['published'][:10])}</td>"
                     f"<td>{esc((v.get('manifest') or {}).get('host', ''))}</td>"
                     f"<td>{esc(score)}</td><td>{state}</td></tr>")
@@ -321,9 +475,13 @@ def _security(version: Mapping[str, Any]) -> str:
                            if body else "")
 
 
-def _score(score: Mapping[str, Any]) -> str:
+def _score(score: Mapping[str, Any], state: Mapping[str, Any]) -> str:
     if not score:
         return "<p>Not scored.</p>"
+    if not state.get("score_known", True):
+        return ("<p><strong>Not scanned</strong>: the source was never scanned, so the score "
+                f"({esc(score.get('total'))}/{esc(score.get('max'))}) measured nothing of its "
+                "code and is not a quality tier.</p>")
     rows = "".join(f"<tr><td>{esc(c['title'])}</td><td>{esc(c['points'])}/{esc(c['max'])}</td>"
                    f"<td>{esc(c['evidence'])}</td></tr>" for c in score.get("checks", []))
     recs = "".join(f"<li>{esc(r)}</li>" for r in score.get("recommendations", []))
@@ -334,20 +492,57 @@ def _score(score: Mapping[str, Any]) -> str:
             "</details>")
 
 
+BROWSE_TEXT = 120  # the characters of description words the browse box searches
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+
+
+def description_words(description: str, known: str, limit: int = BROWSE_TEXT) -> str:
+    """The distinct words of a description, in order, that ``known`` (the card's own text)
+    does not already hold, cut at ``limit`` characters: what the browse box matches in a
+    description, at a fraction of its size."""
+    seen = set(_WORD.findall(known.lower()))
+    seen |= {part for word in list(seen) for part in re.split(r"[-.]", word)}
+    out: list[str] = []
+    size = 0
+    for word in _WORD.findall(description.lower()):
+        if len(word) < 3 or word in seen:
+            continue
+        seen.add(word)
+        if size + len(word) + 1 > limit:
+            break
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)
+
+
 def browse_data(data: SiteData) -> bytes:
     """The browse page's data: one short record per plugin (what a card and its filters
-    need, nothing more: this is what a visitor downloads)."""
+    need, nothing more: this is what a visitor downloads). ``score`` is null when the source
+    was never scanned (sorted last); ``text`` is the start of the description."""
     hosts = data.index.get("registry", {}).get("host", {}).get("versions", [])
+    terms = Terms.of(data.index.get("registry", {}))
     rows = []
     for e in data.index["plugins"]:
+        state = view.state_of(e)
+        known = state.get("score_known", True)
+        latest: Mapping[str, Any] = next((v for v in data.plugins[e["name"]].get("versions", [])
+                       if v.get("version") == e["latest"]), {})
+        description = str((latest.get("manifest") or {}).get("description") or "")
         rows.append([e["name"], e["latest"], e.get("summary", ""), e["category"],
                      e.get("tags", []), e.get("capabilities", []),
-                     (e.get("score") or {}).get("total", 0),
-                     (e.get("badges") or {}).get("tier", ""),
+                     (e.get("score") or {}).get("total", 0) if known else None,
+                     (e.get("badges") or {}).get("tier", "") if known else "unknown",
                      bool((e.get("badges") or {}).get("verified")), e.get("host", ""),
-                     e.get("updated", "")[:10]])
+                     e.get("updated", "")[:10], str(state.get("state") or "not-scanned"),
+                     bool(e.get("deprecated")),
+                     description_words(description, " ".join(
+                         [e["name"], e.get("summary", ""), *e.get("tags", [])]))])
     doc = {"fields": ["name", "latest", "summary", "category", "tags", "capabilities", "score",
-                      "tier", "verified", "host", "updated"], "hosts": hosts, "plugins": rows}
+                      "tier", "verified", "host", "updated", "state", "deprecated",
+                      "text"],
+           "hosts": hosts, "plugins": rows,
+           "categories": dict(terms.categories), "capabilities": dict(terms.capabilities),
+           "states": {k: v[0] for k, v in view.STATE_LABELS.items()}}
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
 
 
@@ -357,10 +552,11 @@ def pages(data: SiteData) -> dict[str, str]:
     entries = data.index["plugins"]
     out: dict[str, str] = {}
     people = {str(c["login"]).lower(): c for c in data.contributors if c.get("login")}
+    titles = Terms.of(registry).categories
     for e in entries:
         out[f"plugins/{e['name']}.md"] = plugin_page(e, data.plugins[e["name"]],
                                                       data.related.get(e["name"], []),
-                                                      registry, people)
+                                                      registry, people, data.plugins)
     featured = [e for e in entries if (e.get("badges") or {}).get("featured")]
     newest = sorted(entries, key=lambda e: (e.get("published", ""), e["name"]), reverse=True)[:6]
     updated = sorted(entries, key=lambda e: (e.get("updated", ""), e["name"]), reverse=True)[:6]
@@ -372,12 +568,13 @@ def pages(data: SiteData) -> dict[str, str]:
         f'{esc(counts.get("versions", 0))} versions · '
         f'{esc(len(data.contributors))} contributors</p>',
         '<p><a class="md-button md-button--primary" href="browse/">Browse all plugins</a></p>',
-        f'<p class="pi-links"><a href="{_url(scoring.PAGE)}">How plugins are scored</a> · '
-        f'<a href="{_url(rules.PAGE)}">The rules every manifest is checked against</a></p>',
-        "", "## Featured", "", '<div class="pi-cards">' + "".join(card(e) for e in featured)
-        + "</div>", "", "## Newest", "", '<div class="pi-cards">'
-        + "".join(card(e) for e in newest) + "</div>", "", "## Recently updated", "",
-        '<div class="pi-cards">' + "".join(card(e) for e in updated) + "</div>", ""])
+        f'<p class="pi-links"><a href="publishing/">How to publish a plugin</a> · '
+        f'<a href="{_url(scoring.PAGE)}">How plugins are scored</a> · '
+        f'<a href="{_url(rules.PAGE)}">The rules every manifest is checked against</a>'
+        + (f" · The registry: {link(registry.get('repository'), registry.get('repository'))}"
+           if safe_url(registry.get("repository")) else "") + "</p>",
+        "", "## Featured", "", _cards(featured, titles), "", "## Newest", "",
+        _cards(newest, titles), "", "## Recently updated", "", _cards(updated, titles), ""])
     out["browse.md"] = "\n".join([
         _front("Browse"), "# Browse plugins", "",
         '<div id="pi-browse" data-src="../assets/browse.json" data-search-exclude>',
@@ -387,17 +584,16 @@ def pages(data: SiteData) -> dict[str, str]:
     by_category: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for e in entries:
         by_category[e["category"]].append(e)
-    titles = {c["id"]: c.get("title", c["id"]) for c in registry.get("categories", [])}
-    lines = [_front("Categories"), "# Categories", ""]
+    lines = [_front("Categories", exclude_from_search=True), "# Categories", ""]
     for cid in sorted(by_category):
         lines += [f'<h2 id="{esc(cid)}">{esc(titles.get(cid, cid))}</h2>',
                   f'<p><a href="../browse/?category={quote(cid)}">Browse and filter the '
                   f'{len(by_category[cid])} plugins of this category</a></p>',
-                  '<div class="pi-cards">' + "".join(card(e) for e in by_category[cid])
+                  '<div class="pi-cards">' + "".join(card(e, titles) for e in by_category[cid])
                   + "</div>", ""]
     out["categories.md"] = "\n".join(lines)
     tag_counts = Counter(t for e in entries for t in e.get("tags", []))
-    lines = [_front("Tags"), "# Tags", "", "<ul>"]
+    lines = [_front("Tags", exclude_from_search=True), "# Tags", "", "<ul>"]
     for tag, n in sorted(tag_counts.items()):
         names = sorted(e["name"] for e in entries if tag in e.get("tags", []))
         lines.append(f'<li id="tag-{esc(tag)}"><a href="../browse/?tag={quote(tag)}">'
@@ -411,7 +607,8 @@ def pages(data: SiteData) -> dict[str, str]:
         for i, c in enumerate(data.contributors, 1))
     out["stats.md"] = "\n".join([
         _front("Statistics"), "# Statistics", "", '<div class="pi-charts">',
-        *stats(data.index), "</div>", ""])
+        *(f'<div class="pi-scroll" data-search-exclude>{chart}</div>'
+          for chart in stats(data.index)), "</div>", ""])
     out["contributors.md"] = "\n".join([
         _front("Contributors"), "# Contributors", "",
         "<p>Points for what merged into the registry: published plugins, releases, "
@@ -428,6 +625,13 @@ def pages(data: SiteData) -> dict[str, str]:
             f'<li id="badge-{esc(b)}"><strong>{esc(b)}</strong>: {esc(why)}</li>'
             for b, why in badge_texts(data.badges)) + "</ul>", ""])
     return out
+
+
+def _cards(entries: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> str:
+    """Cards in a listing, kept out of site search (the plugins' own pages answer it)."""
+    # (a section: a div's exclusion would end at the first nested div)
+    return ('<section data-search-exclude><div class="pi-cards">'
+            + "".join(card(e, titles) for e in entries) + "</div></section>")
 
 
 def _url(page: str) -> str:
