@@ -18,7 +18,8 @@ from urllib.parse import unquote
 @dataclass
 class FakePull:
     author: str
-    reviews: list[tuple[str, str]] = field(default_factory=list)  # (login, state), oldest first
+    # (login, state) of the head commit, or (login, state, commit sha); oldest first
+    reviews: list[tuple[str, ...]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     base_ref: str = "main"
     head_sha: str = "0" * 40
@@ -100,8 +101,10 @@ class FakeGitHub:
             if what is None and method == "GET":
                 return 200, self._pull(number)
             if what == "/reviews":
-                return 200, [{"id": i + 1, "user": {"login": login, "id": 100 + i},
-                              "state": state} for i, (login, state) in enumerate(pull.reviews)]
+                # (login, state) reviews the head commit; (login, state, sha) another one
+                return 200, [{"id": i + 1, "user": {"login": r[0], "id": 100 + i},
+                              "state": r[1], "commit_id": r[2] if len(r) > 2 else pull.head_sha}
+                             for i, r in enumerate(pull.reviews)]
             if what == "/files":
                 return 200, [{"sha": "2" * 40, "filename": f, "status": "added"}
                              for f in pull.files]

@@ -4,13 +4,14 @@ default registry."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from plugindex.cli import main
 from plugindex.search.engine import SearchIndex
-from plugindex.search.lookalikes import lookalikes
+from plugindex.search.lookalikes import DUPLICATE_SIMILARITY, lookalikes
 from tests.conftest import ROOT
 
 INDEX = ROOT / "index" / "v1"
@@ -72,3 +73,22 @@ def test_command_refuses_what_is_not_a_manifest(tmp_path: Path, content: bytes,
     path.write_bytes(content)
     assert main(["lookalikes", str(path), "--root", str(ROOT)]) == 2
     assert capsys.readouterr().err.startswith("plugindex: error:")
+
+
+def test_duplicates_are_stable_and_above_the_stated_similarity(
+        search: SearchIndex, tmp_path: Path) -> None:
+    """The similarity depends on the two texts alone: removing an unrelated plugin from the
+    index (which moves every BM25 score) changes neither the list nor the figures."""
+    submission = {"name": "session-store", "category": "authentication",
+                  "tags": ["sessions", "redis"],
+                  "summary": "Server-side sessions for FARM apps, stored in Redis."}
+    first = lookalikes(submission, search)
+    assert first.duplicates
+    assert all(d.score >= DUPLICATE_SIMILARITY for d in first.duplicates)
+    smaller = tmp_path / "index"
+    shutil.copytree(INDEX, smaller)
+    doc = json.loads((smaller / "index.json").read_bytes())
+    doc["plugins"] = [e for e in doc["plugins"] if e["name"] != "vite-bundler"]
+    (smaller / "index.json").write_text(json.dumps(doc), encoding="utf-8")
+    second = lookalikes(submission, SearchIndex(smaller, tmp_path / "cache"))
+    assert second.duplicates == first.duplicates

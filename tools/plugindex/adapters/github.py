@@ -50,7 +50,30 @@ def approvals(repository: str, numbers: Iterable[int], token: str | None,
 
 
 MANAGED_LABELS = ("new-plugin", "new-version", "security-blocked", "needs-admin",
-                  "ready-for-review")
+                  "scan-incomplete", "ready-for-review")
+
+
+def head_approvals(repository: str, number: int, head_sha: str, token: str | None,
+                   base_url: str = API_URL) -> tuple[str, ...]:
+    """The logins whose latest review of the pull request approves exactly ``head_sha`` (an
+    approval of an earlier commit does not carry over to a later push), the author
+    excepted."""
+    gh = client(token, base_url)
+    try:
+        pull = gh.get_repo(repository).get_pull(number)
+        author = pull.user.login if pull.user else None
+        latest: dict[str, tuple[str, str]] = {}
+        for review in pull.get_reviews():  # oldest first
+            if review.user is not None and review.state in (
+                    "APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                latest[review.user.login] = (review.state, review.commit_id or "")
+        return tuple(sorted(login for login, (state, commit) in latest.items()
+                            if state == "APPROVED" and commit == head_sha
+                            and login != author))
+    except GithubException as exc:
+        raise _fail(exc, f"{repository} pull request #{number}") from None
+    finally:
+        gh.close()
 
 
 @dataclass(frozen=True)

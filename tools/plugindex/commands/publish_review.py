@@ -30,6 +30,7 @@ from plugindex.adapters.github import (
     API_URL,
     MANAGED_LABELS,
     PullFacts,
+    head_approvals,
     publish_review,
     pull_of_commit,
 )
@@ -40,13 +41,22 @@ from plugindex.layout import find_root
 from plugindex.manifests.schema import SchemaChecker
 from plugindex.review.comment import MARKER, markdown, measurements_from_json
 from plugindex.review.gather import gather
-from plugindex.review.verdict import NEEDS_ADMIN, NEEDS_CHANGES, READY, Review, review
+from plugindex.review.verdict import (
+    INCOMPLETE,
+    NEEDS_ADMIN,
+    NEEDS_CHANGES,
+    READY,
+    VERDICTS,
+    Review,
+    review,
+)
 from plugindex.rules import diagnostic
 
 MAX_BYTES = 1_000_000
 RESULT_SCHEMA = "review.v2.schema.json"
-STATES = {READY: "success", NEEDS_ADMIN: "pending", NEEDS_CHANGES: "failure"}
-RANK = {READY: 0, NEEDS_ADMIN: 1, NEEDS_CHANGES: 2}
+STATES = {READY: "success", NEEDS_ADMIN: "pending", INCOMPLETE: "pending",
+          NEEDS_CHANGES: "failure"}
+RANK = {verdict: len(VERDICTS) - 1 - i for i, verdict in enumerate(VERDICTS)}  # worse: higher
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -123,7 +133,10 @@ def run(args: argparse.Namespace) -> int:
     if unusable is not None:
         measured.append(diagnostic("PI088", "", 0, "",
                                    f"the pull request's workflow result disagreed: {unusable}"))
-    final = review(gathered.inputs, measured, scores)
+    # An admin's approval of exactly this head clears what needs an admin (CONTRIBUTING.md)
+    approved = head_approvals(args.repository, facts.number, facts.head_sha, token,
+                              args.api_url)
+    final = review(gathered.inputs, measured, scores, approved)
     body = markdown(final, args.artifact_url)
     state = STATES[final.verdict]
     description = ("plugindex: the pull request's artifact disagreed" if unusable

@@ -7,23 +7,20 @@ import argparse
 import json
 import os
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.build.builder import Builder
 from plugindex.config.registry import RegistryConfig
-from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.diagnostics import Diagnostic
 from plugindex.errors import UsageError
-from plugindex.layout import INDEX_DIR, RECORDS_DIR, find_root, split_manifest_path
+from plugindex.layout import INDEX_DIR, find_root, split_manifest_path
 from plugindex.review.comment import render
 from plugindex.review.gather import gather
 from plugindex.review.verdict import READY, review
 from plugindex.scan.scanner import RecordStore, Scanner, ScanOptions, diagnostics_of
 from plugindex.scan.targets import changed_since, versions_at
-
-UNSCANNED = frozenset({"PI071", "PI077"})  # the source was not fetched; there is no scan
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,41 +50,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "count too")
 
 
-def _scan(root: Path, repo: GitRepo, registry: RegistryConfig, base: str, head: str,
-          args: argparse.Namespace) -> list[Diagnostic]:
-    """The scan stage over the versions the pull request adds or changes; scan records are
-    believed only as the base branch has them (a pull request cannot vouch for itself)."""
+def _scan(scratch: GitRepo, repo: GitRepo, registry: RegistryConfig, base: str, head: str,
+          args: argparse.Namespace) -> tuple[list[Diagnostic], set[str]]:
+    """The scan stage over the versions the pull request adds or changes: its problems and
+    the records it wrote, in the scratch clone (never in this working tree, where a record
+    would be a change to the registry's own files). No record is believed: a pull request
+    cannot vouch for itself, and the scratch clone holds none."""
     targets = changed_since(repo, base, versions_at(repo, head, registry), head)
-    trusted = {e.path: e.oid for e in repo.ls_tree(base, RECORDS_DIR) if e.kind == "blob"}
-    scanner = Scanner(repo, registry, RecordStore(root, trusted),
-                      ScanOptions(offline=args.offline, osv_url=args.osv_url))
+    store = RecordStore(scratch.root, trusted={})
+    scanner = Scanner(repo, registry, store, ScanOptions(offline=args.offline,
+                                                         osv_url=args.osv_url))
     found = [d for r in scanner.run(targets) for d in diagnostics_of(r, registry)]
-    # A version whose source could not be fetched or scanned is not ready: it needs changes
-    # (or a later run) until it can be scanned, whatever the registry's policy for published
-    # versions says.
-    return [replace(d, severity=Severity.ERROR) if d.rule in UNSCANNED else d for d in found]
+    # A version whose source could not be fetched or scanned makes the review incomplete
+    # (review.verdict.INCOMPLETE_RULES), never ready, whatever the registry's policy for
+    # published versions says.
+    return found, set(store.written)
 
 
-def _scores(repo: GitRepo, head: str, paths: list[str]
+def _scores(scratch: GitRepo, head: str, paths: list[str], records: set[str]
             ) -> tuple[list[Diagnostic], dict[str, tuple[int, str]]]:
-    """Build the head's index in a scratch clone (this working tree, its index/v1 and its
-    build cache are never touched) and read the changed versions' scores from it."""
-    with tempfile.TemporaryDirectory(prefix="plugindex-review-") as tmp:
-        scratch = repo.scratch_clone(Path(tmp) / "head")
-        outcome = Builder(scratch).build(head)
-        problems = [d for d in outcome.diagnostics if d.file in paths]
-        scores: dict[str, tuple[int, str]] = {}
-        if not outcome.ok:
-            return problems, scores
-        for path in paths:
-            where = split_manifest_path(path)
-            detail = scratch.root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
-            if detail is None or not detail.is_file():
-                continue
-            for v in json.loads(detail.read_bytes())["versions"]:
-                if v.get("manifest_path") == path and v.get("score"):
-                    scores[path] = (int(v["score"]["total"]), str(v["score"]["tier"]))
+    """Build the head's index in the scratch clone (this working tree, its index/v1 and its
+    build cache are never touched) and read the changed versions' scores from it. The
+    records the same run's scan wrote are committed on top of the head there first, so that
+    a score measures the scan that was just made."""
+    built = scratch.commit_on(head, records, "the review's scan records") if records else head
+    outcome = Builder(scratch).build(built)
+    problems = [d for d in outcome.diagnostics if d.file in paths]
+    scores: dict[str, tuple[int, str]] = {}
+    if not outcome.ok:
         return problems, scores
+    for path in paths:
+        where = split_manifest_path(path)
+        detail = scratch.root / INDEX_DIR / "plugins" / f"{where[0]}.json" if where else None
+        if detail is None or not detail.is_file():
+            continue
+        for v in json.loads(detail.read_bytes())["versions"]:
+            if v.get("manifest_path") == path and v.get("score"):
+                scores[path] = (int(v["score"]["total"]), str(v["score"]["tier"]))
+    return problems, scores
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,13 +98,18 @@ def run(args: argparse.Namespace) -> int:
     repo = GitRepo(root)
     gathered = gather(root, repo, args.base, args.head, author)
     measured: list[Diagnostic] = []
-    if args.scan:
-        measured += _scan(root, repo, gathered.registry, gathered.base, gathered.head, args)
     scores: dict[str, tuple[int, str]] = {}
-    if args.score:
-        paths = [c.path for c in gathered.inputs.changes if split_manifest_path(c.path)]
-        built, scores = _scores(repo, gathered.head, paths)
-        measured += [d for d in built if d not in gathered.inputs.validation]
+    with tempfile.TemporaryDirectory(prefix="plugindex-review-") as tmp:
+        scratch = repo.scratch_clone(Path(tmp) / "head") if args.scan or args.score else None
+        records: set[str] = set()
+        if scratch is not None and args.scan:
+            found, records = _scan(scratch, repo, gathered.registry, gathered.base,
+                                   gathered.head, args)
+            measured += found
+        if scratch is not None and args.score:
+            paths = [c.path for c in gathered.inputs.changes if split_manifest_path(c.path)]
+            built, scores = _scores(scratch, gathered.head, paths, records)
+            measured += [d for d in built if d not in gathered.inputs.validation]
     result = review(gathered.inputs, measured, scores)
     text = render(result, args.format, head=gathered.head, pr=args.pr)
     if args.markdown:

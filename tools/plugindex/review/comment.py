@@ -17,16 +17,20 @@ from typing import Any
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.review.verdict import (
     ADMIN_RULES,
+    INCOMPLETE,
+    INCOMPLETE_RULES,
     MEASURED_RULES,
     NEEDS_ADMIN,
     NEEDS_CHANGES,
     READY,
+    FieldChange,
     Review,
 )
+from plugindex.search.lookalikes import DUPLICATE_SIMILARITY
 
 MARKER = "<!-- plugindex-review -->"
 LIMIT = 65_536
-ICONS = {READY: "✅", NEEDS_CHANGES: "❌", NEEDS_ADMIN: "🛂"}
+ICONS = {READY: "✅", NEEDS_CHANGES: "❌", NEEDS_ADMIN: "🛂", INCOMPLETE: "⏳"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")  # (not < > &: entities)
 
 
@@ -44,12 +48,18 @@ def md(text: object) -> str:
 def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
     lines = [MARKER, f"## {ICONS[r.verdict]} plugindex review: {r.verdict}", "",
              f"Author: {md(r.author)}" + (" (registry admin)" if r.admin else ""), ""]
+    if r.approved_by:
+        lines += ["Approved for this commit by the registry admin(s) "
+                  + ", ".join(md(a) for a in r.approved_by)
+                  + ": what needs an admin is cleared.", ""]
     if r.changes:
         lines += ["| manifest | plugin | version | change | score |", "|---|---|---|---|---|"]
         lines += [f"| {md(c.path)} | {md(c.plugin)} | {md(c.version)} | {md(c.kind)} | "
                   f"{_score(r.scores.get(c.path))} |" for c in r.changes]
         lines.append("")
         lines += [f"What it does to the index: {effect(r)}.", ""]
+    for path, diff in sorted(r.diffs.items()):
+        lines += _diff(path, diff)
     if r.outside:
         lines += [f"Files outside submissions/: {len(r.outside)}", ""]
     # What blocks first (whoever found it), then what needs an admin, then warnings; the
@@ -57,12 +67,15 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
     measured = set(r.measured)
     everything = sorted({*r.problems, *r.measured},
                         key=lambda d: (d.file, d.line, d.rule, d.message))
-    blocking = [d for d in everything if d.severity is Severity.ERROR]
+    unscanned = [d for d in everything if d.rule in INCOMPLETE_RULES]
+    blocking = [d for d in everything if d.severity is Severity.ERROR and d not in unscanned]
     admin = [d for d in everything if d not in blocking and d.rule in ADMIN_RULES]
-    warnings = [d for d in everything if d not in blocking and d not in admin
-                and d not in measured]
-    folded = [d for d in everything if d not in blocking and d not in admin and d in measured]
-    for title, group in (("Blocking", blocking), ("Needs an admin", admin),
+    shown = {*blocking, *admin, *unscanned}
+    warnings = [d for d in everything if d not in shown and d not in measured]
+    folded = [d for d in everything if d not in shown and d in measured]
+    for title, group in (("Blocking", blocking),
+                         ("Not scanned: the review is incomplete", unscanned),
+                         ("Approved by an admin" if r.approved_by else "Needs an admin", admin),
                          ("Warnings", warnings)):
         if group:
             lines += [f"### {title} ({len(group)})", ""]
@@ -77,8 +90,10 @@ def markdown(r: Review, artifact: str = "the workflow's artifacts") -> str:
         lines += ["No problems found.", ""]
     similar = {n: lk for n, lk in r.lookalikes.items() if lk.duplicates}
     if similar:
-        lines += ["<details><summary>Plugins these resemble (possible duplicates)</summary>", ""]
-        lines += [f"- {md(n)}: " + ", ".join(md(s.name) for s in lk.duplicates)
+        lines += ["<details><summary>Plugins these resemble (possible duplicates: at least "
+                  f"{DUPLICATE_SIMILARITY:.0%} of the text alike)</summary>", ""]
+        lines += [f"- {md(n)}: " + ", ".join(f"{md(s.name)} ({s.score:.0%})"
+                                             for s in lk.duplicates)
                   for n, lk in sorted(similar.items())]
         lines += ["", "</details>", ""]
     text = "\n".join(lines)
@@ -106,6 +121,29 @@ def effect(r: Review) -> str:
     parts = [f"{counts[k]} {one if counts[k] == 1 else many}" for k, one, many in EFFECTS
              if counts[k]]
     return ", ".join(parts) or "nothing"
+
+
+DIFF_ROWS = 30  # the changed fields a comment shows of one manifest
+DIFF_VALUE = 120  # the characters shown of one value
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(absent)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return md(text if len(text) <= DIFF_VALUE else text[:DIFF_VALUE] + "…")
+
+
+def _diff(path: str, diff: tuple[FieldChange, ...]) -> list[str]:
+    """The fields a pull request changes in a published manifest, as a table."""
+    if not diff:
+        return [f"{md(path)}: the bytes changed, not what they say (reformatted).", ""]
+    rows = [f"| {md(c.pointer)} | {_value(c.before)} | {_value(c.after)} |"
+            for c in diff[:DIFF_ROWS]]
+    more = ["", f"… and {len(diff) - DIFF_ROWS} more changed fields."] \
+        if len(diff) > DIFF_ROWS else []
+    return [f"Changes to {md(path)}:", "", "| field | before | after |", "|---|---|---|",
+            *rows, *more, ""]
 
 
 def _problem(d: Diagnostic, measured: bool = False) -> str:

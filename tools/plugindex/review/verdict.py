@@ -52,7 +52,14 @@ from plugindex.rules import diagnostic
 from plugindex.search.lookalikes import Lookalikes
 
 READY, NEEDS_CHANGES, NEEDS_ADMIN = "ready", "needs changes", "needs admin"
+INCOMPLETE = "incomplete"
+# Worst first: what the author must fix, then a scan that could not run (nobody can approve
+# what was never scanned), then what an admin decides.
+VERDICTS = (NEEDS_CHANGES, INCOMPLETE, NEEDS_ADMIN, READY)
 ADMIN_RULES = frozenset({"PI083", "PI084", "PI085"})
+# A changed version whose source was not fetched (PI071) or has no scan (PI077): the review
+# is incomplete, never ready, until a run can scan it.
+INCOMPLETE_RULES = frozenset({"PI071", "PI077"})
 # What only a measurement of the head can find (the scan of a source, the registry-wide rules of
 # a build): the trusted workflow takes these from the untrusted one's result, as measurements.
 MEASURED_RULES = frozenset({"PI050", *(f"PI0{n}" for n in range(60, 69)),
@@ -77,6 +84,41 @@ class ManifestChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field of a published manifest that a pull request changes (JSON pointer; None:
+    absent on that side)."""
+
+    pointer: str
+    before: Any
+    after: Any
+
+
+_ABSENT = object()
+
+
+def _leaves(value: Any, at: str = "") -> dict[str, Any]:
+    """Every leaf of a manifest by JSON pointer (objects and lists walked; ~ and / escaped)."""
+    if isinstance(value, Mapping) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}"))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_leaves(item, f"{at}/{i}"))
+        return out
+    return {at or "/": value}
+
+
+def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """What changed between two versions of a manifest, leaf by leaf, in pointer order."""
+    old, new = _leaves(before), _leaves(after)
+    return tuple(FieldChange(p, old.get(p), new.get(p)) for p in sorted(old.keys() | new.keys())
+                 if old.get(p, _ABSENT) != new.get(p, _ABSENT))
+
+
+@dataclass(frozen=True)
 class Review:
     author: str
     verdict: str
@@ -87,6 +129,9 @@ class Review:
     admin: bool = False
     scores: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # path -> total, tier
     measured: tuple[Diagnostic, ...] = ()  # by the untrusted workflow (scan, build)
+    approved_by: tuple[str, ...] = ()  # admins whose review approved exactly the head commit
+    # path -> what changed in a published manifest (yank, deprecation, an edit), field by field
+    diffs: Mapping[str, tuple[FieldChange, ...]] = field(default_factory=dict)
 
     def labels(self) -> list[str]:
         kinds = {c.kind for c in self.changes}
@@ -101,6 +146,8 @@ class Review:
             out.append("security-blocked")
         if self.verdict == NEEDS_ADMIN:
             out.append("needs-admin")
+        if self.verdict == INCOMPLETE:
+            out.append("scan-incomplete")
         if self.verdict == READY:
             out.append("ready-for-review")
         return out
@@ -153,17 +200,23 @@ def _owner_of(path: str, sources: Mapping[str, str]) -> str | None:
 
 
 def _verdict(problems: Sequence[Diagnostic], admin: bool) -> str:
-    if any(d.severity is Severity.ERROR for d in problems):
+    if any(d.severity is Severity.ERROR and d.rule not in INCOMPLETE_RULES for d in problems):
         return NEEDS_CHANGES
+    if any(d.rule in INCOMPLETE_RULES for d in problems):
+        return INCOMPLETE
     if not admin and any(d.rule in ADMIN_RULES for d in problems):
         return NEEDS_ADMIN
     return READY
 
 
 def review(inputs: ReviewInputs, measured: Sequence[Diagnostic] = (),
-           scores: Mapping[str, tuple[int, str]] | None = None) -> Review:
+           scores: Mapping[str, tuple[int, str]] | None = None,
+           approvals: Sequence[str] = ()) -> Review:
     """The review of a pull request. ``measured``: problems found by measurements of the
-    untrusted workflow (scan, build); they count towards the verdict (never in its favour)."""
+    untrusted workflow (scan, build); they count towards the verdict (never in its favour).
+    ``approvals``: the logins whose GitHub review approved exactly the head commit (the
+    trusted workflow asks GitHub); one of the registry's admins among them clears what
+    needs an admin (PI083, PI084, PI085), nothing else."""
     author, owners, after = inputs.author, inputs.owners, inputs.after
     who = author.lower()
     admin = who in {a.lower() for a in inputs.admins}
@@ -219,8 +272,13 @@ def review(inputs: ReviewInputs, measured: Sequence[Diagnostic] = (),
                     f"{n.name} ({n.kind})" for n in similar.neighbours)))
     problems.sort()
     extra = tuple(sorted(measured))
-    return Review(author, _verdict([*problems, *extra], admin), tuple(classified),
-                  tuple(outside), tuple(problems), found, admin, dict(scores or {}), extra)
+    admins = {a.lower() for a in inputs.admins}
+    approved_by = tuple(sorted(a for a in approvals if a.lower() in admins and a.lower() != who))
+    diffs = {c.path: field_diff(inputs.before.get(c.path) or {}, after.get(c.path) or {})
+             for c in classified if c.kind not in ("new-plugin", "new-version", "removed")}
+    return Review(author, _verdict([*problems, *extra], admin or bool(approved_by)),
+                  tuple(classified), tuple(outside), tuple(problems), found, admin,
+                  dict(scores or {}), extra, approved_by, diffs)
 
 
 def _submitted_sources(classified: Sequence[ManifestChange], inputs: ReviewInputs

@@ -4,12 +4,18 @@ asks it of any manifest.
 
 - name neighbours (``names.name_neighbours``): identical after normalization, confusable, or a
   typo away from an existing name. Such a name needs an admin's approval.
-- possible duplicates (``related.like``): the existing plugins whose names, tags, summaries
-  and descriptions are most like the submission's, for a maintainer to compare.
+- possible duplicates: the candidates ``related.like`` finds, kept only when their
+  similarity to the submission is at least ``DUPLICATE_SIMILARITY``: the cosine of the two
+  texts' term counts (names and tags weighted, as search weighs them). It depends on the two
+  texts alone, never on the rest of the index (BM25's scores move with every other plugin and
+  with deleted documents not yet merged away), so one submission gets the same list on
+  every run.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +25,8 @@ from plugindex.search.names import Neighbour, name_neighbours
 from plugindex.search.related import Similar, like
 
 DUPLICATES = 3  # possible duplicates listed
+DUPLICATE_SIMILARITY = 0.4  # the least similarity (cosine of term counts) shown
+CANDIDATES = 10  # what related.like proposes before the similarity decides
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,15 @@ class Lookalikes:
                 "neighbours": [{"name": n.name, "kind": n.kind, "distance": n.distance,
                                 "detail": n.detail} for n in self.neighbours],
                 "duplicates": [{"name": s.name, "score": round(s.score, 3)}
-                               for s in self.duplicates]}
+                               for s in self.duplicates],
+                "duplicate_similarity": DUPLICATE_SIMILARITY}
+
+
+def similarity(a: Counter[str], b: Counter[str]) -> float:
+    """The cosine of two term-count vectors (0 to 1)."""
+    dot = sum(n * b[t] for t, n in a.items() if t in b)
+    norm = math.sqrt(sum(n * n for n in a.values())) * math.sqrt(sum(n * n for n in b.values()))
+    return dot / norm if norm else 0.0
 
 
 def lookalikes(manifest: Mapping[str, Any], search: SearchIndex,
@@ -48,5 +64,18 @@ def lookalikes(manifest: Mapping[str, Any], search: SearchIndex,
         "summary": str(manifest.get("summary") or ""),
         "description": str(manifest.get("description") or ""),
     })
-    duplicates = like(s, about, str(manifest.get("category") or ""), {name}, limit)
+    candidates = like(s, about, str(manifest.get("category") or ""), {name}, CANDIDATES)
+    analyzer = s.schema["text"].analyzer
+
+    def terms(text: str) -> Counter[str]:
+        return Counter(t.text for t in analyzer(text))
+
+    mine = terms(about)
+    scored = []
+    for candidate in candidates:
+        doc = s.document(name=candidate.name)
+        if doc is not None:
+            scored.append(Similar(candidate.name, similarity(mine, terms(str(doc["about"])))))
+    duplicates = sorted((d for d in scored if d.score >= DUPLICATE_SIMILARITY),
+                        key=lambda d: (-round(d.score, 6), d.name))[:limit]
     return Lookalikes(name, tuple(name_neighbours(name, search.names())), tuple(duplicates))
