@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import select
@@ -30,24 +31,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from plugindex import __version__
-from plugindex.commands import (
-    audit_issue,
-    build,
-    lookalikes,
-    merge_records,
-    new,
-    osv_server,
-    publish_review,
-    release_pr,
-    reputation,
-    resolve,
-    review,
-    scan,
-    score,
-    search,
-    site,
-    validate,
-)
 from plugindex.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -60,6 +43,7 @@ from plugindex.layout import LOCAL_CACHE, find_root
 from plugindex.report import FORMATS, text_line
 
 Command = Callable[[argparse.Namespace], int]
+Adder = Callable[[argparse.ArgumentParser], None]
 CRASH_DIR = LOCAL_CACHE / "crashes"  # under the registry's root; never committed
 EXIT_CODES = ("exit codes: 0 ok, 1 problems found, 2 usage or environment error,\n"
               "  3 internal error (a bug: the traceback is saved to a log file, stderr says "
@@ -73,8 +57,33 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _load(target: str) -> Callable[..., object]:
+    """'plugindex.commands.scan:run_scan' -> the function (its module imported now)."""
+    module, _, attribute = target.partition(":")
+    found: Callable[..., object] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+class _Lazy:
+    """A command's run function, imported when the command runs: ``plugindex --version`` and
+    one command's run import none of the other commands' modules (and their libraries)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        code = _load(self.target)(args)
+        assert isinstance(code, int)  # noqa: S101 - every command returns its exit code
+        return code
+
+
 def _command(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str, example: str,
-             run: Command) -> _Parser:
+             module: str, wanted: str | None, run: str = "run",
+             arguments: str | None = "add_arguments") -> _Parser:
+    """A subcommand whose functions ``run`` and ``arguments`` are in
+    ``plugindex.commands.<module>``, imported only when the command is the one named on the
+    command line (``wanted``; None: every command's arguments, for the tests that walk the
+    whole parser)."""
     parser = sub.add_parser(
         name, help=help_text, description=help_text,
         epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
@@ -82,11 +91,21 @@ def _command(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str
     )
     parser.add_argument("--root", metavar="DIR",
                         help="the registry (default: nearest directory with registry.yaml)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=_Lazy(f"plugindex.commands.{module}:{run}"))
+    if arguments is not None and (wanted is None or wanted == name):
+        adder: Adder = _load(f"plugindex.commands.{module}:{arguments}")  # type: ignore[assignment]
+        adder(parser)
     return parser
 
 
-def make_parser() -> _Parser:
+def _wanted(argv: Sequence[str] | None) -> str:
+    """The command named on the command line (the first word that is not an option), or ''
+    when there is none (``plugindex --version``: no command's arguments are needed)."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((w for w in words if not w.startswith("-")), "")
+
+
+def make_parser(wanted: str | None = None) -> _Parser:
     parser = _Parser(prog="plugindex", description="A plugin registry that lives in git.",
                      epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"plugindex {__version__}")
@@ -95,7 +114,7 @@ def make_parser() -> _Parser:
 
     p = _command(sub, "validate", "check manifests (default: all of submissions/)",
                  "plugindex validate submissions/mongo-odm/1.2.0.yaml --format github",
-                 validate.run)
+                 "validate", wanted, arguments=None)
     p.add_argument("paths", nargs="*", metavar="PATH", help="manifest files or directories")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--base", metavar="REV",
@@ -104,7 +123,7 @@ def make_parser() -> _Parser:
 
     p = _command(sub, "build", "build index/v1 from the manifests at a commit",
                  "plugindex build --check   # exit 1 if the committed index is stale",
-                 build.run)
+                 "build", wanted, arguments=None)
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if index/v1 at the commit differs from a build")
     p.add_argument("--rev", default="HEAD", help="the commit to build (default: HEAD)")
@@ -112,7 +131,8 @@ def make_parser() -> _Parser:
     p.add_argument("--timings", action="store_true", help="print per-stage times on stderr")
 
     p = _command(sub, "resolve", "an install plan for plugins, or why there is none",
-                 "plugindex resolve rag-pipeline 'auth-oauth>=2' --host 2.1.0", resolve.run)
+                 "plugindex resolve rag-pipeline 'auth-oauth>=2' --host 2.1.0",
+                 "resolve", wanted, arguments=None)
     p.add_argument("requests", nargs="+", metavar="NAME[SPEC]",
                    help="a plugin, optionally with a PEP 440 range: 'name>=1.2,<2'")
     p.add_argument("--host", metavar="VERSION",
@@ -128,76 +148,63 @@ def make_parser() -> _Parser:
     p = _command(sub, "scan", "scan plugin sources (bandit, permissions) and audit their "
                  "dependencies (pip-audit) into index/cache",
                  "plugindex scan alerts-webhook@1.0.0 --osv-url http://127.0.0.1:8790/v1/query",
-                 scan.run_scan)
-    scan.add_scan_arguments(p)
+                 "scan", wanted, run="run_scan", arguments="add_scan_arguments")
 
     p = _command(sub, "audit", "ask the advisory service again about the dependencies of "
                  "every published version (no source is rescanned)",
                  "plugindex audit   # in a scheduled workflow; commit index/cache",
-                 scan.run_audit)
-    scan.add_audit_arguments(p)
+                 "scan", wanted, run="run_audit", arguments="add_audit_arguments")
 
     p = _command(sub, "merge-records", "take the scan and audit records other jobs exported "
                  "(plugindex scan --export) into index/cache, each checked first",
-                 "plugindex merge-records shard-1/ shard-2/", merge_records.run)
-    merge_records.add_arguments(p)
+                 "plugindex merge-records shard-1/ shard-2/", "merge_records", wanted)
 
     p = _command(sub, "osv-server", "serve an OSV query endpoint over a directory of "
                  "advisories (the PyPA advisory database layout), for mirrors and tests",
-                 "plugindex osv-server --db advisory-database --port 8790", osv_server.run)
-    osv_server.add_arguments(p)
+                 "plugindex osv-server --db advisory-database --port 8790", "osv_server", wanted)
 
     p = _command(sub, "score", "a version's quality score: every check's points, the "
                  "evidence, and what would raise it (from index/v1)",
-                 "plugindex score rag-pipeline@1.2.0 --format json", score.run)
-    score.add_arguments(p)
+                 "plugindex score rag-pipeline@1.2.0 --format json", "score", wanted)
 
     p = _command(sub, "search", "search the published index (name, tags, summary, "
                  "description; typos forgiven), with filters",
-                 "plugindex search authentication --host 2.1.0 --sort score", search.run)
-    search.add_arguments(p)
+                 "plugindex search authentication --host 2.1.0 --sort score", "search", wanted)
 
     p = _command(sub, "lookalikes", "the existing plugins a manifest's name imitates "
                  "(typosquats) or its text resembles (possible duplicates)",
-                 "plugindex lookalikes submissions/jwt-auth/1.0.0.yaml", lookalikes.run)
-    lookalikes.add_arguments(p)
+                 "plugindex lookalikes submissions/jwt-auth/1.0.0.yaml", "lookalikes", wanted)
 
     p = _command(sub, "reputation", "contributors' points, levels and badges from main's "
                  "history; with a login, the commit behind every point",
-                 "plugindex reputation nadia-okafor", reputation.run)
-    reputation.add_arguments(p)
+                 "plugindex reputation nadia-okafor", "reputation", wanted)
 
     p = _command(sub, "site", "build the marketplace site (Material for MkDocs) from "
-                 "index/v1, or serve it locally", "plugindex site --serve", site.run)
-    site.add_arguments(p)
+                 "index/v1, or serve it locally", "plugindex site --serve", "site", wanted)
 
     p = _command(sub, "review", "review a pull request: what it changes, whether its author "
                  "may, and one verdict (Markdown for the comment, JSON for the workflow)",
-                 "plugindex review --base origin/main --author octocat", review.run)
-    review.add_arguments(p)
+                 "plugindex review --base origin/main --author octocat", "review", wanted)
 
     p = _command(sub, "publish-review", "the trusted half of the review: recompute it from the "
                  "API's facts and the head commit read as data, take only measurements from the "
                  "pull request's result, post the comment, labels and status",
                  "plugindex publish-review --head-sha SHA --result review.json --repository o/r",
-                 publish_review.run)
-    publish_review.add_arguments(p)
+                 "publish_review", wanted)
 
     p = _command(sub, "audit-issue", "keep one issue open listing the published versions with "
                  "known advisories (from plugindex audit --format json), closed when none",
-                 "plugindex audit-issue --result audit.json --repository o/r", audit_issue.run)
-    audit_issue.add_arguments(p)
+                 "plugindex audit-issue --result audit.json --repository o/r",
+                 "audit_issue", wanted)
 
     p = _command(sub, "new", "write a manifest from a plugin's pyproject.toml and git checkout "
                  "(asking for the rest in a terminal), or the next version's with --bump",
-                 "plugindex new --from ../my-plugin --category monitoring", new.run)
-    new.add_arguments(p)
+                 "plugindex new --from ../my-plugin --category monitoring", "new", wanted)
 
     p = _command(sub, "release-pr", "from a plugin's release: write its next version's "
                  "manifest in a clone of the registry, push a branch, open the pull request",
                  "plugindex release-pr --registry URL --repository o/r --plugin x --version 1.1.0 "
-                 "--commit SHA", release_pr.run)
-    release_pr.add_arguments(p)
+                 "--commit SHA", "release_pr", wanted)
     return parser
 
 
@@ -232,7 +239,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     root: str | None = None
     wants_json = False
     try:
-        args = make_parser().parse_args(argv)
+        args = make_parser(_wanted(argv)).parse_args(argv)
         root = args.root
         wants_json = getattr(args, "format", None) == "json"
         code: int = args.run(args)

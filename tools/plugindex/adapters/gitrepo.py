@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import subprocess
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import git
+if TYPE_CHECKING:
+    pass
 
 from plugindex.adapters.gitlog import (
     GRAPH_FORMAT,
@@ -42,6 +46,12 @@ class Change:
     path: str
 
 
+def _git() -> ModuleType:
+    """GitPython, imported on first use (70 ms: commands that never open a repository, such
+    as validating one file, do not pay for it)."""
+    return importlib.import_module("git")
+
+
 def git_blob_id(data: bytes) -> str:
     """The id git gives a blob of these bytes (without asking git)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
@@ -54,8 +64,8 @@ def _decode(raw: bytes) -> str:
 class GitRepo:
     def __init__(self, root: Path) -> None:
         try:
-            self.repo = git.Repo(root, search_parent_directories=False)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            self.repo = _git().Repo(root, search_parent_directories=False)
+        except (_git().InvalidGitRepositoryError, _git().NoSuchPathError):
             raise EnvironmentProblem(
                 f"{root} is not a git repository; plugindex reads the registry from git"
             ) from None
@@ -85,7 +95,7 @@ class GitRepo:
     def resolve(self, rev: str) -> str:
         try:
             return str(self.repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}"))
-        except git.GitCommandError:
+        except _git().GitCommandError:
             raise EnvironmentProblem(f"'{rev}' is not a commit in {self.root}") from None
 
     def is_shallow(self) -> bool:
@@ -94,7 +104,7 @@ class GitRepo:
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         try:
             self.repo.git.merge_base("--is-ancestor", ancestor, descendant)
-        except git.GitCommandError:
+        except _git().GitCommandError:
             return False
         return True
 
@@ -263,7 +273,7 @@ class GitRepo:
     def merge_base(self, a: str, b: str) -> str:
         try:
             return str(self.repo.git.merge_base(a, b)).strip()
-        except git.GitCommandError:
+        except _git().GitCommandError:
             raise EnvironmentProblem(f"{a[:12]} and {b[:12]} share no history") from None
 
     def name_status(self, old: str, new: str) -> list[tuple[str, str, str]]:
@@ -288,7 +298,7 @@ class GitRepo:
     def commit_exists(self, sha: str) -> bool:
         try:
             self.repo.git.cat_file("-e", f"{sha}^{{commit}}")
-        except git.GitCommandError:
+        except _git().GitCommandError:
             return False
         return True
 
@@ -319,8 +329,8 @@ def checkout_facts(path: Path) -> tuple[str | None, str | None, str | None]:
     """For a directory in some git checkout: its remote URL (origin first), HEAD commit and
     the directory's path within the checkout (None at the top); all None outside git."""
     try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        repo = _git().Repo(path, search_parent_directories=True)
+    except (_git().InvalidGitRepositoryError, _git().NoSuchPathError):
         return None, None, None
     top = Path(repo.working_tree_dir or path).resolve()
     sub = path.resolve().relative_to(top).as_posix()
