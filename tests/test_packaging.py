@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -295,3 +296,34 @@ def test_precommit_hook_passes_a_good_manifest(
     assert result.returncode == 0, output
     assert "plugindex validate" in output
     assert "Passed" in output
+
+
+# --- 3. the README's main command, as a newcomer runs it --------------------------------------
+
+
+def readme_commands() -> list[str]:
+    """The README's two commands (its first two sh blocks): the main job, then the tests."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.S)[:2]]
+
+
+def test_the_readmes_main_command_builds_the_index_and_the_site(
+        snapshot: Path, wheelhouse: Path, tmp_path: Path) -> None:
+    """Word for word on a fresh clone, with pip pointed at the wheelhouse (no network): a
+    venv, the install, validate, build and site. The second command (the tests) is what
+    .ci/run runs on every clean clone."""
+    main_job, tests = readme_commands()
+    assert "plugindex build" in main_job
+    assert "plugindex site" in main_job
+    assert "pytest" in tests
+    clone = tmp_path / "newcomer"
+    _ok(_run(["git", "clone", "-q", "--no-local", str(snapshot), str(clone)], tmp_path))
+    env = _env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse))
+    _ok(_run(["bash", "-euo", "pipefail", "-c", main_job], clone, env))
+    assert (clone / "site-build" / "index.html").is_file()
+    assert (clone / "site-build" / "plugins" / "redis-cache" / "index.html").is_file()
+    # on a registry whose committed index is current (a clean clone of main), the build
+    # changes nothing git tracks
+    if main(["build", "--check", "--root", str(snapshot)]) == 0:
+        status = _run(["git", "status", "--porcelain", "--untracked-files=no"], clone)
+        assert _ok(status).stdout == ""

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
+from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.review.verdict import INCOMPLETE, ReviewInputs, review
 from plugindex.search.lookalikes import DUPLICATE_SIMILARITY
 from tests.conftest import DATA, GitRegistry
 from tests.github_fake import FakeGitHub, FakePull, fake_github
@@ -172,3 +174,11 @@ def test_an_admins_approval_of_the_head_clears_needs_admin(
     assert [s["state"] for s in fake.statuses] == ["success"]
     assert "needs-admin" not in fake.pulls[5].labels
     golden("admin-approved", fake.comments[1]["body"] + "\n")
+
+
+def test_an_admins_approval_never_clears_an_incomplete_scan(reg: GitRegistry) -> None:
+    unscanned = Diagnostic("submissions/alpha/1.1.0.yaml", 1, "PI071", "/source",
+                           "not fetched", "retry", Severity.WARNING)
+    inputs = ReviewInputs(author="alice", changes=(), before={}, after={}, owners={},
+                          admins=(ADMIN,))
+    assert review(inputs, [unscanned], approvals=[ADMIN]).verdict == INCOMPLETE

@@ -1,6 +1,7 @@
 """Attack: a source that cannot be fetched at review time (an archive uploaded only after the
 review, a repository that is not public yet) was only a warning, and the review said "ready":
-the version was merged unscanned."""
+the version was merged unscanned. Now the review is "incomplete": never ready, and no admin
+approval clears it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.reviewing import manifest
 from tests.scan.test_scanner import mirror_to
 
 
-def test_a_source_that_cannot_be_fetched_needs_changes(
+def test_a_source_that_cannot_be_fetched_is_never_ready(
         reg: GitRegistry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reg.git("checkout", "-q", "main")
     mirror_to(reg, f"file://{tmp_path}/nowhere/")  # github.com, as this run reaches it
@@ -29,5 +30,7 @@ def test_a_source_that_cannot_be_fetched_needs_changes(
     code = main(["review", "--base", "main", "--author", "alice", "--scan", "--format",
                  "json", "--root", str(reg.root)])
     result = json.loads(capsys.readouterr().out)
-    assert (code, result["verdict"]) == (1, "needs changes")
-    assert {(p["rule"], p["severity"]) for p in result["measured"]} >= {("PI071", "error")}
+    assert (code, result["verdict"]) == (1, "incomplete")
+    assert "PI071" in {p["rule"] for p in result["measured"]}
+    assert "ready-for-review" not in result["labels"]
+    assert "scan-incomplete" in result["labels"]
