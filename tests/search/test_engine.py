@@ -196,3 +196,15 @@ def test_search_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_search_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*argv, "--root", str(ROOT)]) == 2
     assert capsys.readouterr().err.startswith("plugindex: error:")
+
+
+def test_a_maintainer_counts_only_when_the_query_names_one(search: SearchIndex) -> None:
+    """'@login' finds a maintainer's plugins; the same login as a plain word finds nothing by
+    it (a word that is someone's login must not outrank the plugin the word describes)."""
+    index = json.loads((INDEX / "index.json").read_bytes())
+    theirs = sorted(e["name"] for e in index["plugins"] if "jhollis" in e["maintainers"])
+    assert theirs
+    assert sorted(h.name for h in search.search("@jhollis", limit=50).hits) == theirs
+    assert not search.search("jhollis", limit=50).hits
+    mixed = [h.name for h in search.search("@jhollis logging", limit=50).hits]
+    assert mixed[0] == "structured-logging"  # both: the word and the maintainer

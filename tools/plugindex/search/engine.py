@@ -9,7 +9,7 @@ entry carries the sha256 of its file, so only plugins whose entry changed are re
 Ranking: BM25F over one field, ``text``, holding every word of a plugin weighted by where it
 stands (``WEIGHTS``: name, tags, summary, category and capabilities, description), stemmed
 ("tokens" finds "token"), so that a query word reads one posting list; plus the name's
-prefixes, the whole query as a name, and maintainers. A word of five letters or more that no
+prefixes, the whole query as a name, and maintainers named as ``@login``. A word of five letters or more that no
 plugin uses also matches the known words one or two edits away ("authentcation"; a swapped
 pair of letters is one edit: OSA). A hyphenated name is also one word ("healthchecks"). Each query
 word adds its score, so plugins matching more of the words rank higher; equal scores go by
@@ -54,6 +54,7 @@ SORTS = ("relevance", "score", "updated", "name")
 # never more than its replacement's when both match.
 DEPRECATED_WEIGHT = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
+_LOGIN = re.compile(r"(?<!\S)@([A-Za-z0-9][A-Za-z0-9-]{0,38})")  # '@login' names a maintainer
 
 # How much a word counts where it appears. All of a plugin's words go into one field, ``text``,
 # each written ``word^weight`` (whoosh's DelimitedAttributeFilter), so that a query word is one
@@ -338,7 +339,6 @@ class SearchIndex:
     def _word_query(self, s: Searcher, word: str) -> list[query.Query]:
         stems = [t.text for t in self.ix.schema["text"].analyzer(word, mode="query")]
         parts: list[query.Query] = [query.Term("text", t) for t in stems]
-        parts.append(query.Term("maintainers", word, boost=MAINTAINER_BOOST))
         if len(word) >= 3:
             parts.append(query.Term("name_start", word, boost=PREFIX_BOOST))
         if len(word) >= 5 and not s.reader().doc_frequency("exact", word):
@@ -369,13 +369,18 @@ class SearchIndex:
         return [w for _, _, w in ranked[:limit]]
 
     def parse(self, text: str) -> query.Query:
-        """The query for ``text``: any of its words, plugins matching more of them first."""
-        words = list(dict.fromkeys(_words(text)))
-        if not words:
+        """The query for ``text``: any of its words, plugins matching more of them first. A
+        maintainer counts only where the query names one (``@login``): a word that happens
+        to be someone's login never outranks the plugin it describes."""
+        logins = list(dict.fromkeys(m.lower() for m in _LOGIN.findall(text)))
+        words = list(dict.fromkeys(_words(_LOGIN.sub(" ", text))))
+        if not words and not logins:
             return query.Every()
         s = self.searcher()
         parts = [part for w in words for part in self._word_query(s, w)]
-        parts.append(query.Term("name", "-".join(words), boost=NAME_BOOST))
+        parts += [query.Term("maintainers", login, boost=MAINTAINER_BOOST) for login in logins]
+        if words:
+            parts.append(query.Term("name", "-".join(words), boost=NAME_BOOST))
         return query.Or(parts)
 
     def _allow(self, filters: Filters) -> query.Query | None:
