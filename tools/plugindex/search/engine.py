@@ -10,10 +10,10 @@ Ranking: BM25F over one field, ``text``, holding every word of a plugin weighted
 stands (``WEIGHTS``: name, tags, summary, category and capabilities, description), stemmed
 ("tokens" finds "token"), so that a query word reads one posting list; plus the name's
 prefixes, the whole query as a name, and maintainers named as ``@login``. A word of five
-letters or more that no plugin uses also matches the known words one or two edits away ("authentcation"; a swapped
-pair of letters is one edit: OSA). A hyphenated name is also one word ("healthchecks"). Each query
-word adds its score, so plugins matching more of the words rank higher; equal scores go by
-name.
+letters or more that no plugin uses also matches the known words one or two edits away
+("authentcation"; a swapped pair of letters is one edit: OSA). A hyphenated name is also one
+word ("healthchecks"). Each query word adds its score, so plugins matching more of the words
+rank higher; equal scores go by name.
 """
 
 from __future__ import annotations
