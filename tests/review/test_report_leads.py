@@ -152,6 +152,24 @@ def test_duplicates_are_above_the_stated_similarity_and_stable(
     assert again["lookalikes"] == data["lookalikes"]
 
 
+def test_a_new_plugins_result_with_lookalikes_is_accepted_by_the_trusted_side(
+        reg: GitRegistry, tmp_path: Path) -> None:
+    """The untrusted run's JSON (with its duplicates) passes the trusted side's schema: no
+    PI088, and the verdict is the trusted one."""
+    reg.add_plugin("alpha-fixtures", "1.0.0", manifest("alpha-fixtures", "1.0.0",
+                                                       login="bob"))
+    path = result_of(reg, tmp_path, "bob")
+    assert json.loads(path.read_bytes())["lookalikes"]["alpha-fixtures"]["duplicates"]
+    head = reg.git("rev-parse", "HEAD").strip()
+    fake = FakeGitHub(pulls={5: FakePull("bob", head_sha=head, files=[
+        "submissions/alpha-fixtures/1.0.0.yaml", "plugins/alpha-fixtures/README.md",
+        "plugins/alpha-fixtures/alpha_fixtures.py"])})
+    with fake_github(fake):
+        assert publish(reg, fake, path) == 0
+    assert "PI088" not in fake.comments[1]["body"]
+    assert [s["state"] for s in fake.statuses] == ["success"]
+
+
 def test_an_admins_approval_of_the_head_clears_needs_admin(
         reg: GitRegistry, tmp_path: Path) -> None:
     reg.write("submissions/alpha/1.1.0.yaml", manifest("alpha", "1.1.0"))
