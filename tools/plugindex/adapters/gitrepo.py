@@ -10,10 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from plugindex.adapters.gitlog import (
     GRAPH_FORMAT,

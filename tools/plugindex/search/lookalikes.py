@@ -6,7 +6,7 @@ asks it of any manifest.
   typo away from an existing name. Such a name needs an admin's approval.
 - possible duplicates: the candidates ``related.like`` finds, kept only when their
   similarity to the submission is at least ``DUPLICATE_SIMILARITY``: the cosine of the two
-  texts' term counts (names and tags weighted, as search weighs them). It depends on the two
+  texts' stemmed term counts (search's weights are not counted). It depends on the two
   texts alone, never on the rest of the index (BM25's scores move with every other plugin and
   with deleted documents not yet merged away), so one submission gets the same list on
   every run.
@@ -33,7 +33,7 @@ CANDIDATES = 10  # what related.like proposes before the similarity decides
 class Lookalikes:
     name: str
     neighbours: tuple[Neighbour, ...]
-    duplicates: tuple[Similar, ...]
+    duplicates: tuple[Similar, ...]  # score: the similarity (0 to 1), not related's BM25F
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name,
