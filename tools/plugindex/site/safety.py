@@ -72,8 +72,8 @@ def banners(state: Mapping[str, Any], version: str) -> str:
         out.append(_banner("warning", "Deprecated",
                            f"{esc(deprecated.get('reason') or 'No reason given.')}{use}"))
     if kind == "warning":
-        out.append(_banner("warning", BANNER_TITLES[name],
-                           f"{esc(state.get('reason') or '')}. The score measured nothing of "
-                           "the code it could not scan." if not state.get("score_known", True)
-                           else esc(state.get("reason") or "")))
+        body = esc(state.get("reason") or "")
+        if not state.get("score_known", True):
+            body += ". The score measured nothing of the code it could not scan."
+        out.append(_banner("warning", BANNER_TITLES[name], body))
     return "".join(out)
