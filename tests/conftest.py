@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ source:
   path: plugins/{name}
 host: ">=1.0"
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user cache of every command run by the tests (subprocesses too): a directory of
+    the session's, never the home directory's."""
+    home = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLUGINDEX_CACHE_DIR", str(home))
+        patch.delenv("PLUGINDEX_NO_CACHE", raising=False)
+        yield home
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from plugindex.adapters.gitrepo import GitRepo, git_blob_id
+from plugindex.adapters.usercache import user_store
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.errors import UsageError
 from plugindex.layout import SUBMISSIONS, find_root, relative
+from plugindex.manifests.schema import ResultStore
 from plugindex.manifests.yamlsafe import load
 from plugindex.report import render, summary
 from plugindex.resolve.releases import release_from_manifest
@@ -20,6 +22,8 @@ from plugindex.validate.registry_rules import check_registry, shared_sources
 from plugindex.validate.requirement_rules import check_requirements
 from plugindex.validate.tree import files_under, is_gitlink, working_tree
 from plugindex.validate.validator import ManifestValidator
+
+SCHEMA_RESULTS = "schema-results"  # the user cache's directory of schema checks' results
 
 
 def _requested(raw: str) -> list[Path]:
@@ -47,14 +51,15 @@ def _is_dir(path: Path) -> bool:
 
 
 def validate_tree(root: Path, registry: RegistryConfig, requested: list[Path] | None,
-                  base: Mapping[str, str] | None = None) -> tuple[list[Diagnostic], int]:
+                  base: Mapping[str, str] | None = None,
+                  store: ResultStore | None = None) -> tuple[list[Diagnostic], int]:
     """Validate the registry's manifests; report on ``requested`` files (default: all).
 
     ``base``: path -> blob id of the manifests already published (at the base of a pull
     request); a manifest identical to its published self is judged as published, any other
-    as new (None: every manifest is new).
+    as new (None: every manifest is new). ``store``: schema checks' results kept between runs.
     """
-    validator = ManifestValidator(registry)
+    validator = ManifestValidator(registry, store=store)
     everything = files_under(root / SUBMISSIONS)
     targets = everything if requested is None else requested
     wanted = {relative(root, p) for p in targets}
@@ -98,14 +103,15 @@ def published_at(root: Path, rev: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    registry = load_registry(root)
+    store = user_store(SCHEMA_RESULTS)
+    registry = load_registry(root, store)
     base = published_at(root, args.base) if args.base else None
     requested = None
     if args.paths:
         requested = []
         for raw in args.paths:
             requested += _requested(raw)
-    diagnostics, files = validate_tree(root, registry, requested, base)
+    diagnostics, files = validate_tree(root, registry, requested, base, store)
     output = render(diagnostics, args.format, files)
     if output:
         print(output)

@@ -18,7 +18,7 @@ from plugindex.config.score import ScoreConfig, default_config, parse_score
 from plugindex.diagnostics import has_errors, pointer
 from plugindex.errors import ConfigError
 from plugindex.layout import DEFAULT_PATH_SOURCE_ROOTS, REGISTRY_FILE, protected
-from plugindex.manifests.schema import SchemaChecker
+from plugindex.manifests.schema import ResultStore, SchemaChecker
 from plugindex.manifests.yamlsafe import Limits, load
 from plugindex.rules import diagnostic
 
@@ -89,12 +89,15 @@ def _terms(entries: list[dict[str, str]]) -> tuple[Term, ...]:
     )
 
 
-def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
-    """Parse and check registry.yaml's bytes; raise ConfigError with every problem found."""
+def parse_registry(data: bytes, file: str = REGISTRY_FILE,
+                   store: ResultStore | None = None) -> RegistryConfig:
+    """Parse and check registry.yaml's bytes; raise ConfigError with every problem found.
+    ``store``: where a schema check's result may be reused from (see ``SchemaChecker``)."""
     result = load(data, file, _REGISTRY_LIMITS)
     problems = list(result.diagnostics)
     if result.document is not None:
-        problems += SchemaChecker.named(REGISTRY_SCHEMA).check(result.document, file)
+        problems += SchemaChecker.named(REGISTRY_SCHEMA).check(result.document, file, data,
+                                                               store)
     if has_errors(problems) or result.document is None:
         raise ConfigError(f"{file} is not valid", problems)
     raw = result.document.data
@@ -180,10 +183,10 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE) -> RegistryConfig:
     )
 
 
-def load_registry(root: Path) -> RegistryConfig:
+def load_registry(root: Path, store: ResultStore | None = None) -> RegistryConfig:
     path = root / REGISTRY_FILE
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    return parse_registry(data)
+    return parse_registry(data, store=store)

@@ -2,6 +2,10 @@
 
 jsonschema's own messages repr the whole instance (a 20 KB description becomes a 20 KB message);
 messages here name the field and show at most a short excerpt of the value.
+
+jsonschema is imported when a validator is first compiled, not with this module: a check
+whose result a ``ResultStore`` already holds (keyed by every input of the result: the code,
+the jsonschema release, the schema, the file's name and bytes) needs neither.
 """
 
 from __future__ import annotations
@@ -9,17 +13,21 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import importlib
 import importlib.resources
+import importlib.util
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-import jsonschema
-from jsonschema import Draft202012Validator
-
-from plugindex.diagnostics import Diagnostic, escape_pointer_token
+from plugindex.codeid import code_identity
+from plugindex.diagnostics import Diagnostic, Severity, escape_pointer_token
 from plugindex.manifests.yamlsafe import Document
 from plugindex.rules import CATALOG, diagnostic
+
+if TYPE_CHECKING:
+    import jsonschema
 
 RULE_KEY = "x-plugindex-rule"
 
@@ -103,14 +111,67 @@ def inline_refs(schema: Any, defs: Mapping[str, Any] | None = None) -> Any:
     return {**target, **out}
 
 
+def _draft() -> type[jsonschema.Draft202012Validator]:
+    """jsonschema's Draft 2020-12 validator class, imported on first use (0.13 s)."""
+    draft: type[jsonschema.Draft202012Validator] = importlib.import_module(
+        "jsonschema").Draft202012Validator
+    return draft
+
+
+class ResultStore(Protocol):
+    """Where checks' results are kept between runs (``adapters.usercache.FileStore``)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+@functools.cache
+def engine_identity() -> str:
+    """The installed jsonschema release, read from its distribution's directory name (without
+    importing it, or the 0.05 s of importlib.metadata)."""
+    spec = importlib.util.find_spec("jsonschema")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    if origin is None:
+        return "jsonschema?"
+    names = sorted(p.name for p in origin.parent.parent.glob("jsonschema-*.dist-info"))
+    return ",".join(names) or f"{origin}:{origin.stat().st_mtime_ns}"
+
+
+def _encode(found: list[Diagnostic]) -> bytes:
+    rows = [[d.line, d.rule, d.pointer, d.message, d.hint, d.severity.value] for d in found]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _decode(data: bytes, file: str) -> list[Diagnostic] | None:
+    """The diagnostics an entry holds, or None for an entry that is not one."""
+    try:
+        return [Diagnostic(file, int(line), str(rule), str(ptr), str(message), str(hint),
+                           Severity(severity))
+                for line, rule, ptr, message, hint, severity in json.loads(data)]
+    except (ValueError, TypeError):
+        return None
+
+
 class SchemaChecker:
-    """A compiled Draft 2020-12 validator for one of plugindex's schemas."""
+    """A Draft 2020-12 validator for one schema, compiled on first use."""
 
     def __init__(self, schema: Mapping[str, Any], meta_check: bool = True) -> None:
         if meta_check:  # the shipped schemas are checked by a test instead (0.2 s a run)
-            Draft202012Validator.check_schema(schema)
+            _draft().check_schema(schema)
         self.schema = schema
-        self.validator = Draft202012Validator(inline_refs(schema))
+
+    @functools.cached_property
+    def validator(self) -> jsonschema.protocols.Validator:
+        validator: jsonschema.protocols.Validator = _draft()(inline_refs(self.schema))
+        return validator
+
+    @functools.cached_property
+    def _salt(self) -> bytes:
+        """Every input of a result but the file: the code, jsonschema's release, the schema."""
+        schema = json.dumps(self.schema, sort_keys=True, separators=(",", ":")).encode()
+        return f"{code_identity()}\0{engine_identity()}\0".encode() + hashlib.sha256(
+            schema).digest()
 
     @classmethod
     def named(cls, name: str) -> SchemaChecker:
@@ -119,7 +180,22 @@ class SchemaChecker:
     def is_valid(self, instance: Any) -> bool:
         return bool(self.validator.is_valid(instance))
 
-    def check(self, document: Document, file: str) -> list[Diagnostic]:
+    def check(self, document: Document, file: str, source: bytes | None = None,
+              store: ResultStore | None = None) -> list[Diagnostic]:
+        """The problems of ``document`` (read from ``file``). With ``store`` and the
+        ``source`` bytes it was loaded from, a result computed before is reused."""
+        if store is None or source is None:
+            return self._check(document, file)
+        key = hashlib.sha256(
+            self._salt + file.encode("utf-8", "surrogateescape") + b"\0" + source).hexdigest()
+        held = store.get(key)
+        found = _decode(held, file) if held is not None else None
+        if found is None:
+            found = self._check(document, file)
+            store.put(key, _encode(found))
+        return found
+
+    def _check(self, document: Document, file: str) -> list[Diagnostic]:
         found: dict[tuple[str, str, str], Diagnostic] = {}
         for error in self.validator.iter_errors(document.data):
             for diag in self._diagnostics(error, document, file):

@@ -14,7 +14,7 @@ from plugindex.manifests.model import (
     manifest_from,
     partial_manifest,
 )
-from plugindex.manifests.schema import SchemaChecker
+from plugindex.manifests.schema import ResultStore, SchemaChecker
 from plugindex.manifests.yamlsafe import load
 from plugindex.validate.manifest_rules import Reporter, check_manifest, check_path
 from plugindex.validate.tree import ManifestFile
@@ -37,11 +37,16 @@ class FileResult:
 
 
 class ManifestValidator:
-    """Validates manifests for one registry; the compiled schema is reused for every file."""
+    """Validates manifests for one registry; the compiled schema is reused for every file.
 
-    def __init__(self, registry: RegistryConfig, checker: SchemaChecker | None = None) -> None:
+    ``store``: where schema checks' results are kept between runs (``plugindex validate``
+    passes the user's cache; the trusted workflows' commands pass none)."""
+
+    def __init__(self, registry: RegistryConfig, checker: SchemaChecker | None = None,
+                 store: ResultStore | None = None) -> None:
         self.registry = registry
         self.checker = checker or SchemaChecker.named(MANIFEST_SCHEMA)
+        self.store = store
 
     def check_file(self, file: ManifestFile) -> FileResult:
         """A file as ``tree`` read it: refused (its one refusal), or checked."""
@@ -58,7 +63,7 @@ class ManifestValidator:
             return FileResult(path, None, tuple(sorted(found)))
         report = Reporter(path, document, found)
         check_path(path, document.data, report)
-        schema_problems = self.checker.check(document, path)
+        schema_problems = self.checker.check(document, path, data, self.store)
         found += schema_problems
         if schema_problems:
             invalid = {split_pointer(d.pointer)[0] for d in schema_problems if d.pointer}

@@ -1,0 +1,68 @@
+"""Derived results kept in the user's cache directory, one small file per content key.
+
+Where: ``$PLUGINDEX_CACHE_DIR``, else ``$XDG_CACHE_HOME/plugindex``, else
+``~/.cache/plugindex``; ``PLUGINDEX_NO_CACHE=1`` turns it off. It lives outside every
+checkout, so a pull request cannot ship entries into it. Keys are digests of every input of
+the result (the caller's business); an entry is written atomically and a store that cannot
+be read or written is only a miss: the cache never changes an outcome, only its cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def cache_home() -> Path | None:
+    """The cache directory, or None when caching is turned off."""
+    if os.environ.get("PLUGINDEX_NO_CACHE", "") not in ("", "0"):
+        return None
+    explicit = os.environ.get("PLUGINDEX_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "plugindex"
+
+
+class FileStore:
+    """Entries under ``directory/<key[:2]>/<key>``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        if len(key) < 3 or not key.isalnum():
+            raise ValueError(f"not a cache key: {key!r}")
+        return self.directory / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError:
+            return
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def user_store(kind: str) -> FileStore | None:
+    """The store for one kind of result (a directory name), or None when caching is off."""
+    home = cache_home()
+    return None if home is None else FileStore(home / kind)
