@@ -6,6 +6,7 @@ table with the score settings of the registry.yaml next to mkdocs.yml."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import mkdocs_gen_files
@@ -16,8 +17,12 @@ from plugindex.site.pages import BROWSE_DATA, browse_data, every_page, load
 root = Path(mkdocs_gen_files.config.config_file_path or "mkdocs.yml").resolve().parent
 data = load(Path(os.environ.get("PLUGINDEX_INDEX") or root / "index" / "v1"))
 score = load_registry(root).score
-for path, text in sorted(every_page(data, score).items()):
+pages = every_page(data, score)
+for path, text in sorted(pages.items()):
     with mkdocs_gen_files.open(path, "w") as f:
         f.write(text)
 with mkdocs_gen_files.open(BROWSE_DATA, "wb") as f:
     f.write(browse_data(data))
+if os.environ.get("PLUGINDEX_PROGRESS"):  # set by 'plugindex site' where someone watches
+    print(f"site: {len(pages)} pages generated; MkDocs renders them", file=sys.stderr,
+          flush=True)

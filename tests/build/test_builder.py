@@ -15,7 +15,7 @@ import pytest
 
 from plugindex.adapters import fsutil
 from plugindex.adapters.gitrepo import GitRepo
-from plugindex.build.builder import Builder
+from plugindex.build.builder import STAGE_WORDS, Builder
 from plugindex.cli import main
 from plugindex.errors import EnvironmentProblem, PlugindexError
 from plugindex.manifests.schema import load_schema
@@ -40,6 +40,25 @@ def populated(git_registry: GitRegistry) -> GitRegistry:
     reg.add_plugin("beta", "0.1.0")
     reg.commit("alpha 1.1.0, beta 0.1.0")
     return reg
+
+
+def test_progress_is_shown_where_someone_watches(
+        populated: GitRegistry, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line on stderr as each stage starts, in a CI log (CI set) or a terminal; none for a
+    script reading the output; the index is the same either way."""
+    monkeypatch.delenv("CI", raising=False)
+    assert build(populated) == 0
+    quiet = populated.index_bytes()
+    assert "build: " not in capsys.readouterr().err
+    shutil.rmtree(populated.root / ".cache")
+    monkeypatch.setenv("CI", "true")
+    assert build(populated) == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("build: ")]
+    stages = ["tree", "load", "history", "cross", "render", "related", "reputation", "publish"]
+    assert [ln.removeprefix("build: ").rsplit(" (", 1)[0] for ln in lines] == [
+        STAGE_WORDS[s] for s in stages]
+    assert populated.index_bytes() == quiet
 
 
 def test_build_writes_a_schema_valid_index(populated: GitRegistry) -> None:

@@ -105,16 +105,42 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+# What each outer stage does, in the words of the progress lines.
+STAGE_WORDS = {
+    "tree": "reading the commit's tree",
+    "load": "loading the changed manifests",
+    "history": "reading publication times from the history",
+    "cross": "checking the registry as a whole (requirements, resolutions)",
+    "render": "rendering the plugin files",
+    "related": "finding related plugins",
+    "reputation": "computing contributor reputation",
+    "check": "comparing with the committed index",
+    "publish": "writing index/v1",
+}
+
+
 @dataclass
 class Timings:
+    """Seconds spent per stage; ``announce`` (if given) hears of each outer stage as it
+    starts, with the seconds the build has run so far."""
+
     stages: dict[str, float] = field(default_factory=dict)
+    announce: Callable[[str], None] | None = None
+    depth: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    last: str = ""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        if self.announce is not None and self.depth == 0 and name != self.last:
+            self.announce(f"{STAGE_WORDS.get(name, name)} ({start - self.started:.1f} s)")
+            self.last = name
+        self.depth += 1
         try:
             yield
         finally:
+            self.depth -= 1
             self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
 
 
@@ -210,10 +236,11 @@ def _map(fn: Callable[[list[T]], list[R]], items: list[T], setup: Callable[..., 
 class Builder:
     """One build of one repository at one commit."""
 
-    def __init__(self, repo: GitRepo, cache: BuildCache | None = None) -> None:
+    def __init__(self, repo: GitRepo, cache: BuildCache | None = None,
+                 announce: Callable[[str], None] | None = None) -> None:
         self.repo = repo
         self.cache_arg = cache
-        self.timings = Timings()
+        self.timings = Timings(announce=announce)
         self.resolved = 0
 
     def read_registry(self, head: str) -> RegistryConfig:

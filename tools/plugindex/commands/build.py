@@ -9,6 +9,7 @@ import sys
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.build.builder import Builder
 from plugindex.layout import INDEX_DIR, find_root
+from plugindex.progress import announcer
 from plugindex.report import render, summary
 
 
@@ -18,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.check and repo.has_uncommitted("submissions", "registry.yaml"):
         print("note: building from the commit; uncommitted changes in submissions/ or "
               "registry.yaml are not included", file=sys.stderr)
-    outcome = Builder(repo).build(args.rev, check=args.check)
+    outcome = Builder(repo, announce=announcer("build")).build(args.rev, check=args.check)
     fmt = args.format
     if fmt == "json":
         print(json.dumps({

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import load_registry
 from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.layout import RECORDS_DIR, find_root
+from plugindex.progress import watched
 from plugindex.report import render, summary
 from plugindex.scan.records import audit_record_path, audit_requirements, source_record_path
 from plugindex.scan.scanner import (
@@ -82,9 +82,8 @@ def _line(r: VersionReport) -> str:
 
 
 def progress(total: int) -> Callable[[VersionReport], None] | None:
-    """A line on stderr as each version is done, where someone watches (a terminal, or a CI
-    log: CI is set); None elsewhere (scripts and tests read only the final report)."""
-    if not (sys.stderr.isatty() or os.environ.get("CI")):
+    """A line on stderr as each version is done, where someone watches (``watched``)."""
+    if not watched():
         return None
     count = 0
 

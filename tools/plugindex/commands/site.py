@@ -14,6 +14,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from plugindex.adapters.fsutil import recovered
@@ -21,6 +22,7 @@ from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import load_registry
 from plugindex.errors import EnvironmentProblem, UsageError
 from plugindex.layout import INDEX_DIR, find_root
+from plugindex.progress import announcer
 
 CONFIG = "mkdocs.yml"
 OUTPUT = "site-build"
@@ -66,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         output = Path(args.output).resolve() if args.output else root / OUTPUT
         command += ["build", "-q", "-f", str(root / CONFIG), "-d", str(output)]
+    say = announcer("site")
+    if say is not None:
+        env["PLUGINDEX_PROGRESS"] = "1"  # tools/site_gen.py says when its pages are written
+        plugins = sum(1 for _ in (index_dir / "plugins").glob("*.json"))
+        say(f"generating the pages of {plugins} plugins from {INDEX_DIR}, then MkDocs "
+            "renders the site")
+    started = time.perf_counter()
     try:
         # The one subprocess not run through adapters/proc: MkDocs' output streams to the
         # terminal and --serve runs until stopped, so neither capture nor a timeout fits.
@@ -75,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
     if done.returncode != 0:
         raise EnvironmentProblem(f"mkdocs failed (exit status {done.returncode})")
     if not args.serve:
-        print(f"built the site in {output}")
+        print(f"built the site in {output} ({time.perf_counter() - started:.1f} s)")
     return 0
