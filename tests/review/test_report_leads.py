@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
+from plugindex.scan.scanner import OFFLINE_HINT
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.review.verdict import INCOMPLETE, ReviewInputs, review
 from plugindex.search.lookalikes import DUPLICATE_SIMILARITY
@@ -107,6 +108,9 @@ def test_an_unfetched_source_is_incomplete_never_ready(
     assert sections(out)[0] == "Not scanned: the review is incomplete"
     data = result(reg, capsys, "alice", "--scan", "--offline")
     assert data["verdict"] == "incomplete"
+    # why it is not scanned, and what to do: never "commit index/cache" (that needs an admin)
+    assert [(d["rule"], d["hint"]) for d in data["measured"]  # type: ignore[attr-defined]
+            if d["rule"] == "PI077"] == [("PI077", OFFLINE_HINT)]
     assert "scan-incomplete" in data["labels"]  # type: ignore[operator]
     assert "ready-for-review" not in data["labels"]  # type: ignore[operator]
 

@@ -357,6 +357,7 @@ def test_a_git_source_is_cloned_and_scanned_without_following_links(
     code, report = scan_json(git_registry, capsys, "--offline")
     assert report["versions"][0]["verdict"] == "not-scanned"  # offline: nothing fetched
     assert "PI077" in rules(report)
+    assert [i["id"] for i in items(report, "shelly")] == ["offline"]  # and says why
     code, report = scan_json(git_registry, capsys)
     assert code == 1
     assert "B602" in {i["id"] for i in items(report, "shelly") if i["kind"] == "code"}

@@ -105,18 +105,26 @@ def _override(items: Sequence[Item], plugin: str, version: str, config: ScanConf
     return out
 
 
+OFFLINE = "offline"  # the id of a not-scanned item when the run fetched nothing
+
+
 def part_of(scanner: SourceScanner, record: Mapping[str, Any]) -> dict[str, Any]:
     """A scanner's part of a record: those of its keys the record has."""
     return {k: record[k] for k in scanner.unscanned() if k in record}
 
 
 def judge(manifest: Manifest, record: Mapping[str, Any] | None,
-          audit: Mapping[str, Any] | None, config: ScanConfig) -> Judgement:
+          audit: Mapping[str, Any] | None, config: ScanConfig,
+          offline: bool = False) -> Judgement:
+    """``offline``: a missing record is due to a run that fetches nothing (said so, with the
+    item id ``offline``), not to a scan nobody ran."""
     if record is None:
+        why = ("not fetched: this run is offline (--offline), and index/cache holds no result "
+               "for this source") if offline else (
+               "the source has not been scanned: there is no result for it in index/cache")
         return Judgement("not-scanned", (Item(
-            "not-scanned", "not-scanned", "", config.policy.skipped,
-            "the source has not been scanned: there is no result for it in index/cache",
-            rule="PI077"),), {"verdict": "not-scanned"})
+            "not-scanned", OFFLINE if offline else "not-scanned", "", config.policy.skipped,
+            why, rule="PI077"),), {"verdict": "not-scanned"})
 
     def judged(found: Sequence[Item]) -> list[Item]:
         return _override(found, manifest.name, manifest.version, config)

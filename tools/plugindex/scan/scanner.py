@@ -43,7 +43,7 @@ from plugindex.fetch.source import FetchedSource, fetch, source_key
 from plugindex.manifests.model import Manifest
 from plugindex.manifests.yamlsafe import load
 from plugindex.rules import diagnostic
-from plugindex.scan.judge import Judgement, judge
+from plugindex.scan.judge import OFFLINE, Judgement, judge
 from plugindex.scan.records import (
     audit_record,
     audit_record_path,
@@ -311,7 +311,8 @@ class Scanner:
         start = time.perf_counter()
         key, record, scanned = self.source(target)
         audit_result, audited = self.audit(target, record)
-        judgement = judge(target.manifest, record, audit_result, self.config)
+        judgement = judge(target.manifest, record, audit_result, self.config,
+                          offline=self.options.offline and _is_remote(target.manifest))
         return VersionReport(target, key, record, audit_result, judgement, scanned, audited,
                              time.perf_counter() - start)
 
@@ -348,6 +349,9 @@ def override_hint(target: Target, item: Item) -> str | None:
             f"findings: [{item.id}], approved_by: <admin login>, reason: <why it is safe>}}")
 
 
+OFFLINE_HINT = "run it again without --offline: the source is fetched and scanned then"
+
+
 def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diagnostic]:
     """Blocking items as errors and warnings as warnings; info and overridden items are
     shown in the JSON report only."""
@@ -359,10 +363,11 @@ def diagnostics_of(report: VersionReport, registry: RegistryConfig) -> list[Diag
             continue
         where = f"{item.where}: " if item.where else ""
         named = f"{item.id} " if item.kind == "code" else ""  # the test id an override names
+        hint = override_hint(target, item) if item.level == "block" else (
+            OFFLINE_HINT if (item.kind, item.id) == ("not-scanned", OFFLINE) else None)
         d = diagnostic(item.rule, target.path,
                        document.line_of(item.pointer) if document else 1, item.pointer,
-                       f"{where}{named}{item.message}",
-                       override_hint(target, item) if item.level == "block" else None)
+                       f"{where}{named}{item.message}", hint)
         found.append(replace(d, severity=Severity.ERROR if item.level == "block"
                              else Severity.WARNING))
     return found
