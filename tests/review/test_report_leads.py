@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
-from plugindex.scan.scanner import OFFLINE_HINT
 from plugindex.diagnostics import Diagnostic, Severity
 from plugindex.review.verdict import INCOMPLETE, ReviewInputs, review
+from plugindex.scan.scanner import OFFLINE_HINT
 from plugindex.search.lookalikes import DUPLICATE_SIMILARITY
 from tests.conftest import DATA, GitRegistry
 from tests.github_fake import FakeGitHub, FakePull, fake_github
