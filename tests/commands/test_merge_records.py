@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from plugindex.cli import main
+from plugindex.scan.receipt import RECEIPT, digests, parse_receipt
 from tests.conftest import GitRegistry
 from tests.scan.test_scanner import SHELL_CODE, add_source_plugin
 
@@ -49,9 +50,13 @@ def test_export_holds_exactly_the_records_the_scan_wrote(
         scanned: tuple[GitRegistry, Path]) -> None:
     reg, out = scanned
     exported = {p.relative_to(out).as_posix(): p.read_bytes()
-                for p in sorted(out.rglob("*")) if p.is_file()}
+                for p in sorted(out.rglob("*")) if p.is_file() and p.name != RECEIPT}
     assert exported == records_of(reg.root)
     assert {rel.split("/")[0] for rel in exported} == {"greeter", "shelly"}
+    receipt = parse_receipt((out / RECEIPT).read_bytes())
+    assert receipt.records == digests(exported)
+    assert receipt.commit == reg.git("rev-parse", "HEAD").strip()
+    assert receipt.shard is None
 
 
 def test_a_second_scan_exports_nothing_new(
@@ -59,8 +64,8 @@ def test_a_second_scan_exports_nothing_new(
     reg, _ = scanned
     again = tmp_path / "again"
     main(["scan", "--root", str(reg.root), "--offline", "--export", str(again)])
-    assert again.is_dir()
-    assert list(again.rglob("*.json")) == []
+    assert [p.name for p in again.rglob("*")] == [RECEIPT]  # and it says so
+    assert parse_receipt((again / RECEIPT).read_bytes()).records == {}
 
 
 def test_merge_takes_the_exported_records_into_another_checkout(
@@ -124,4 +129,22 @@ def test_a_missing_directory_is_an_environment_error(
     target = clone(reg, tmp_path / "committer")
     assert main(["merge-records", "--root", str(target.root), str(out),
                  str(tmp_path / "no-such-shard")]) == 2
+    assert records_of(target.root) == {}
+
+
+def test_a_directory_without_its_receipt_is_refused(
+        scanned: tuple[GitRegistry, Path], tmp_path: Path) -> None:
+    reg, out = scanned
+    (out / RECEIPT).unlink()
+    target = clone(reg, tmp_path / "committer")
+    assert main(["merge-records", "--root", str(target.root), str(out)]) == 1
+    assert records_of(target.root) == {}
+
+
+def test_a_record_lost_in_transit_is_refused(
+        scanned: tuple[GitRegistry, Path], tmp_path: Path) -> None:
+    reg, out = scanned
+    next((out / "greeter").glob("scan-*.json")).unlink()  # the rest is well-formed
+    target = clone(reg, tmp_path / "committer")
+    assert main(["merge-records", "--root", str(target.root), str(out)]) == 1
     assert records_of(target.root) == {}

@@ -1,6 +1,7 @@
 """plugindex audit-issue: keep one issue open while published versions have known advisories.
 
-Reads ``plugindex audit --format json`` (the advisories are its PI074 diagnostics) and
+Reads ``plugindex audit --format json`` (the advisories are its PI074 diagnostics; one
+``--result`` per shard of a sharded audit) and
 creates or updates the registry's advisory issue, or closes it when none is left. Run by the
 scheduled audit workflow after it commits the refreshed records.
 """
@@ -22,8 +23,9 @@ TITLE = "Published versions with known vulnerabilities"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--result", type=Path, required=True, metavar="FILE",
-                   help="the output of plugindex audit --format json")
+    p.add_argument("--result", type=Path, required=True, metavar="FILE", action="append",
+                   help="the output of plugindex audit --format json (repeat it for each "
+                        "shard of a sharded audit)")
     p.add_argument("--repository", required=True, metavar="OWNER/NAME")
     p.add_argument("--api-url", default=API_URL)
 
@@ -42,12 +44,14 @@ def body(advisories: list[dict[str, Any]]) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        data = json.loads(args.result.read_bytes())
-        advisories = [d for d in data["diagnostics"] if d.get("rule") == "PI074"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"{args.result} is not the output of plugindex audit --format json"
-                         ) from exc
+    advisories = []
+    for result in args.result:
+        try:
+            data = json.loads(result.read_bytes())
+            advisories += [d for d in data["diagnostics"] if d.get("rule") == "PI074"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UsageError(f"{result} is not the output of plugindex audit --format json"
+                             ) from exc
     done = upsert_issue(args.repository, MARKER, TITLE, body(advisories),
                         os.environ.get("GITHUB_TOKEN"), args.api_url)
     print(f"advisory issue: {done} ({len(advisories)} advisories)")

@@ -25,6 +25,7 @@ from plugindex.diagnostics import Diagnostic, has_errors
 from plugindex.layout import RECORDS_DIR, find_root
 from plugindex.progress import watched
 from plugindex.report import render, summary
+from plugindex.scan.receipt import RECEIPT, Receipt, digests, receipt_bytes
 from plugindex.scan.records import audit_record_path, audit_requirements, source_record_path
 from plugindex.scan.scanner import (
     RecordStore,
@@ -34,6 +35,7 @@ from plugindex.scan.scanner import (
     diagnostics_of,
     remove_stale,
 )
+from plugindex.scan.shard import Shard, parse_shard
 from plugindex.scan.targets import changed_since, select, versions_at
 
 
@@ -51,7 +53,9 @@ def add_scan_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
     p.add_argument("--export", type=Path, metavar="DIR",
                    help="also copy every record this run wrote into DIR (paths under "
-                        "index/cache/), for another job to merge with plugindex merge-records")
+                        "index/cache/) with its receipt, for another job to merge with "
+                        "plugindex merge-records")
+    _shard_argument(p)
 
 
 def add_audit_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,7 +63,21 @@ def add_audit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--osv-url", metavar="URL", help="the OSV query endpoint")
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
     p.add_argument("--export", type=Path, metavar="DIR",
-                   help="also copy every record this run wrote into DIR")
+                   help="also copy every record this run wrote into DIR, with its receipt")
+    _shard_argument(p)
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", type=_shard, metavar="K/N",
+                   help="only the plugins of shard K of N (a stable split by plugin name: "
+                        "run N jobs, K = 1..N, and merge their exports)")
 
 
 def _line(r: VersionReport) -> str:
@@ -137,13 +155,18 @@ def _keep(reports: list[VersionReport]) -> set[str]:
     return keep
 
 
-def export(root: Path, written: set[str], into: Path) -> None:
-    """Copy the records written this run into ``into`` (created; empty when none was)."""
+def export(root: Path, written: set[str], into: Path, command: str, commit: str,
+           shard: Shard | None) -> None:
+    """Copy the records written this run into ``into`` (created), with the receipt that lists
+    them (written last, and also when no record was)."""
     into.mkdir(parents=True, exist_ok=True)
-    for rel in sorted(written):
-        target = into / rel.removeprefix(f"{RECORDS_DIR}/")
-        write_atomic(target, (root / rel).read_bytes())
-    print(f"exported {len(written)} record(s) to {into}", file=sys.stderr)
+    records = {rel.removeprefix(f"{RECORDS_DIR}/"): (root / rel).read_bytes()
+               for rel in sorted(written)}
+    for rel, data in records.items():
+        write_atomic(into / rel, data)
+    write_atomic(into / RECEIPT, receipt_bytes(Receipt(command, commit, shard,
+                                                       digests(records))))
+    print(f"exported {len(records)} record(s) to {into}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> int:
@@ -152,6 +175,8 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
     repo = GitRepo(root)
     head = repo.resolve(args.rev)
     everything = versions_at(repo, head, registry)
+    if args.shard is not None:
+        everything = [t for t in everything if args.shard.holds(t.manifest.name)]
     targets = everything
     if not audit_only:
         targets = select(everything, args.versions)
@@ -166,9 +191,10 @@ def _run(args: argparse.Namespace, options: ScanOptions, audit_only: bool) -> in
     scanner = Scanner(repo, registry, store, options)
     reports = scanner.run(targets, done=progress(len(targets)))
     if args.export is not None:
-        export(root, store.written, args.export)
+        export(root, store.written, args.export, "audit" if audit_only else "scan", head,
+               args.shard)
     diagnostics = sorted(d for r in reports for d in diagnostics_of(r, registry))
-    if targets == everything and not options.offline:
+    if targets == everything and args.shard is None and not options.offline:
         # Every version was looked at: records no version uses any more go.
         for rel in remove_stale(root, _keep(reports)):
             print(f"removed {rel} (no version uses it)", file=sys.stderr)
