@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from plugindex.scan.receipt import RECEIPT, Receipt, parse_receipt, receipt_bytes
+from plugindex.scan.shard import Shard, shard_of
 from plugindex.scanners.osvdb import OsvDatabase
 from plugindex.scanners.osvserver import make_server, url
 from tests.github_fake import FakeGitHub, fake_github
 from tests.scan.test_scanner import JINJA2_ADVISORY
 from tests.workflows.world import BOT, REPOSITORY, Act, World, act_unavailable, git
 
+SHARDS = 3  # the scan and audit matrices' size (.github/workflows/publish.yml, audit.yml)
 UNAVAILABLE = act_unavailable()
 pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))
 
@@ -177,8 +180,8 @@ host: ">=1.0"
 def test_a_rejected_push_publishes_nothing(world: World) -> None:
     """The maintainers merge #7 and push widget 1.0.0 (whose repository cannot be fetched);
     the origin refuses the publish job's push: the job is red, naming its step, and main is
-    left as the maintainers pushed it. (The build job alone: its scan records are missing,
-    which it survives; the next test runs the whole workflow.)"""
+    left as the maintainers pushed it. (The build job alone, after three scan shards that
+    scanned nothing; the next tests run the whole workflow.)"""
     world.before_merge = world.main_sha()
     git(world.dev, "checkout", "-q", "-B", "main", "origin/main")
     world.write("submissions/widget/1.0.0.yaml", WIDGET.format(commit="a" * 40))
@@ -189,6 +192,11 @@ def test_a_rejected_push_publishes_nothing(world: World) -> None:
     git(world.dev, "push", "-q", "origin", "main")
     world.merged = world.main_sha()
     world.fake.pulls[7].reviews = [("nadia-okafor", "APPROVED")]
+    for k in range(1, SHARDS + 1):  # what shards with nothing to scan hand over
+        export = world.artifacts / str(world.runs + 1) / f"scan-records-{k}"
+        export.mkdir(parents=True)
+        (export / RECEIPT).write_bytes(receipt_bytes(Receipt("scan", world.merged,
+                                                             Shard(k, SHARDS), {})))
     hook = world.origin / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
@@ -205,11 +213,36 @@ def test_a_rejected_push_publishes_nothing(world: World) -> None:
     assert not (world.artifacts / str(world.runs) / "github-pages").exists()
 
 
+@pytest.mark.parametrize(("fault", "why"), [
+    ("scan-records-2:fail", "upload of scan-records-2 failed"),
+    ("scan-records-3:lost", f"shard 3/{SHARDS}: no directory holds its records")])
+def test_a_shard_that_fails_or_loses_its_records_publishes_nothing(
+        world: World, fault: str, why: str) -> None:
+    """One of the scan's shards fails, or its records never reach the job that commits: the
+    run is red and main stays as the maintainers pushed it."""
+    done = world.act("push", ".github/workflows/publish.yml",
+                     push_payload(world.before_merge, world.merged), world.merged,
+                     extra_env={"PLUGINDEX_TEST_ARTIFACT_FAULT": fault})
+    assert not done.ok()
+    assert why in done.output
+    if fault.endswith(":fail"):  # the job that commits never starts
+        assert "Merge the records, fetch approvals, build, commit" not in done.output
+    assert world.main_sha() == world.merged
+    assert not (world.artifacts / str(world.runs) / "github-pages").exists()
+
+
 def test_merging_publishes_the_new_plugin_scanned(world: World) -> None:
     merged = world.merged
     done = world.act("push", ".github/workflows/publish.yml",
                      push_payload(world.before_merge, merged), merged)
     assert done.ok(), done.output[-4000:]
+    # three shards, each with its receipt; each plugin's records in its own shard only
+    for k in range(1, SHARDS + 1):
+        export = world.artifacts / str(world.runs) / f"scan-records-{k}"
+        receipt = parse_receipt((export / RECEIPT).read_bytes())
+        assert receipt.shard == Shard(k, SHARDS)
+        assert {rel.split("/")[0] for rel in receipt.records} <= {
+            p for p in ("greeter", "widget") if shard_of(p, SHARDS) == k}
     published = world.main_sha()
     assert git(world.origin, "rev-parse", f"{published}^") == merged  # one commit on top
     assert git(world.origin, "log", "-1", "--format=%ae", published) == BOT
