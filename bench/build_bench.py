@@ -5,20 +5,35 @@
 Prints per-stage times. BENCH_REUSE=1 keeps a registry generated (and built) by an earlier
 run, and times only the rebuilds. Targets (2-core machine): cold build of 10k manifests < 10 s;
 rebuild after one changed manifest < 1 s at 10k and < 3 s at 100k.
+
+The floor: what any build must do at least, measured as CPU time (this process and its
+children) in the same run: read the manifests' blobs from git (ls-tree, one cat-file
+--batch), parse them with PyYAML's C loader, check each with one reused jsonschema validator
+of the manifest schema, and write one JSON file per plugin and an index. A cold build (no
+cache, no index/v1) is reported as a ratio to it (target: within 3x).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+from jsonschema import Draft202012Validator
+
 from generate import generate
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.build.builder import Builder
+from plugindex.manifests.model import MANIFEST_SCHEMA
+from plugindex.manifests.schema import load_schema
 
 WORK = Path(__file__).resolve().parent / "work"
 
@@ -33,25 +48,28 @@ def git(root: Path, *args: str, stdin: str | None = None, **env: str) -> str:
                           input=stdin, env={**ENV, **env}).stdout.strip()
 
 
-def commit_file(root: Path, path: str, text: str, message: str) -> None:
-    """Commit one file's new content as a merged PR would: git plumbing with a temporary
-    index, so that no 100k-file checkout is needed."""
+def commit_file(root: Path, path: str, text: str, message: str, later: int = 60) -> None:
+    """Commit one file's new content as a merged PR would, ``later`` seconds after HEAD: git
+    plumbing with a temporary index, so that no 100k-file checkout is needed."""
     blob = git(root, "hash-object", "-w", "--stdin", stdin=text)
     index = str(root / ".git" / "bench-index")
     git(root, "read-tree", "HEAD", GIT_INDEX_FILE=index)
     git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
         GIT_INDEX_FILE=index)
     tree = git(root, "write-tree", GIT_INDEX_FILE=index)
-    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message)
+    stamp = f"@{int(git(root, 'log', '-1', '--format=%ct', 'HEAD')) + later} +0000"
+    commit = git(root, "commit-tree", tree, "-p", "HEAD", "-m", message,
+                 GIT_COMMITTER_DATE=stamp, GIT_AUTHOR_DATE=stamp)
     git(root, "update-ref", "refs/heads/main", commit)
 
 
-def change_one(root: Path) -> None:
-    """Commit a change to one manifest (a comment)."""
+def change_one(root: Path, later: int = 60) -> None:
+    """Commit a change to one manifest (a comment), ``later`` seconds after HEAD (a minute:
+    the same month, so scores keep their date; 32 days: the next month)."""
     path = "submissions/plugin-000000/1.0.0.yaml"
     head = git(root, "rev-parse", "HEAD")
     text = git(root, "show", f"HEAD:{path}") + f"\n# changed on top of {head}\n"
-    commit_file(root, path, text, "change one manifest")
+    commit_file(root, path, text, "change one manifest", later)
 
 
 def prepare(root: Path, label: str, make: Callable[[], None],
@@ -78,14 +96,70 @@ def timed_build(root: Path, label: str) -> None:
           f"{outcome.written} plugin files rendered)   {stages}", flush=True)
 
 
+def cpu() -> float:
+    """CPU seconds of this process and of its children that ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def floor(root: Path) -> int:
+    """The floor's work (see the module's docstring); the number of manifests it read."""
+    listing = subprocess.run(["git", "ls-tree", "-r", "-z", "HEAD", "--", "submissions"],
+                             cwd=root, check=True, capture_output=True).stdout
+    entries = [(rec.split(b"\t")[1].decode(), rec.split()[2].decode())
+               for rec in listing.split(b"\0") if rec]
+    out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, check=True,
+                         capture_output=True,
+                         input="".join(f"{oid}\n" for _, oid in entries).encode()).stdout
+    validator = Draft202012Validator(load_schema(MANIFEST_SCHEMA))
+    plugins: dict[str, list[object]] = {}
+    at = 0
+    for path, _ in entries:
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        data = out[header_end + 1:header_end + 1 + size]
+        at = header_end + 2 + size
+        document = yaml.load(data, Loader=yaml.CSafeLoader)
+        validator.is_valid(document)
+        plugins.setdefault(path.split("/")[1], []).append(document)
+    with tempfile.TemporaryDirectory() as into:
+        for name, documents in plugins.items():
+            Path(into, f"{name}.json").write_text(json.dumps(
+                {"name": name, "versions": documents}, sort_keys=True, default=str))
+        Path(into, "index.json").write_text(json.dumps(
+            sorted(plugins), sort_keys=True, default=str))
+    return len(entries)
+
+
+def cold_against_floor(root: Path) -> None:
+    """A cold build's CPU time as a ratio to the floor's, measured one after the other."""
+    start = cpu()
+    count = floor(root)
+    floor_cpu = cpu() - start
+    shutil.rmtree(root / ".cache", ignore_errors=True)
+    shutil.rmtree(root / "index", ignore_errors=True)
+    start = cpu()
+    outcome = Builder(GitRepo(root)).build()
+    build_cpu = cpu() - start
+    assert outcome.ok, outcome.diagnostics[:3]
+    ratio = build_cpu / floor_cpu
+    print(f"  cold build {build_cpu:7.2f} s CPU, floor {floor_cpu:.2f} s CPU ({count} "
+          f"manifests): {ratio:.1f}x the floor (target <= 3x: "
+          f"{'ok' if ratio <= 3 else 'over'})", flush=True)
+
+
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     for n in sizes:
         root = WORK / f"registry-{n}"
         prepare(root, f"{n} manifests", lambda root=root, n=n: generate(root, n), timed_build)
+        cold_against_floor(root)
         change_one(root)
         timed_build(root, "one manifest changed")
         timed_build(root, "nothing changed")
+        change_one(root, 32 * 86400)
+        timed_build(root, "one changed, a new month")
 
 
 if __name__ == "__main__":

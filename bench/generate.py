@@ -45,7 +45,7 @@ def manifest(name: str, version: str, requires: list[str], rng: random.Random,
         "license: MIT",
         f"homepage: https://github.com/farm-bench/{name}",
         "source:",
-        f"  path: plugins/{name}",
+        f"  path: examples/plugins/{name}",
         f'host: "{host}"',
         "requires:",
         '  python: ">=3.10"',
@@ -72,7 +72,7 @@ def generate(root: Path, count: int, versions_each: int | None = None) -> None:
         versions = min(versions_each or rng.randint(1, 6), count - made)
         requires = [f"plugin-{rng.randrange(plugin):06d}" for _ in range(rng.randint(0, 2))
                     ] if plugin else []
-        files.append((f"plugins/{name}/README.md", f"# {name}\n".encode()))
+        files.append((f"examples/plugins/{name}/README.md", f"# {name}\n".encode()))
         for v in range(versions):
             version = f"1.{v}.0"
             host = ">=2.0,<3" if v >= 4 and rng.random() < 0.3 else ">=1.0,<3"
