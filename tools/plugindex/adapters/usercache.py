@@ -45,6 +45,9 @@ class FileStore:
             return None
 
     def put(self, key: str, data: bytes) -> None:
+        """Written whole (a temporary file renamed), not flushed to disk as ``fsutil``'s
+        ``write_atomic`` does for outputs: an entry lost to a crash is only a miss, and a
+        cold run writes one entry per manifest."""
         path = self._path(key)
         tmp: str | None = None
         try:

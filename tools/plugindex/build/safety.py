@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugindex.scan.judge import Judgement
+from plugindex.scanners.base import Item
 
 REASON_ITEMS = 3  # the findings a reason names before "and N more"
 
@@ -26,19 +27,22 @@ def _listed(parts: list[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _named(item: Item) -> str:
+    return f"{item.id} ({item.where})" if item.where else item.id
+
+
 def reason(judgement: Judgement) -> str | None:
     """Why the verdict is what it is, in one line (None when it passed)."""
     items = judgement.items
     if judgement.verdict == "blocked":
-        found = [f"{i.id} ({i.where})" if i.where else i.id for i in items if i.blocks]
+        found = [_named(i) for i in items if i.blocks]
         return f"the registry's scan policy blocks {_listed(found)}"
     if judgement.verdict in ("not-scanned", "incomplete"):
         skipped = [i.message for i in items
                    if i.kind in ("not-scanned", "refused", "skipped", "audit-skipped")]
         return _listed(skipped) or judgement.verdict
     if judgement.verdict == "warnings":
-        found = [f"{i.id} ({i.where})" if i.where else i.id for i in items
-                 if i.level == "warn" and i.overridden_by is None]
+        found = [_named(i) for i in items if i.level == "warn" and i.overridden_by is None]
         return f"warnings: {_listed(found)}"
     return None
 

@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugindex.diagnostics import Diagnostic, Severity
+from plugindex.diagnostics import Diagnostic, Severity, escape_pointer_token
 from plugindex.layout import (
     SUBMISSION_EXTRAS,
     SUBMISSIONS,
@@ -97,11 +97,11 @@ _ABSENT = object()
 
 
 def _leaves(value: Any, at: str = "") -> dict[str, Any]:
-    """Every leaf of a manifest by JSON pointer (objects and lists walked; ~ and / escaped)."""
+    """Every leaf of a manifest by JSON pointer (objects and lists walked)."""
     if isinstance(value, Mapping) and value:
         out: dict[str, Any] = {}
         for key, item in value.items():
-            out.update(_leaves(item, f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}"))
+            out.update(_leaves(item, f"{at}/{escape_pointer_token(str(key))}"))
         return out
     if isinstance(value, list) and value:
         out = {}

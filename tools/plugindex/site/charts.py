@@ -7,18 +7,16 @@ deterministic (sorted), so two builds draw the same bytes.
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from plugindex.site.html import esc
+from plugindex.site.terms import Terms
+
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 170, 34, 50, 16, 10
 LANE = 12  # the height of the lane of an edge that skips a column
 FONT = 'font-family="sans-serif" font-size="12"'
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def dependency_graph(install: Mapping[str, Any]) -> str:
@@ -74,10 +72,10 @@ def dependency_graph(install: Mapping[str, Any]) -> str:
                              f'H{out} V{y} H{into} V{y2 + NODE_H // 2} H{x2}" fill="none" '
                              'stroke="#888" marker-end="url(#pi-arrow)"/>')
     for name, (x, y) in sorted(where.items()):
-        parts.append(f'<a href="../{_esc(name)}/"><rect x="{x}" y="{y}" width="{NODE_W}" '
+        parts.append(f'<a href="../{esc(name)}/"><rect x="{x}" y="{y}" width="{NODE_W}" '
                      f'height="{NODE_H}" rx="6" fill="#e0f2f1" stroke="#00897b"/>'
                      f'<text x="{x + NODE_W // 2}" y="{y + NODE_H // 2 + 4}" '
-                     f'text-anchor="middle" {FONT}>{_esc(name)} {_esc(versions[name])}</text></a>')
+                     f'text-anchor="middle" {FONT}>{esc(name)} {esc(versions[name])}</text></a>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -91,13 +89,13 @@ def bar_chart(title: str, bars: Sequence[tuple[str, int]], width: int = 640) -> 
     height = top + len(bars) * row_h + PAD
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="pi-chart" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{_esc(title)}">',
-             f'<text x="{PAD}" y="18" {FONT} font-weight="bold">{_esc(title)}</text>']
+             f'aria-label="{esc(title)}">',
+             f'<text x="{PAD}" y="18" {FONT} font-weight="bold">{esc(title)}</text>']
     for i, (label, value) in enumerate(bars):
         y = top + i * row_h
         length = int((width - label_w - 60) * value / top_value)
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" {FONT}>'
-                     f'{_esc(label)}</text><rect x="{label_w}" y="{y + 3}" width="{length}" '
+                     f'{esc(label)}</text><rect x="{label_w}" y="{y + 3}" width="{length}" '
                      f'height="{row_h - 6}" fill="#26a69a"/><text x="{label_w + length + 6}" '
                      f'y="{y + 14}" {FONT}>{value}</text>')
     parts.append("</svg>")
@@ -119,8 +117,7 @@ def stats(index: Mapping[str, Any]) -> list[str]:
         total_v += releases[month]
         over_time_p.append((month, total_p))
         over_time_v.append((month, total_v))
-    titles = {str(c.get("id")): str(c.get("title") or c.get("id"))
-              for c in (index.get("registry") or {}).get("categories", [])}
+    titles = Terms.of(index.get("registry") or {}).categories
     categories = Counter(titles.get(str(p.get("category")), str(p.get("category")))
                          for p in plugins)
     known = [p for p in plugins if (p.get("safety") or {}).get("score_known", True)]

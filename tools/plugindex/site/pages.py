@@ -46,6 +46,7 @@ from plugindex.site import rules
 from plugindex.site import safety as view
 from plugindex.site.charts import dependency_graph, stats
 from plugindex.site.html import esc, link, safe_url
+from plugindex.site.terms import Terms
 
 BROWSE_DATA = "assets/browse.json"
 # No h1-h3: a description's headings are demoted below the page's own section headings.
@@ -223,23 +224,6 @@ def card(entry: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> s
             f'<p>{esc(entry.get("summary", ""))}</p>'
             f'<p class="pi-meta">{esc(category)} · host {esc(entry.get("host", ""))}'
             f'</p><p>{_badges(entry)}</p><p>{tags}</p></div>')
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The registry's vocabularies: id -> title."""
-
-    categories: Mapping[str, str]
-    capabilities: Mapping[str, str]
-    permissions: Mapping[str, str]
-    repository: str = ""
-
-    @classmethod
-    def of(cls, registry: Mapping[str, Any]) -> Terms:
-        def titles(key: str) -> dict[str, str]:
-            return {str(t["id"]): str(t.get("title") or t["id"]) for t in registry.get(key, [])}
-        return cls(titles("categories"), titles("capabilities"), titles("permissions"),
-                   str(registry.get("repository") or ""))
 
 
 def _words(ids: Sequence[str], titles: Mapping[str, str]) -> str:

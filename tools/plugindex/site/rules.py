@@ -10,12 +10,12 @@ PR report and ``plugindex validate`` can link to ``rules/#PI012`` (``anchor``).
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from plugindex.rules import CATALOG, Rule
+from plugindex.site.html import esc
 
 PAGE = "rules.md"  # under the docs directory; the page's URL is rules/
 
@@ -39,10 +39,6 @@ SECTIONS: tuple[Section, ...] = (
             "in registry.yaml may raise or lower it."),
     Section("review", "Pull-request review: who may change what", 80),
 )
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def anchor(rule_id: str) -> str:
@@ -71,15 +67,15 @@ def grouped(rules: Iterable[Rule], sections: Sequence[Section] = SECTIONS
 
 def rule_html(rule: Rule) -> str:
     """One rule: heading with its id as anchor, severity, summary, how to fix it, why."""
-    rid, severity = _esc(rule.id), _esc(rule.severity.value)
+    rid, severity = esc(rule.id), esc(rule.severity.value)
     return (f'<div class="pi-rule">'
-            f'<h3 id="{_esc(anchor(rule.id))}"><code>{rid}</code> {_esc(rule.name)} '
+            f'<h3 id="{esc(anchor(rule.id))}"><code>{rid}</code> {esc(rule.name)} '
             f'<span class="pi-badge pi-severity-{severity}">{severity}</span>'
-            f'<a class="headerlink" href="#{_esc(anchor(rule.id))}" '
+            f'<a class="headerlink" href="#{esc(anchor(rule.id))}" '
             f'title="Permanent link">&para;</a></h3>'
-            f'<p class="pi-rule-summary">{_esc(rule.summary)}</p>'
-            f'<dl><dt>How to fix it</dt><dd>{_esc(rule.hint)}</dd>'
-            f"<dt>Why</dt><dd>{_esc(rule.why)}</dd></dl></div>")
+            f'<p class="pi-rule-summary">{esc(rule.summary)}</p>'
+            f'<dl><dt>How to fix it</dt><dd>{esc(rule.hint)}</dd>'
+            f"<dt>Why</dt><dd>{esc(rule.why)}</dd></dl></div>")
 
 
 def page(catalog: Mapping[str, Rule] = CATALOG) -> str:
@@ -91,13 +87,13 @@ def page(catalog: Mapping[str, Rule] = CATALOG) -> str:
            "An id is never reused: a rule may be retired, never renumbered. Errors block a "
            "manifest; warnings are shown and do not.</p>", "",
            '<ul class="pi-rule-sections">' + "".join(
-               f'<li><a href="#{_esc(s.id)}">{_esc(s.title)}</a> '
-               f"({_esc(rules[0].id)}&ndash;{_esc(rules[-1].id)})</li>"
+               f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a> '
+               f"({esc(rules[0].id)}&ndash;{esc(rules[-1].id)})</li>"
                for s, rules in groups) + "</ul>", ""]
     for section, rules in groups:
-        out += [f"## {_esc(section.title)} {{#{section.id}}}", ""]  # in the page's contents
+        out += [f"## {esc(section.title)} {{#{section.id}}}", ""]  # in the page's contents
         if section.note:
-            out += [f'<p class="pi-note">{_esc(section.note)}</p>', ""]
+            out += [f'<p class="pi-note">{esc(section.note)}</p>', ""]
         for rule in rules:
             out += [rule_html(rule), ""]
     return "\n".join(out)

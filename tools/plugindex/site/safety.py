@@ -1,7 +1,8 @@
 """How the site shows a version's safety state (``build/safety.py``): a badge on every card and
 plugin page, banners at the top of a plugin page (npm's deprecation banner, PyPI's yank
 banner), and the score as "not scanned" when the source was never scanned. Pure functions from
-index data to escaped HTML; the browse page's script mirrors ``STATE_LABELS``."""
+index data to escaped HTML; the browse page's script reads ``STATE_LABELS`` from browse.json
+(``states``)."""
 
 from __future__ import annotations
 
