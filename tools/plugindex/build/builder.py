@@ -75,6 +75,7 @@ from plugindex.resolve.installability import (
     cone_keys,
     install_latest,
 )
+from plugindex.resolve.liveness import Liveness
 from plugindex.resolve.releases import TextCatalog
 from plugindex.rules import diagnostic
 from plugindex.scan.judge import Judgement, judge
@@ -174,7 +175,7 @@ def _context(registry: RegistryConfig) -> str:
 # -- work done in worker processes -------------------------------------------------------------
 
 _WORKER_REGISTRY: RegistryConfig | None = None
-_WORKER_RESOLVER: tuple[TextCatalog, tuple[str, ...], float] | None = None
+_WORKER_RESOLVER: tuple[TextCatalog, tuple[str, ...], float, Liveness] | None = None
 
 
 def _init_worker(registry: RegistryConfig) -> None:
@@ -185,13 +186,15 @@ def _init_worker(registry: RegistryConfig) -> None:
 def _init_resolver(texts: Mapping[str, Sequence[str]], hosts: tuple[str, ...],
                    budget: float) -> None:
     global _WORKER_RESOLVER  # noqa: PLW0603 - one catalog per worker process
-    _WORKER_RESOLVER = (TextCatalog(texts), hosts, budget)
+    catalog = TextCatalog(texts)
+    _WORKER_RESOLVER = (catalog, hosts, budget, Liveness(catalog))
 
 
 def _install_chunk(names: list[str]) -> list[str]:
     assert _WORKER_RESOLVER is not None  # noqa: S101 - set by the pool initializer
-    catalog, hosts, budget = _WORKER_RESOLVER
-    return [dumps(install_latest(name, catalog, hosts, budget).as_json()) for name in names]
+    catalog, hosts, budget, liveness = _WORKER_RESOLVER
+    return [dumps(install_latest(name, catalog, hosts, budget, liveness).as_json())
+            for name in names]
 
 
 def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:

@@ -26,7 +26,9 @@ from typing import Any, TypeVar
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from plugindex.resolve.resolver import Catalog, Options, Release, Want, contains, resolve
+from plugindex.resolve.liveness import Liveness
+from plugindex.resolve.ranges import contains
+from plugindex.resolve.resolver import Catalog, Options, Release, Want, resolve
 
 T = TypeVar("T")
 
@@ -182,9 +184,10 @@ class Installability:
                    data["reason"])
 
 
-def install_latest(name: str, catalog: Catalog, hosts: Sequence[str], budget: float
-                   ) -> Installability:
-    """Resolve ``name``'s latest release, pinned exactly, on the newest host it supports."""
+def install_latest(name: str, catalog: Catalog, hosts: Sequence[str], budget: float,
+                   liveness: Liveness | None = None) -> Installability:
+    """Resolve ``name``'s latest release, pinned exactly, on the newest host it supports.
+    ``liveness``: verdicts shared by the resolutions over one catalog (see resolve.liveness)."""
     releases = catalog(name)
     if not releases:
         raise ValueError(f"no releases of {name}")
@@ -196,7 +199,8 @@ def install_latest(name: str, catalog: Catalog, hosts: Sequence[str], budget: fl
                                      "registry's host versions")
     host = max(supported, key=Version)
     request = [Want(name, SpecifierSet(f"=={latest.version}"))]
-    result = resolve(catalog, request, Options(host=Version(host), time_budget=budget))
+    result = resolve(catalog, request, Options(host=Version(host), time_budget=budget),
+                     liveness)
     if result.undecided is not None:
         return Installability(latest.shown, host, "undecided", reason=result.undecided)
     if result.problems:

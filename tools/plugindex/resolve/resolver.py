@@ -10,6 +10,9 @@ releases of each plugin exist; nothing here reads files or git.
 * A declared conflict (``conflicts: {b: "<2"}``) is an optional requirement: if ``b`` is
   installed, its version must be outside the range. Every plugin has an "absent" candidate that
   satisfies optional requirements only, so the resolver can backtrack around conflicts.
+* A search that does not decide within a few hundred rounds starts again without the
+  releases that no plan can contain (resolve.liveness): dead ends make backtracking
+  exponential, and propagation finds them in linear time.
 * Failures are explained: each constraint with who imposed it, and every release of the plugin
   with the reason it was not chosen; cycles are reported with their path.
 """
@@ -29,9 +32,13 @@ from resolvelib import AbstractProvider, BaseReporter
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.resolvers.resolution import Resolution as _Resolution
 
+from plugindex.resolve.liveness import Liveness
+from plugindex.resolve.ranges import contains
+
 ANY = SpecifierSet("")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 _RETRIES = 32  # re-resolutions after a plan broke a policy or formed an avoidable cycle
+_PLAIN_ROUNDS = 400  # resolvelib rounds over the whole catalog before dead releases are pruned
 
 
 @dataclass(frozen=True)
@@ -63,24 +70,6 @@ class Absent:
 
 
 Candidate = Release | Absent
-
-
-_CONTAINS: dict[tuple[int, int], tuple[SpecifierSet, Version, bool]] = {}
-_CONTAINS_MAX = 1_000_000
-
-
-def contains(spec: SpecifierSet, version: Version) -> bool:
-    """``spec.contains(version)`` with pre-releases admitted, memoized per pair of objects
-    (releases and requirements parsed once share them; asking packaging costs microseconds,
-    and resolutions ask the same questions again and again). Each entry holds its objects,
-    so that their ids cannot be reused while it lives."""
-    key = (id(spec), id(version))
-    entry = _CONTAINS.get(key)
-    if entry is None:
-        if len(_CONTAINS) >= _CONTAINS_MAX:
-            _CONTAINS.clear()
-        entry = _CONTAINS[key] = (spec, version, spec.contains(version, prereleases=True))
-    return entry[2]
 
 
 @dataclass(frozen=True)
@@ -203,8 +192,10 @@ def parse_request(text: str) -> Want:
 
 class _Provider(AbstractProvider[Want, Candidate, str]):
     def __init__(self, catalog: Catalog, options: Options, roots: set[str], deadline: float,
-                 banned: frozenset[Release] = frozenset()) -> None:
+                 banned: frozenset[Release] = frozenset(),
+                 liveness: Liveness | None = None) -> None:
         self.catalog = catalog
+        self.liveness = liveness
         self.options = options
         self.roots = roots
         self.deadline = deadline
@@ -252,11 +243,21 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
                for c in incompatibilities[identifier]}
         found: list[Candidate] = []
         for r in usable(self.releases(identifier) or [], wants, self.options.allow_pre):
-            if r.version not in bad and self._viable(r, requirements):
+            if r.version not in bad and self._alive(r) and self._viable(r, requirements):
                 found.append(r)
         if all(w.optional for w in wants) and None not in bad:
             found.insert(0, Absent(identifier))  # not installing is preferred
         return found
+
+    def _alive(self, release: Release) -> bool:
+        """False for a release that no plan can contain because every candidate for one of
+        its requirements is itself in no plan (see resolve.liveness). A release with a
+        requirement that nothing can meet stays: the resolver fails on it at once, and its
+        explanation names the real cause (a missing plugin, the host range, the versions)."""
+        if self.liveness is None or not self.liveness.doomed(release, self.options.host):
+            return True
+        self.rejected[release] = self.liveness.why(release, self.options.host)
+        return False
 
     def _viable(self, release: Release, requirements: Mapping[str, Iterator[Want]]) -> bool:
         """Early rejection: a release whose requirement on a plugin contradicts what is
@@ -431,15 +432,26 @@ def _violations(chosen: Sequence[Release], request: Sequence[Want], provider: _P
 
 
 def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline: float,
-          banned: frozenset[Release]) -> tuple[Resolution, dict[str, Release], set[Release]]:
-    """One resolution: (result, chosen releases by name, releases that break a policy)."""
-    provider = _Provider(catalog, options, {w.name for w in request}, deadline, banned)
-    # resolvelib's Resolver.resolve builds its result graph recursively (a chain of 10,000
-    # plugins overflows the stack); the state's mapping is all we need, walked iteratively.
-    reporter: BaseReporter[Want, Candidate, str] = BaseReporter()
-    resolution: _Resolution[Want, Candidate, str] = _Resolution(provider, reporter)
+          banned: frozenset[Release], liveness: Liveness
+          ) -> tuple[Resolution, dict[str, Release], set[Release]]:
+    """One resolution: (result, chosen releases by name, releases that break a policy).
+
+    resolvelib searches the whole catalog first, for a bounded number of rounds: small
+    problems are decided at once, and its explanations name the deepest cause. A search still
+    undecided after those rounds starts again over the releases some plan could contain (see
+    resolve.liveness): backtracking through dead ends is what makes a search exponential.
+    """
+    roots = {w.name for w in request}
+    provider = _Provider(catalog, options, roots, deadline, banned)
+    first = min(_PLAIN_ROUNDS, options.max_rounds)
     try:
-        state = resolution.resolve(request, max_rounds=options.max_rounds)
+        try:
+            state = _search(provider, request, first)
+        except ResolutionTooDeep:
+            if first == options.max_rounds:
+                raise
+            provider = _Provider(catalog, options, roots, deadline, banned, liveness)
+            state = _search(provider, request, options.max_rounds)
     except ResolutionImpossible as exc:
         problems = _explain(exc.causes, catalog, options, provider.rejected, banned)
         return Resolution(problems=tuple(problems)), {}, set()
@@ -453,6 +465,16 @@ def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline:
         return Resolution(edges=tuple(edges), problems=(
             Problem("cycle", cycle[0], path=tuple(cycle)),)), by_name, bad
     return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges)), by_name, bad
+
+
+def _search(provider: _Provider, request: Sequence[Want], max_rounds: int) -> Any:
+    """resolvelib's search; returns its final state (raises as resolvelib does).
+
+    resolvelib's Resolver.resolve builds its result graph recursively (a chain of 10,000
+    plugins overflows the stack); the state's mapping is all we need, walked iteratively."""
+    reporter: BaseReporter[Want, Candidate, str] = BaseReporter()
+    resolution: _Resolution[Want, Candidate, str] = _Resolution(provider, reporter)
+    return resolution.resolve(request, max_rounds=max_rounds)
 
 
 def newest_plan(catalog: Catalog, request: Sequence[Want], options: Options
@@ -505,33 +527,38 @@ def newest_plan(catalog: Catalog, request: Sequence[Want], options: Options
     return Resolution(chosen=tuple(chosen[n] for n in order), edges=tuple(edges))
 
 
-def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options()
-            ) -> Resolution:
+def resolve(catalog: Catalog, request: Sequence[Want], options: Options = Options(),
+            liveness: Liveness | None = None) -> Resolution:
     """Resolve ``request`` against ``catalog``: a plan, or the explained problems.
 
     The newest plan is tried first (linear time); if it does not hold, resolvelib searches.
     A plan that breaks the yank or pre-release policy is resolved again without the
     offending releases; a plan with a dependency cycle is resolved again without each release
     of the cycle in turn, and the cycle is reported only if no alternative avoids it.
+    ``liveness``: shared verdicts on which releases no plan can contain (resolutions over
+    one catalog can share them); by default, computed for this resolution alone.
     """
-    return newest_plan(catalog, request, options) or search(catalog, request, options)
+    return (newest_plan(catalog, request, options)
+            or search(catalog, request, options, liveness))
 
 
-def search(catalog: Catalog, request: Sequence[Want], options: Options = Options()
-           ) -> Resolution:
-    """Resolution by resolvelib's backtracking search (see ``resolve``)."""
+def search(catalog: Catalog, request: Sequence[Want], options: Options = Options(),
+           liveness: Liveness | None = None) -> Resolution:
+    """Resolution by resolvelib's backtracking search (see ``resolve``), over the releases
+    that some plan could contain (see resolve.liveness)."""
     deadline = time.monotonic() + options.time_budget
     banned: frozenset[Release] = frozenset()
+    alive = liveness if liveness is not None else Liveness(catalog)
     try:
         for _ in range(_RETRIES):
-            result, chosen, bad = _once(catalog, request, options, deadline, banned)
+            result, chosen, bad = _once(catalog, request, options, deadline, banned, alive)
             if bad:
                 banned |= bad
                 continue
             if result.problems and result.problems[0].kind == "cycle":
                 for name in sorted(set(result.problems[0].path))[:5]:
                     alternative, _, alt_bad = _once(catalog, request, options, deadline,
-                                                    banned | {chosen[name]})
+                                                    banned | {chosen[name]}, alive)
                     if alternative.ok and not alt_bad:
                         return alternative
             return result
