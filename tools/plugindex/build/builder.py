@@ -18,7 +18,6 @@ Large batches of validation and rendering are spread over the machine's cores.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_atomic
 from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
+from plugindex.build.contract import output_schemas
 from plugindex.build.index import (
     INDEX_SCHEMA,
     PLUGIN_INPUTS,
@@ -64,7 +64,7 @@ from plugindex.layout import (
 )
 from plugindex.manifests.history import apply_changes, iso
 from plugindex.manifests.model import MANIFEST_SCHEMA, Manifest, manifest_from
-from plugindex.manifests.schema import SchemaChecker, load_schema, schema_digest
+from plugindex.manifests.schema import schema_digest
 from plugindex.manifests.yamlsafe import load
 from plugindex.reputation.gather import contributors_at, vouchers_at
 from plugindex.reputation.ledger import render_contributors
@@ -743,44 +743,3 @@ def _stamp(path: str) -> str:
     except OSError:
         return "missing"
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-
-
-@functools.cache
-def output_schemas() -> OutputSchemas:
-    return OutputSchemas()
-
-
-class OutputSchemas:
-    """The build checks its own output against the published contract, piece by piece."""
-
-    def __init__(self) -> None:
-        full = load_schema(INDEX_SCHEMA)
-
-        def part(name: str) -> SchemaChecker:
-            return SchemaChecker({"$schema": full["$schema"], "$defs": full["$defs"],
-                                  "$ref": f"#/$defs/{name}"})
-
-        self.index = SchemaChecker(full)
-        self.summary = part("pluginSummary")
-        self.file = part("pluginFile")
-        self.related = part("relatedFile")
-        self.contributors = part("contributorsFile")
-
-    def check_plugin(self, name: str, entry: str, file: bytes) -> None:
-        if not self.summary.is_valid(json.loads(entry)) or not self.file.is_valid(
-            json.loads(file)
-        ):
-            raise InternalError(f"the index entry for {name} does not match {INDEX_SCHEMA}")
-
-    def check_contributors(self, data: bytes) -> None:
-        if not self.contributors.is_valid(json.loads(data)):
-            raise InternalError(f"{CONTRIBUTORS_FILE} does not match {INDEX_SCHEMA}")
-
-    def check_related(self, data: bytes) -> None:
-        if not self.related.is_valid(json.loads(data)):
-            raise InternalError(f"{RELATED_FILE} does not match {INDEX_SCHEMA}")
-
-    def check_index(self, header: dict[str, Any]) -> None:
-        """The index without its plugins (each plugin's entry is checked when rendered)."""
-        if not self.index.is_valid({**header, "plugins": []}):
-            raise InternalError(f"index.json does not match {INDEX_SCHEMA}")

@@ -1,0 +1,88 @@
+"""The build checks its own output against the published contract, piece by piece.
+
+Every rendered file is checked, as the bytes consumers will parse, against its part of
+``schemas/index.v1.schema.json``. jsonschema (the project's validator) interprets a schema
+in pure Python: on a registry of 10,000 manifests, checking every output with it took longer
+than the rest of the build. So each part is checked first by jsonschema-rs, a compiled
+Draft 2020-12 validator (about 200x faster on these files); whatever it rejects is checked
+again by jsonschema, which stays the reference: it writes the message, and a file it accepts
+is accepted. A test holds the two engines to the same verdicts on valid outputs and on
+mutated ones (tests/build/test_contract.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from plugindex.build.index import INDEX_SCHEMA
+from plugindex.diagnostics import escape_pointer_token
+from plugindex.errors import InternalError
+from plugindex.layout import CONTRIBUTORS_FILE, RELATED_FILE
+from plugindex.manifests.schema import SchemaChecker, load_schema
+
+
+class Part:
+    """One part of the contract: a compiled check, and the reference behind it."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.fast = jsonschema_rs.Draft202012Validator(dict(schema))
+        self.reference = SchemaChecker(schema)
+
+    def problem(self, instance: Any) -> str | None:
+        """None if ``instance`` matches; else where and how it does not (jsonschema's words)."""
+        if self.fast.is_valid(instance):
+            return None
+        error = jsonschema.exceptions.best_match(self.reference.validator.iter_errors(instance))
+        if error is None:
+            return None  # the reference accepts it
+        at = "".join("/" + escape_pointer_token(str(t)) for t in error.absolute_path)
+        return f"{at or '/'}: {error.message}"
+
+
+class OutputSchemas:
+    """The parts of the contract the build checks: the index, a plugin's summary and file,
+    related.json and contributors.json."""
+
+    def __init__(self) -> None:
+        full = load_schema(INDEX_SCHEMA)
+
+        def part(name: str) -> Part:
+            return Part({"$schema": full["$schema"], "$defs": full["$defs"],
+                         "$ref": f"#/$defs/{name}"})
+
+        self.index = Part(full)
+        self.summary = part("pluginSummary")
+        self.file = part("pluginFile")
+        self.related = part("relatedFile")
+        self.contributors = part("contributorsFile")
+
+    @staticmethod
+    def _require(part: Part, what: str, instance: Any) -> None:
+        problem = part.problem(instance)
+        if problem is not None:
+            raise InternalError(f"{what} does not match {INDEX_SCHEMA} at {problem}")
+
+    def check_plugin(self, name: str, entry: str, file: bytes) -> None:
+        self._require(self.summary, f"the index entry for {name}", json.loads(entry))
+        self._require(self.file, f"plugins/{name}.json", json.loads(file))
+
+    def check_contributors(self, data: bytes) -> None:
+        self._require(self.contributors, CONTRIBUTORS_FILE, json.loads(data))
+
+    def check_related(self, data: bytes) -> None:
+        self._require(self.related, RELATED_FILE, json.loads(data))
+
+    def check_index(self, header: Mapping[str, Any]) -> None:
+        """The index without its plugins (each plugin's entry is checked when rendered)."""
+        self._require(self.index, "index.json", {**header, "plugins": []})
+
+
+@functools.cache
+def output_schemas() -> OutputSchemas:
+    return OutputSchemas()
