@@ -724,6 +724,7 @@ def _range_checks(width: int, backtrack: bool = False) -> int:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(resolve_module, "contains", counting)
+        patch.setattr(resolve_module, "_PLAIN_ROUNDS", 10**9)  # one search, not restarted
         result = resolve(Catalog(registry), request)
     assert result.ok
     assert len(result.chosen) == width + 1 + backtrack

@@ -1,13 +1,11 @@
 """The build checks its own output against the published contract, piece by piece.
 
 Every rendered file is checked, as the bytes consumers will parse, against its part of
-``schemas/index.v1.schema.json``. jsonschema (the project's validator) interprets a schema
-in pure Python: on a registry of 10,000 manifests, checking every output with it took longer
-than the rest of the build. So each part is checked first by jsonschema-rs, a compiled
-Draft 2020-12 validator (about 200x faster on these files); whatever it rejects is checked
-again by jsonschema, which stays the reference: it writes the message, and a file it accepts
-is accepted. A test holds the two engines to the same verdicts on valid outputs and on
-mutated ones (tests/build/test_contract.py).
+``schemas/index.v1.schema.json``. jsonschema interprets a schema in pure Python: on a registry
+of 10,000 manifests, checking every output with it took longer than the rest of the build.
+So each part is checked first by jsonschema-rs, a compiled Draft 2020-12 validator (about
+200x faster on these files); whatever it rejects is checked again by jsonschema, which stays
+the reference: it writes the message, and a file it accepts is accepted.
 """
 
 from __future__ import annotations
@@ -17,9 +15,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
-import jsonschema_rs
-
 from plugindex.build.index import INDEX_SCHEMA
 from plugindex.diagnostics import escape_pointer_token
 from plugindex.errors import InternalError
@@ -28,17 +23,18 @@ from plugindex.manifests.schema import SchemaChecker, load_schema
 
 
 class Part:
-    """One part of the contract: a compiled check, and the reference behind it."""
+    """One part of the contract (see manifests.schema.SchemaChecker for the two engines)."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
-        self.fast = jsonschema_rs.Draft202012Validator(dict(schema))
-        self.reference = SchemaChecker(schema)
+        self.checker = SchemaChecker(schema)
 
     def problem(self, instance: Any) -> str | None:
         """None if ``instance`` matches; else where and how it does not (jsonschema's words)."""
-        if self.fast.is_valid(instance):
+        if self.checker.passes_fast(instance):
             return None
-        error = jsonschema.exceptions.best_match(self.reference.validator.iter_errors(instance))
+        from jsonschema.exceptions import best_match  # noqa: PLC0415 - only on a failure
+
+        error = best_match(self.checker.validator.iter_errors(instance))
         if error is None:
             return None  # the reference accepts it
         at = "".join("/" + escape_pointer_token(str(t)) for t in error.absolute_path)

@@ -10,7 +10,7 @@ releases of each plugin exist; nothing here reads files or git.
 * A declared conflict (``conflicts: {b: "<2"}``) is an optional requirement: if ``b`` is
   installed, its version must be outside the range. Every plugin has an "absent" candidate that
   satisfies optional requirements only, so the resolver can backtrack around conflicts.
-* A search that does not decide within a few hundred rounds starts again without the
+* A search that does not decide within a hundred rounds starts again without the
   releases that no plan can contain (resolve.liveness): dead ends make backtracking
   exponential, and propagation finds them in linear time.
 * Failures are explained: each constraint with who imposed it, and every release of the plugin
@@ -38,7 +38,7 @@ from plugindex.resolve.ranges import contains
 ANY = SpecifierSet("")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 _RETRIES = 32  # re-resolutions after a plan broke a policy or formed an avoidable cycle
-_PLAIN_ROUNDS = 400  # resolvelib rounds over the whole catalog before dead releases are pruned
+_PLAIN_ROUNDS = 100  # resolvelib rounds over the whole catalog before dead releases are pruned
 
 
 @dataclass(frozen=True)
