@@ -22,6 +22,7 @@ from plugindex.adapters.gitlog import (
 from plugindex.errors import EnvironmentProblem
 
 REGULAR_FILE = "100644"
+_LS_TREE_FROM = 20  # paths of one commit from which tree_ids lists them with git ls-tree
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ def git_blob_id(data: bytes) -> str:
 
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
+
+
+def _enclosing(paths: list[str]) -> list[str]:
+    """The paths that are a parent directory of another of ``paths``."""
+    wanted = set(paths)
+    found: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        found.update(p for p in ("/".join(parts[:n]) for n in range(1, len(parts)))
+                     if p in wanted)
+    return sorted(found)
 
 
 class GitRepo:
@@ -184,17 +196,29 @@ class GitRepo:
     def tree_ids(self, specs: Iterable[str]) -> dict[str, str | None]:
         """For each '<commit>:<path>', the id of the tree there, or None if it is not a tree.
 
-        One 'git ls-tree' per commit and batch of paths: resolving '<commit>:<path>' one at a
-        time re-reads the large parent trees for every path.
+        Commits with many paths (a registry imported in one commit): one 'git ls-tree' per
+        commit and batch of paths, since resolving '<commit>:<path>' one at a time re-reads the
+        large parent trees for every path. Commits with a few (a history of one pull request a
+        commit, thousands of them): all in one 'git cat-file --batch-check', not one process
+        per commit. So are paths that enclose another path of their commit: given both 'a' and
+        'a/b', git ls-tree lists what is inside 'a' instead of 'a' itself.
         """
         by_commit: dict[str, list[str]] = {}
         for spec in specs:
             commit, _, path = spec.partition(":")
             by_commit.setdefault(commit, []).append(path)
         result: dict[str, str | None] = {}
-        for commit, paths in by_commit.items():
-            for start in range(0, len(paths), 1000):
-                batch = paths[start:start + 1000]
+        few = sorted(f"{commit}:{path}" for commit, paths in by_commit.items()
+                     for path in (paths if len(paths) < _LS_TREE_FROM else _enclosing(paths))
+                     if "\n" not in path)
+        if few:
+            for spec, line in zip(few, self._batch_check(few).splitlines(), strict=True):
+                words = line.split()
+                result[spec] = words[0] if len(words) == 3 and words[1] == "tree" else None
+        for commit, listed in by_commit.items():
+            rest = [p for p in listed if f"{commit}:{p}" not in result]
+            for start in range(0, len(rest), 1000):
+                batch = rest[start:start + 1000]
                 raw: bytes = self.repo.git.ls_tree(
                     "-z", commit, "--", *batch, stdout_as_string=False,
                     env={"GIT_LITERAL_PATHSPECS": "1"},
