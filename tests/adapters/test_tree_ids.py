@@ -19,8 +19,8 @@ def git(root: Path, *args: str) -> str:
 
 
 def expected(root: Path, spec: str) -> str | None:
-    kind = subprocess.run(["git", "cat-file", "-t", spec], cwd=root, capture_output=True,
-                          text=True, env=ENV)
+    kind = subprocess.run(["git", "cat-file", "-t", spec], check=False, cwd=root,
+                          capture_output=True, text=True, env=ENV)
     return git(root, "rev-parse", spec) if kind.stdout.strip() == "tree" else None
 
 
