@@ -116,12 +116,19 @@ def summary(outcome: object) -> tuple[object, ...]:
             outcome.versions)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("seed", "actions"), [
-    (1, ALL_ACTIONS), (2, ALL_ACTIONS), (3, ALL_ACTIONS), (4, ALL_ACTIONS),
-    (5, DEPENDENCY_ACTIONS), (6, DEPENDENCY_ACTIONS),
-], ids=["all-1", "all-2", "all-3", "all-4", "dependencies-5", "dependencies-6"])
+@pytest.mark.parametrize(("seed", "actions", "ageing"), [
+    (1, ALL_ACTIONS, False), (2, ALL_ACTIONS, False), (3, ALL_ACTIONS, False),
+    (4, ALL_ACTIONS, False), (5, DEPENDENCY_ACTIONS, False), (6, DEPENDENCY_ACTIONS, False),
+    (7, ALL_ACTIONS, True), (8, DEPENDENCY_ACTIONS, True),
+], ids=["all-1", "all-2", "all-3", "all-4", "dependencies-5", "dependencies-6",
+        "ageing-all-7", "ageing-dependencies-8"])
 def test_incremental_build_equals_cold_build(git_registry: GitRegistry, tmp_path: Path,
-                                             seed: int, actions: list[str]) -> None:
+                                             seed: int, actions: list[str], ageing: bool
+                                             ) -> None:
+    """Random changes, each built incrementally and cold: the same index, byte for byte.
+    With ``ageing``, weeks to months pass between changes, so that month boundaries come and
+    go and releases age past the score's date-dependent thresholds (plugins render again, or
+    do not, by the span their scores hold over)."""
     rng = random.Random(seed)
     reg = git_registry
     history = []
@@ -134,6 +141,10 @@ def test_incremental_build_equals_cold_build(git_registry: GitRegistry, tmp_path
             names.append(name)
         reg.commit("eight plugins")
     for _ in range(14):
+        if ageing:
+            days = rng.choice([1, 12, 25, 40, 75, 130, 220])
+            reg.clock += days * 86400
+            history.append(f"{days} days later")
         history.append(step(reg, rng, actions))
         if rng.random() < 0.2:
             # A change on a branch, merged with a merge commit.

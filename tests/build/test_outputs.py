@@ -231,12 +231,13 @@ def test_a_scan_record_moves_its_plugins_key_and_output(two_plugins: GitRegistry
     assert reg.index_bytes() == cold
 
 
-def test_the_score_date_moves_every_key_across_a_month_boundary(two_plugins: GitRegistry,
-                                                                 tmp_path: Path) -> None:
+def test_a_new_month_that_moves_no_score_renders_nothing(two_plugins: GitRegistry,
+                                                         tmp_path: Path) -> None:
+    """Scores are dated by the start of the span of months they hold over: the next month
+    shows the same files, which a cold build there writes byte for byte."""
     reg = two_plugins
     build(reg)
     november = cached_inputs(reg)
-    documents = published(reg)
     reg.write("docs/notes.md", "nothing the index shows\n")
     reg.commit("same month")
     assert build(reg).written == 0
@@ -244,13 +245,35 @@ def test_the_score_date_moves_every_key_across_a_month_boundary(two_plugins: Git
     reg.clock = DECEMBER_2023  # the next commit is an hour into December
     reg.write("docs/notes.md", "still nothing the index shows\n")
     reg.commit("next month")
-    assert build(reg).written == 2
-    december = cached_inputs(reg)
-    assert [n for n in november if december[n] == november[n]] == []
+    assert build(reg).written == 0
+    assert cached_inputs(reg) == november
     _, files = published(reg)
-    assert {v["score"]["as_of"] for v in files["alpha"]["versions"]} == {"2023-12-31"}
+    assert {v["score"]["as_of"] for v in files["alpha"]["versions"]} == {"2023-11-30"}
+    _, cold = cold_build(reg, tmp_path)
+    assert reg.index_bytes() == cold
+
+
+def test_time_that_moves_a_score_renders_its_plugin_again(two_plugins: GitRegistry,
+                                                          tmp_path: Path) -> None:
+    """Once the releases age past the recency and cadence thresholds, the scores move: the
+    plugins render again, dated by the month their new outcome starts, as a cold build does."""
+    reg = two_plugins
+    build(reg)
+    before = cached_inputs(reg)
+    documents = published(reg)
+    reg.clock += 500 * 86400
+    reg.write("docs/notes.md", "much later\n")
+    reg.commit("later")
+    assert build(reg).written == 2
+    after = cached_inputs(reg)
+    assert [n for n in before if after[n] == before[n]] == []
+    moved_scores = published(reg)
     for name in ("alpha", "beta"):
-        assert_declared(documents, published(reg), name, Input.SCORE_DATE)
+        assert_declared(documents, moved_scores, name, Input.SCORE_DATE)
+        old = documents[1][name]["versions"][0]["score"]
+        new = moved_scores[1][name]["versions"][0]["score"]
+        assert new["as_of"] > old["as_of"]
+        assert new["total"] < old["total"]
     _, cold = cold_build(reg, tmp_path)
     assert reg.index_bytes() == cold
 

@@ -6,6 +6,7 @@ import copy
 import datetime
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,17 @@ from hypothesis import strategies as st
 from plugindex.config.score import CHECKS, ScoreConfig, default_config, parse_score
 from plugindex.manifests.model import manifest_from
 from plugindex.resolve.installability import RequirementCheck, Unmet
-from plugindex.score.model import DAY, Release, Score, ScoreFacts, score
+from plugindex.score.model import (
+    DATED,
+    DAY,
+    Release,
+    Score,
+    ScoreFacts,
+    month_end,
+    month_of,
+    score,
+    span,
+)
 from plugindex.score.versions import score_date
 
 AS_OF = 1_790_000_000
@@ -441,3 +452,46 @@ def test_releases_published_together_the_highest_version_is_the_newest() -> None
                                     Release("1.9.0", same, False))))
     evidence = next(c.evidence for c in result.checks if c.id == "maintenance.recency")
     assert evidence.startswith("newest release 1.10.0")
+
+
+@st.composite
+def facts_at_a_score_date(draw: st.DrawFn) -> ScoreFacts:
+    """Facts as a build has them: measured at the end of a month, every time before it."""
+    f = draw(any_facts())
+    as_of = score_date(AS_OF)
+    releases = tuple(Release(r.version, min(r.published, as_of), r.yanked) for r in f.releases)
+    record = copy.deepcopy(f.record)
+    if record is not None:
+        commits = record["facts"]["commits"]
+        commits["times"] = [min(t, as_of) for t in commits["times"]]
+    return replace(f, releases=releases, record=record, as_of=as_of)
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts_at_a_score_date())
+def test_the_span_is_exactly_where_the_dated_checks_hold(f: ScoreFacts) -> None:
+    """Month by month, from the newest time the checks read to three years on: the dated
+    checks give today's outcome exactly within the span, and so does the whole score."""
+    config = default_config()
+    first, last = span(f, config)
+    today = scored(f)
+    newest = max([r.published for r in f.releases] + [int(t) for t in (
+        ((f.record or {}).get("facts") or {}).get("commits") or {}).get("times", [])])
+    for month in range(month_of(newest), month_of(f.as_of) + 37):
+        moved = replace(f, as_of=month_end(month))
+        holds = first <= month_end(month) <= last
+        dated = [c for c in scored(moved).checks if c.id in DATED]
+        assert (dated == [c for c in today.checks if c.id in DATED]) == holds, month
+        if holds:
+            assert replace(scored(moved), as_of=0) == replace(today, as_of=0)
+    assert first <= f.as_of <= last
+
+
+def test_dated_evidence_names_days_not_ages() -> None:
+    """What the recency and activity checks say does not move with the score date."""
+    early, late = facts(), replace(facts(), as_of=AS_OF + 10 * DAY)
+    for check_id in ("maintenance.recency", "maintenance.activity"):
+        evidence = [c.evidence for f in (early, late) for c in scored(f).checks
+                    if c.id == check_id]
+        assert evidence[0] == evidence[1]
+        assert "20" in evidence[0]  # a year: the date itself

@@ -89,7 +89,6 @@ from plugindex.scan.records import (
 from plugindex.score.model import Score
 from plugindex.score.versions import (
     badges,
-    iso_day,
     score_date,
     score_versions,
     verified_maintainers,
@@ -204,16 +203,16 @@ def _validate_chunk(items: list[tuple[str, bytes]]) -> list[FileResult]:
 
 
 RenderItem = tuple[str, list[Published], dict[str, RequirementCheck], Installability,
-                   dict[str, Judgement], dict[str, Score], dict[str, Any], str]
+                   dict[str, Judgement], dict[str, Score], dict[str, Any]]
 
 
 def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
     assert _WORKER_REGISTRY is not None  # noqa: S101 - set by the pool initializer
     schemas = output_schemas()
     out = []
-    for name, versions, checks, install, scans, scores, plugin_badges, as_of in items:
+    for name, versions, checks, install, scans, scores, plugin_badges in items:
         rendered = render_plugin(name, versions, checks, install, scans, scores,
-                                 plugin_badges, as_of, _WORKER_REGISTRY.repository or "")
+                                 plugin_badges, _WORKER_REGISTRY.repository or "")
         schemas.check_plugin(name, rendered.entry, rendered.file)
         out.append(rendered)
     return out
@@ -442,12 +441,12 @@ class Builder:
         """Render the plugins of ``scope`` (None: all) and any whose published file is not the
         one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
         target = self.repo.root / INDEX_DIR
-        # Every score is measured at one date: when it moves (a new month), all re-render.
+        # Scores are measured at the end of the commit's month; a plugin's file holds while
+        # that date is within the span of dates its scores hold over (a new month re-renders
+        # only the plugins whose date-dependent checks it moves).
         as_of = score_date(self.repo.commit_time(head))
-        if cache.score_date() != str(as_of):
-            scope = None
-            cache.set_score_date(str(as_of))
         todo = set(names) if scope is None else (scope & names) | (names - previous.keys())
+        todo |= {n for n in names - todo if previous[n].scored_at(as_of) is None}
         if not check:
             todo |= {n for n in names - todo
                      if previous[n].stamp != _stamp(f"{target}/plugins/{n}.json")}
@@ -497,20 +496,21 @@ class Builder:
                 )
                 for p, oid in groups.get(name, [])
             ]
-            inputs = plugin_inputs(PluginState(
-                name, tuple(versions), cones[name], tuple(records.oids(name)),
-                vouched.get(name, frozenset()), as_of, registry))
             old = previous.get(name)
-            if old is not None and old.inputs == inputs and (
+            shown = old.scored_at(as_of) if old is not None else None
+            state = PluginState(name, tuple(versions), cones[name], tuple(records.oids(name)),
+                                vouched.get(name, frozenset()), shown or as_of, registry)
+            if old is not None and old.inputs == plugin_inputs(state) and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
             ):
                 files[f"plugins/{name}.json"] = None
                 plugins[name] = old
             else:
-                work.append((name, inputs, versions))
+                work.append((name, state, versions))
         with self.timings.stage("resolve"):
             installs = self.installs(registry, texts, cones, previous,
                                      [name for name, _, _ in work])
+        spans: dict[str, tuple[int, int]] = {}
         with self.timings.stage("requirements"):
             checker = RequirementChecker(TextCatalog(texts), registry.host_versions)
             catalog = checker.catalog
@@ -518,20 +518,23 @@ class Builder:
             for name, _, versions in work:
                 checks = {r.shown: checker.check(r) for r in catalog(name) or []}
                 install = Installability.from_json(json.loads(installs[name]))
-                scores = score_versions(
+                scores, spans[name] = score_versions(
                     [(v.manifest, times[v.path].published, v.source_digest) for v in versions],
                     checks, install, records.pair, registry, as_of)
                 latest = latest_of(versions).manifest
                 items.append((name, versions, checks, install,
                               {v.manifest.version: records.judge(v, registry) for v in versions},
                               scores, badges(latest, scores[latest.version], registry,
-                                             vouched.get(name, frozenset())),
-                              iso_day(as_of)))
+                                             vouched.get(name, frozenset()))))
         rendered = _map(_render_chunk, items, _init_worker, registry)
-        for (name, inputs, _), out in zip(work, rendered, strict=True):
+        for (name, state, _), out in zip(work, rendered, strict=True):
             files[f"plugins/{name}.json"] = out.file
+            since, until = spans[name]
+            # Keyed by the date its file shows: the same inputs at any date of the span.
+            inputs = plugin_inputs(replace(state, score_date=since))
             plugins[name] = CachedPlugin(inputs, out.entry, sha256(out.file),
-                                         git_blob_id(out.file), "", cones[name], installs[name])
+                                         git_blob_id(out.file), "", cones[name], installs[name],
+                                         since, until)
         count, newest = cache.counts()
         header = index_header(registry, len(plugins), count,
                               iso(newest) if newest is not None else None)
@@ -664,7 +667,7 @@ class PluginState:
     cone: str  # the key of its dependency cone
     records: tuple[str, ...]  # "<path>\t<blob id>" of its scan and audit records
     vouchers: frozenset[str]
-    score_date: int
+    score_date: int  # the date its scores are dated by (see score.versions.score_versions)
     registry: RegistryConfig
     tool: str = field(default_factory=code_identity)
 

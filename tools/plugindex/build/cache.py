@@ -29,7 +29,7 @@ from plugindex.manifests.history import PathTimes
 from plugindex.manifests.model import Facts
 from plugindex.resolve.releases import release_text
 
-CACHE_FORMAT = "7"
+CACHE_FORMAT = "8"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE TABLE IF NOT EXISTS trees (spec TEXT PRIMARY KEY, tree TEXT);
 CREATE TABLE IF NOT EXISTS plugins (
     name TEXT PRIMARY KEY, inputs TEXT NOT NULL, entry TEXT NOT NULL, sha256 TEXT NOT NULL,
-    oid TEXT NOT NULL, stamp TEXT NOT NULL, cone TEXT NOT NULL, install TEXT NOT NULL);
+    oid TEXT NOT NULL, stamp TEXT NOT NULL, cone TEXT NOT NULL, install TEXT NOT NULL,
+    since INTEGER NOT NULL, until INTEGER NOT NULL);
 """
 _FACTS = "name, version, requires, conflicts, replacement, kind, location"
 
@@ -73,6 +74,12 @@ class CachedPlugin:
     stamp: str  # size, mtime and inode of the published file when written (reuse guard)
     cone: str  # digest of the releases in the plugin's dependency cone
     install: str  # the full resolution of its latest version (JSON), valid while cone holds
+    since: int  # the score dates over which its scores hold (score.model.span): its file
+    until: int  # names ``since``, and is rendered again once the score date passes ``until``
+
+    def scored_at(self, as_of: int) -> int | None:
+        """The score date its file shows if it holds at ``as_of`` (None: it does not)."""
+        return self.since if self.since <= as_of <= self.until else None
 
 
 def _diags_json(diagnostics: Iterable[Diagnostic]) -> str | None:
@@ -140,13 +147,6 @@ class BuildCache:
 
     def names_digest(self) -> str | None:
         return self._meta("names")
-
-    def score_date(self) -> str | None:
-        """The date the published scores were measured at."""
-        return self._meta("score_date")
-
-    def set_score_date(self, value: str) -> None:
-        self._set_meta("score_date", value)
 
     # -- files ---------------------------------------------------------------------------------
 
@@ -324,18 +324,20 @@ class BuildCache:
         return {
             row[0]: CachedPlugin(*row[1:])
             for row in self.db.execute(
-                "SELECT name, inputs, entry, sha256, oid, stamp, cone, install FROM plugins")
+                "SELECT name, inputs, entry, sha256, oid, stamp, cone, install, since, until "
+                "FROM plugins")
         }
 
     def set_plugins(self, plugins: Mapping[str, CachedPlugin],
                     previous: Mapping[str, CachedPlugin]) -> None:
         """Store ``plugins`` as the current set, writing only rows that differ from ``previous``."""
-        changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp, p.cone, p.install)
+        changed = [(n, p.inputs, p.entry, p.sha256, p.oid, p.stamp, p.cone, p.install,
+                    p.since, p.until)
                    for n, p in sorted(plugins.items()) if previous.get(n) != p]
         gone = [(n,) for n in previous if n not in plugins]
         self.db.executemany("DELETE FROM plugins WHERE name = ?", gone)
         self.db.executemany(
-            "INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed)
+            "INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
 
 
 def names_digest(names: Collection[str]) -> str:

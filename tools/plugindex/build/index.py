@@ -21,6 +21,7 @@ from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck, pick_latest
 from plugindex.scan.judge import Judgement
 from plugindex.score.model import Score
+from plugindex.score.versions import iso_day
 
 INDEX_SCHEMA = "index.v1.schema.json"
 
@@ -76,8 +77,9 @@ def scan_brief(judgement: Judgement) -> dict[str, Any]:
             "advisories": s.get("advisories")}
 
 
-def score_json(score: Score, as_of: str) -> dict[str, Any]:
-    return {**score.as_json(), "as_of": as_of}
+def score_json(score: Score) -> dict[str, Any]:
+    """A score and the day it is dated by (the start of the span over which it holds)."""
+    return {**score.as_json(), "as_of": iso_day(score.as_of)}
 
 
 # What each field of a plugin's file and of its index entry is made from (see outputs.py):
@@ -173,12 +175,12 @@ PLUGIN_INPUTS = declared_inputs(PLUGIN_FILE_FIELDS, INDEX_ENTRY_FIELDS)
 def render_plugin(name: str, versions: Sequence[Published],
                   checks: Mapping[str, RequirementCheck], install: Installability,
                   scans: Mapping[str, Judgement], scores: Mapping[str, Score],
-                  badges: Mapping[str, Any], as_of: str, repository: str = ""
+                  badges: Mapping[str, Any], repository: str = ""
                   ) -> RenderedPlugin:
     """The plugin's file and index entry; ``checks`` maps each version to its requirement
     check, ``install`` is the full resolution of the latest version, ``scans`` maps each
     version to the judgement of its scan and audit records, ``scores`` to its quality score
-    (measured as of the day ``as_of``); ``badges`` are the plugin's; ``repository`` is the
+    (each dated by its ``as_of``); ``badges`` are the plugin's; ``repository`` is the
     registry's (in-repository sources install from it). Each field is declared
     with its inputs in ``PLUGIN_FILE_FIELDS`` or ``INDEX_ENTRY_FIELDS`` above."""
     newest_first = sorted(versions, key=lambda p: p.manifest.parsed_version, reverse=True)
@@ -219,7 +221,7 @@ def render_plugin(name: str, versions: Sequence[Published],
                 "manifest": p.manifest.data,
                 "requirements": checks[p.manifest.version].as_json(),
                 "scan": scan_json(scans[p.manifest.version]),
-                "score": score_json(scores[p.manifest.version], as_of),
+                "score": score_json(scores[p.manifest.version]),
                 "safety": safe(p),
                 "pip": install_line(p.manifest.source, repository, p.published_commit),
             }

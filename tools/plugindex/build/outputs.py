@@ -34,7 +34,7 @@ class Input(StrEnum):
     SOURCES = "sources"  # each version's source digest (in-repo: its tree when published)
     CONE = "cone"  # the releases of every plugin in its dependency cone, itself included
     RECORDS = "records"  # its scan and audit records under index/cache/<name>/ (blob ids)
-    SCORE_DATE = "score-date"  # when scores are measured: the end of the commit's month
+    SCORE_DATE = "score-date"  # the date its scores show: where the span they hold over starts
     VOUCHERS = "vouchers"  # the verified publishers who wrote or approved one of its manifests
     REGISTRY = "registry"  # registry.yaml: hosts, scan policy, score weights, featured, ...
     TOOL = "tool"  # the plugindex that renders (constants, the shape of objects)

@@ -37,7 +37,7 @@ def _version_of(detail: dict[str, Any], name: str, version: str | None) -> dict[
 
 def render_text(name: str, version: str, score: dict[str, Any]) -> str:
     lines = [f"{name} {version}: {score['total']}/{score['max']} ({score['tier']}), "
-             f"as of {score['as_of']}", ""]
+             f"unchanged since {score['as_of']}", ""]
     families = list(dict.fromkeys(c["family"] for c in score["checks"]))
     for family in families:
         sums = score["families"][family]

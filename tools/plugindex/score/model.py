@@ -15,6 +15,8 @@ table below, which the documentation page is generated from (``scoredoc``).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -161,6 +163,10 @@ def _linear(days: float, full: float, zero: float, weight: int) -> int:
 
 def _days(as_of: int, then: int) -> int:
     return max(0, (as_of - then) // DAY)
+
+
+def _day(t: int) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d")
 
 
 # -- security ---------------------------------------------------------------------------------
@@ -352,7 +358,7 @@ def _recency(c: _Ctx) -> Outcome:
     newest = max(live, key=lambda r: (r.published, Version(r.version)))
     days = _days(c.facts.as_of, newest.published)
     points = _linear(days, c.num("full_days"), c.num("zero_days"), c.weight)
-    evidence = f"newest release {newest.version}, {_plural(days, 'day')} before the score date"
+    evidence = f"newest release {newest.version}, published {_day(newest.published)}"
     return points, evidence, None if points >= c.weight else "publish a new release"
 
 
@@ -378,7 +384,7 @@ def _activity(c: _Ctx) -> Outcome:
                 "publish from a git source, whose commit dates show activity")
     days = _days(c.facts.as_of, max(times))
     points = _linear(days, c.num("full_days"), c.num("zero_days"), c.weight)
-    evidence = f"last commit to the source {_plural(days, 'day')} before the score date"
+    evidence = f"last commit to the source on {_day(max(times))}"
     return points, evidence, None if points >= c.weight else "keep the source maintained"
 
 
@@ -568,6 +574,79 @@ _EVALUATE: dict[str, Callable[[_Ctx], Outcome]] = {
     "compat.requirements": _requirements,
     "compat.dependency-health": _dependency_health,
 }
+
+
+# The checks whose outcome depends on the score date; every other check is a function of the
+# facts alone. Their evidence names dates, never "N days before", so that their outcome moves
+# only when their points or the releases they count do (see ``span``).
+DATED = frozenset({"maintenance.recency", "maintenance.cadence", "maintenance.activity"})
+FOREVER = 2**62  # the end of a span that no passing of time ends
+
+
+def _dated(facts: ScoreFacts, config: ScoreConfig) -> tuple[Outcome, ...]:
+    out = []
+    for spec in CHECKS:
+        weight = config.weights.get(spec.id, spec.weight)
+        if spec.id in DATED and weight > 0:
+            out.append(_EVALUATE[spec.id](
+                _Ctx(facts, weight, config.params.get(spec.id, spec.params))))
+    return tuple(out)
+
+
+def month_end(month: int) -> int:
+    """The last second (UTC) of ``month`` (counted as year * 12 + month - 1)."""
+    year, index = divmod(month + 1, 12)
+    return int(datetime.datetime(year, index + 1, 1, tzinfo=datetime.UTC).timestamp()) - 1
+
+
+def month_of(t: int) -> int:
+    day = datetime.datetime.fromtimestamp(t, datetime.UTC)
+    return day.year * 12 + day.month - 1
+
+
+def span(facts: ScoreFacts, config: ScoreConfig, horizon: int = 1200) -> tuple[int, int]:
+    """The score dates (month ends) over which the checks that depend on the date give what
+    they give at the end of ``facts.as_of``'s month (the build's score date): (first, last),
+    ``last`` is FOREVER when no date within ``horizon`` months changes them.
+
+    With the facts fixed, time only moves these outcomes one way (points fall as releases and
+    commits age, releases leave the cadence window), so the dates where they equal today's
+    form one interval, found by bisection on each side. It starts no earlier than the month
+    of the newest time they read: before it, a release or commit they count did not exist.
+    """
+    now = month_of(facts.as_of)
+
+    def at(month: int) -> tuple[Outcome, ...]:
+        return _dated(dataclasses.replace(facts, as_of=month_end(month)), config)
+
+    today = at(now)
+    if not today:
+        return month_end(now), FOREVER
+
+    def same(month: int) -> bool:
+        return at(month) == today
+
+    times = [r.published for r in facts.releases]
+    record = facts.record or {}
+    commits = ((record.get("facts") or {}).get("commits") or {}).get("times", []) \
+        if isinstance(record.get("facts"), dict) else []
+    times += [int(t) for t in commits]
+    low, high = min(month_of(max(times)) if times else now, now), now
+    while low < high:  # the first month that gives today's outcomes
+        middle = (low + high) // 2
+        low, high = (low, middle) if same(middle) else (middle + 1, high)
+    first = low
+    # A time after the score date (not in a build: it measures at the end of the commit's
+    # month) would enter the checks later: the span ends before it.
+    future = [month_of(t) for t in times if t > month_end(now)]
+    end = min([now + horizon, *(m - 1 for m in future)])
+    if same(end):
+        return month_end(first), FOREVER if not future else month_end(end)
+    low, high = now, end
+    while low < high:  # the last month that does
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if same(middle) else (low, middle - 1)
+    return month_end(first), month_end(low)
 
 
 def score(facts: ScoreFacts, config: ScoreConfig,

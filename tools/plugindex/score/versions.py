@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from plugindex.config.registry import RegistryConfig
 from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck
-from plugindex.score.model import Release, Score, ScoreFacts, score
+from plugindex.score.model import FOREVER, Release, Score, ScoreFacts, score, span
 
 Records = Callable[[Manifest, str], tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
 
@@ -22,8 +23,8 @@ Records = Callable[[Manifest, str], tuple[Mapping[str, Any] | None, Mapping[str,
 def score_date(commit_time: int) -> int:
     """The time scores are measured at: the end of the month (UTC) of the commit built, so
     that every release of the registry's history is at or before it. Scores then move at most
-    once a month, so a build stays incremental (a new month re-renders every plugin once), and
-    two builds of one commit agree."""
+    once a month, and two builds of one commit agree. A new month re-renders only the plugins
+    whose date-dependent checks it moves (see ``score_versions`` and ``model.span``)."""
     t = datetime.datetime.fromtimestamp(commit_time, datetime.UTC)
     year, month = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
     return int(datetime.datetime(year, month, 1, tzinfo=datetime.UTC).timestamp()) - 1
@@ -35,14 +36,22 @@ def iso_day(t: int) -> str:
 
 def score_versions(versions: Sequence[tuple[Manifest, int, str]],
                    checks: Mapping[str, RequirementCheck], install: Installability,
-                   records: Records, registry: RegistryConfig, as_of: int) -> dict[str, Score]:
-    """version -> its score. ``versions``: (manifest, publish time, source digest) of every
-    version of one plugin; ``records(manifest, digest)`` -> (scan record, audit record)."""
+                   records: Records, registry: RegistryConfig, as_of: int
+                   ) -> tuple[dict[str, Score], tuple[int, int]]:
+    """(version -> its score, the plugin's span). ``versions``: (manifest, publish time,
+    source digest) of every version of one plugin; ``records(manifest, digest)`` -> (scan
+    record, audit record).
+
+    Each score is measured at ``as_of`` and dated by the start of its span (``model.span``):
+    the first score date from which it has been what it is, so that the same facts give the
+    same file in any month of the span. The plugin's span is where all its scores hold: the
+    build renders it again once the score date leaves it."""
     releases = tuple(sorted(Release(m.version, published, m.yanked is not None)
                             for m, published, _ in versions))
     newest_host = registry.host_versions[-1]
     permission_of = registry.scan.permission_map
     out = {}
+    first, last = 0, FOREVER
     for m, _, digest in versions:
         record, audit = records(m, digest)
         facts = ScoreFacts(
@@ -50,8 +59,10 @@ def score_versions(versions: Sequence[tuple[Manifest, int, str]],
             requirements=checks[m.version],
             install_status=install.status if install.version == m.version else None,
             newest_host=newest_host, as_of=as_of)
-        out[m.version] = score(facts, registry.score, permission_of)
-    return out
+        since, until = span(facts, registry.score)
+        out[m.version] = replace(score(facts, registry.score, permission_of), as_of=since)
+        first, last = max(first, since), min(last, until)
+    return out, (first, last)
 
 
 def verified_maintainers(maintainers: Iterable[str], registry: RegistryConfig,

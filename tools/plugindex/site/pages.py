@@ -470,7 +470,7 @@ def _score(score: Mapping[str, Any], state: Mapping[str, Any]) -> str:
                    f"<td>{esc(c['evidence'])}</td></tr>" for c in score.get("checks", []))
     recs = "".join(f"<li>{esc(r)}</li>" for r in score.get("recommendations", []))
     return (f"<p><strong>{esc(score.get('total'))}/{esc(score.get('max'))}</strong> "
-            f"({esc(score.get('tier'))}, as of {esc(score.get('as_of'))})</p>"
+            f"({esc(score.get('tier'))}; unchanged since {esc(score.get('as_of'))})</p>"
             + (f"<p>To raise it:</p><ul>{recs}</ul>" if recs else "")
             + f"<details><summary>Every check</summary><table><tbody>{rows}</tbody></table>"
             "</details>")
