@@ -19,6 +19,7 @@ from plugindex.resolve.installability import RequirementCheck, Unmet
 from plugindex.score.model import (
     DATED,
     DAY,
+    FOREVER,
     Release,
     Score,
     ScoreFacts,
@@ -495,3 +496,19 @@ def test_dated_evidence_names_days_not_ages() -> None:
                     if c.id == check_id]
         assert evidence[0] == evidence[1]
         assert "20" in evidence[0]  # a year: the date itself
+
+
+def test_without_date_dependent_checks_a_score_holds_from_its_newest_fact_on() -> None:
+    """Weights of 0 for recency, cadence and activity: nothing moves with the date, and the
+    score is dated by the month of the newest release or commit it reads."""
+    weights = dict(default_config().weights)
+    moved = sum(weights[c] for c in DATED)
+    for check_id in DATED:
+        weights[check_id] = 0
+    weights["quality.tests"] += moved
+    config, problems = parse_score({"weights": weights})
+    assert problems == []
+    f = replace(facts(), as_of=score_date(AS_OF))
+    first, last = span(f, config)
+    newest = max(r.published for r in f.releases)
+    assert (first, last) == (score_date(newest), FOREVER)

@@ -580,14 +580,19 @@ _EVALUATE: dict[str, Callable[[_Ctx], Outcome]] = {
 # facts alone. Their evidence names dates, never "N days before", so that their outcome moves
 # only when their points or the releases they count do (see ``span``).
 DATED = frozenset({"maintenance.recency", "maintenance.cadence", "maintenance.activity"})
+# Of those, the checks that read only the plugin's releases (the same for all its versions),
+# and the one that reads the version's own source.
+PLUGIN_DATED = frozenset({"maintenance.recency", "maintenance.cadence"})
+VERSION_DATED = DATED - PLUGIN_DATED
 FOREVER = 2**62  # the end of a span that no passing of time ends
 
 
-def _dated(facts: ScoreFacts, config: ScoreConfig) -> tuple[Outcome, ...]:
+def _dated(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str]
+           ) -> tuple[Outcome, ...]:
     out = []
     for spec in CHECKS:
         weight = config.weights.get(spec.id, spec.weight)
-        if spec.id in DATED and weight > 0:
+        if spec.id in only and weight > 0:
             out.append(_EVALUATE[spec.id](
                 _Ctx(facts, weight, config.params.get(spec.id, spec.params))))
     return tuple(out)
@@ -604,10 +609,12 @@ def month_of(t: int) -> int:
     return day.year * 12 + day.month - 1
 
 
-def span(facts: ScoreFacts, config: ScoreConfig, horizon: int = 1200) -> tuple[int, int]:
+def span(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str] = DATED,
+         horizon: int = 1200) -> tuple[int, int]:
     """The score dates (month ends) over which the checks that depend on the date give what
     they give at the end of ``facts.as_of``'s month (the build's score date): (first, last),
-    ``last`` is FOREVER when no date within ``horizon`` months changes them.
+    ``last`` is FOREVER when no date within ``horizon`` months changes them. ``only``: the
+    checks to follow (where several groups hold at once is where their spans overlap).
 
     With the facts fixed, time only moves these outcomes one way (points fall as releases and
     commits age, releases leave the cadence window), so the dates where they equal today's
@@ -617,14 +624,7 @@ def span(facts: ScoreFacts, config: ScoreConfig, horizon: int = 1200) -> tuple[i
     now = month_of(facts.as_of)
 
     def at(month: int) -> tuple[Outcome, ...]:
-        return _dated(dataclasses.replace(facts, as_of=month_end(month)), config)
-
-    today = at(now)
-    if not today:
-        return month_end(now), FOREVER
-
-    def same(month: int) -> bool:
-        return at(month) == today
+        return _dated(dataclasses.replace(facts, as_of=month_end(month)), config, only)
 
     times = [r.published for r in facts.releases]
     record = facts.record or {}
@@ -632,6 +632,13 @@ def span(facts: ScoreFacts, config: ScoreConfig, horizon: int = 1200) -> tuple[i
         if isinstance(record.get("facts"), dict) else []
     times += [int(t) for t in commits]
     low, high = min(month_of(max(times)) if times else now, now), now
+    today = at(now)
+    if not today:  # nothing to follow (weights of 0): it holds since its facts exist
+        return month_end(low), FOREVER
+
+    def same(month: int) -> bool:
+        return at(month) == today
+
     while low < high:  # the first month that gives today's outcomes
         middle = (low + high) // 2
         low, high = (low, middle) if same(middle) else (middle + 1, high)

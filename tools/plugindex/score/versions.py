@@ -15,7 +15,16 @@ from typing import Any
 from plugindex.config.registry import RegistryConfig
 from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck
-from plugindex.score.model import FOREVER, Release, Score, ScoreFacts, score, span
+from plugindex.score.model import (
+    FOREVER,
+    PLUGIN_DATED,
+    VERSION_DATED,
+    Release,
+    Score,
+    ScoreFacts,
+    score,
+    span,
+)
 
 Records = Callable[[Manifest, str], tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]]
 
@@ -52,6 +61,7 @@ def score_versions(versions: Sequence[tuple[Manifest, int, str]],
     permission_of = registry.scan.permission_map
     out = {}
     first, last = 0, FOREVER
+    releases_span: tuple[int, int] | None = None  # the same for every version: once
     for m, _, digest in versions:
         record, audit = records(m, digest)
         facts = ScoreFacts(
@@ -59,7 +69,10 @@ def score_versions(versions: Sequence[tuple[Manifest, int, str]],
             requirements=checks[m.version],
             install_status=install.status if install.version == m.version else None,
             newest_host=newest_host, as_of=as_of)
-        since, until = span(facts, registry.score)
+        if releases_span is None:
+            releases_span = span(facts, registry.score, PLUGIN_DATED)
+        own = span(facts, registry.score, VERSION_DATED)
+        since, until = max(releases_span[0], own[0]), min(releases_span[1], own[1])
         out[m.version] = replace(score(facts, registry.score, permission_of), as_of=since)
         first, last = max(first, since), min(last, until)
     return out, (first, last)
