@@ -70,6 +70,13 @@ def test_filters_narrow_the_results(search: SearchIndex) -> None:
     old_host = search.search("mongo", Filters(host="1.0.0"), limit=50).hits
     assert "mongo-motor-legacy" in {h.name for h in old_host}
     assert "mongo-odm" not in {h.name for h in old_host}  # its latest needs host 2
+    # Filters that each allow some plugins but none together (whoosh reads an empty filter
+    # as no filter at all), asked twice (the second time from the filters' cached documents).
+    for _ in range(2):
+        nothing = search.search("mongo", Filters(category="monitoring", tag="mongodb"))
+        assert (nothing.total, nothing.hits) == (0, ())
+        again = search.search("", Filters(category="monitoring"), limit=50).hits
+        assert {h.name for h in again} == {h.name for h in found}
 
 
 def test_sorting(search: SearchIndex) -> None:

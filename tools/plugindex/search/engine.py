@@ -237,6 +237,7 @@ class SearchIndex:
         self._words: tuple[list[str], list[int]] | None = None
         self._name_list: list[str] | None = None
         self._deprecated_docs: frozenset[int] | None = None
+        self._filter_sets: dict[tuple[str, Any], frozenset[int]] = {}
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -317,6 +318,7 @@ class SearchIndex:
         if self.searcher().reader().has_deletions():
             self.close()
             self._columns = self._words = self._name_list = self._deprecated_docs = None
+            self._filter_sets = {}
             self.ix = self._create()
 
     def searcher(self) -> Searcher:
@@ -383,27 +385,36 @@ class SearchIndex:
             parts.append(query.Term("name", "-".join(words), boost=NAME_BOOST))
         return query.Or(parts)
 
-    def _allow(self, filters: Filters) -> query.Query | None:
-        terms: list[query.Query] = []
-        if filters.category:
-            terms.append(query.Term("category", filters.category))
-        if filters.tag:
-            terms.append(query.Term("tags", filters.tag.lower()))
-        if filters.capability:
-            terms.append(query.Term("capabilities", filters.capability))
-        if filters.host:
-            terms.append(query.Term("hosts", filters.host))
-        if filters.verified:
-            terms.append(query.Term("verified", True))
-        return query.And(terms) if terms else None
+    def _allow(self, filters: Filters) -> set[int] | None:
+        """The documents the filters allow (None: no filter). Each filter value's documents
+        are found once per searcher and kept: whoosh would otherwise work out a filter query's
+        documents again for every search."""
+        wanted = [(field, value) for field, value in (
+            ("category", filters.category), ("tags", filters.tag and filters.tag.lower()),
+            ("capabilities", filters.capability), ("hosts", filters.host),
+            ("verified", True if filters.verified else None)) if value]
+        if not wanted:
+            return None
+        sets = sorted((self._documents(field, value) for field, value in wanted), key=len)
+        return set(sets[0]).intersection(*sets[1:])  # whoosh takes a set, not a frozenset
+
+    def _documents(self, field: str, value: Any) -> frozenset[int]:
+        key = (field, value)
+        if key not in self._filter_sets:
+            self._filter_sets[key] = frozenset(
+                self.searcher().docs_for_query(query.Term(field, value)))
+        return self._filter_sets[key]
 
     def search(self, text: str, filters: Filters = Filters(), sort: str = "relevance",
                limit: int = 10) -> Results:
         q = self.parse(text)
         s = self.searcher()
         scored = sort == "relevance" and not isinstance(q, query.Every)
-        results = s.search(q, filter=self._allow(filters), limit=None, scored=scored)
-        matched = results.docs()
+        allowed = self._allow(filters)
+        # (whoosh reads an empty filter as none at all)
+        results = s.search(q, filter=allowed, limit=None, scored=scored) \
+            if allowed is None or allowed else None
+        matched = results.docs() if results is not None else set()
         if not matched:
             ranked: list[tuple[int, float | None]] = []
         elif scored:
