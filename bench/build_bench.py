@@ -214,8 +214,8 @@ def main() -> None:
             add_version(root)
             timed_build(root, "one version of the largest", 1.0)
             timed_build(root, "nothing changed", 1.0)
-            add_version(root, 32 * 86400)
-            new_month(root, "one version, a new month")
+            change_one(root, 32 * 86400)  # a manifest's comment: no dependency cone moves
+            new_month(root, "one changed, a new month")
             continue
         n = int(arg)
         root = WORK / f"registry-{n}"
