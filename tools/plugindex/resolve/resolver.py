@@ -242,8 +242,10 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         bad = {c.version if isinstance(c, Release) else None
                for c in incompatibilities[identifier]}
         found: list[Candidate] = []
+        verdicts: dict[tuple[str, int], str | None] = {}  # this state's, per requirement
         for r in usable(self.releases(identifier) or [], wants, self.options.allow_pre):
-            if r.version not in bad and self._alive(r) and self._viable(r, requirements):
+            if r.version not in bad and self._alive(r) and self._viable(r, requirements,
+                                                                        verdicts):
                 found.append(r)
         if all(w.optional for w in wants) and None not in bad:
             found.insert(0, Absent(identifier))  # not installing is preferred
@@ -259,22 +261,35 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         self.rejected[release] = self.liveness.why(release, self.options.host)
         return False
 
-    def _viable(self, release: Release, requirements: Mapping[str, Iterator[Want]]) -> bool:
+    def _viable(self, release: Release, requirements: Mapping[str, Iterator[Want]],
+                verdicts: dict[tuple[str, int], str | None]) -> bool:
         """Early rejection: a release whose requirement on a plugin contradicts what is
-        already required of that plugin cannot be part of a plan in this state."""
+        already required of that plugin cannot be part of a plan in this state.
+        ``verdicts``: the reasons found so far in this state, per requirement (the releases
+        of one plugin mostly share their requirements' ranges)."""
         for dep, spec in release.requires:
-            known = list(requirements[dep]) if dep in requirements else []
-            releases = self.releases(dep) or []
-            if not known or not usable(releases, [Want(dep, spec)], self.options.allow_pre):
-                # Nothing else constrains the dependency yet, or the requirement alone is
-                # impossible: let the resolver reach it, so that the explanation names the
-                # real cause (a missing plugin, the host range, the versions that exist).
-                continue
-            if not usable(releases, [*known, Want(dep, spec)], self.options.allow_pre):
-                already = ", ".join(sorted({w.describe() for w in known}))
-                self.rejected[release] = f"needs {dep} {spec or '(any)'}, but: {already}"
+            key = (dep, id(spec))
+            if key not in verdicts:
+                verdicts[key] = self._contradiction(dep, spec, requirements)
+            why = verdicts[key]
+            if why is not None:
+                self.rejected[release] = why
                 return False
         return True
+
+    def _contradiction(self, dep: str, spec: SpecifierSet,
+                       requirements: Mapping[str, Iterator[Want]]) -> str | None:
+        known = list(requirements[dep]) if dep in requirements else []
+        releases = self.releases(dep) or []
+        if not known or not usable(releases, [Want(dep, spec)], self.options.allow_pre):
+            # Nothing else constrains the dependency yet, or the requirement alone is
+            # impossible: let the resolver reach it, so that the explanation names the
+            # real cause (a missing plugin, the host range, the versions that exist).
+            return None
+        if not usable(releases, [*known, Want(dep, spec)], self.options.allow_pre):
+            already = ", ".join(sorted({w.describe() for w in known}))
+            return f"needs {dep} {spec or '(any)'}, but: {already}"
+        return None
 
     def is_satisfied_by(self, requirement: Want, candidate: Candidate) -> bool:
         if isinstance(candidate, Absent):
