@@ -29,13 +29,14 @@ from plugindex.scan.receipt import (
     shards_problems,
 )
 from plugindex.scan.records import record_problem
-from plugindex.scan.shard import MAX_SHARDS
+from plugindex.scan.shard import parse_count
 
 
 def _count(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SHARDS:
-        raise argparse.ArgumentTypeError(f"the number of shards must be 1 to {MAX_SHARDS}")
-    return int(text)
+    try:
+        return parse_count(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

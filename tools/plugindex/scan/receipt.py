@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from plugindex.scan.shard import MAX_SHARDS, Shard, shard_of
+from plugindex.scan.shard import Shard, parse_shard, shard_of
 
 RECEIPT = "receipt.json"
 RECEIPT_FORMAT = 1
@@ -58,13 +58,10 @@ def parse_receipt(data: bytes) -> Receipt:
         raise ValueError("its records are not a mapping of paths to digests")
     parsed = None
     if shard is not None:
-        index, _, count = str(shard).partition("/")
         try:
-            parsed = Shard(int(index), int(count))
-        except ValueError:
-            raise ValueError(f"its shard {shard!r} is not K/N") from None
-        if not 1 <= parsed.index <= parsed.count <= MAX_SHARDS:
-            raise ValueError(f"its shard {shard!r} is not K/N")
+            parsed = parse_shard(str(shard))
+        except ValueError as exc:
+            raise ValueError(f"its shard: {exc}") from None
     return Receipt(command, commit, parsed, records)
 
 

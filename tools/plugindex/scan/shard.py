@@ -31,14 +31,19 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
+def parse_count(text: str) -> int:
+    """A number of shards, 1 to MAX_SHARDS; ValueError otherwise."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SHARDS:
+        raise ValueError(f"the number of shards must be 1 to {MAX_SHARDS}, not {text!r}")
+    return int(text)
+
+
 def parse_shard(text: str) -> Shard:
     """``K/N`` with 1 <= K <= N <= MAX_SHARDS; ValueError otherwise."""
     index, slash, count = text.partition("/")
     if not slash or not all(part.isascii() and part.isdigit() for part in (index, count)):
         raise ValueError(f"{text!r} is not K/N (for example 2/3)")
-    shard = Shard(int(index), int(count))
-    if not 1 <= shard.count <= MAX_SHARDS:
-        raise ValueError(f"the number of shards must be 1 to {MAX_SHARDS}, not {shard.count}")
+    shard = Shard(int(index), parse_count(count))
     if not 1 <= shard.index <= shard.count:
         raise ValueError(f"shard {shard.index} does not exist among {shard.count}")
     return shard
