@@ -193,7 +193,8 @@ class SchemaChecker:
 
     @functools.cached_property
     def _salt(self) -> bytes:
-        """Every input of a result but the file: the code, jsonschema's release, the schema."""
+        """Every input of a result but the file: the code, the validators' releases
+        (``engine_identity``), the schema."""
         schema = json.dumps(self.schema, sort_keys=True, separators=(",", ":")).encode()
         return f"{code_identity()}\0{engine_identity()}\0".encode() + hashlib.sha256(
             schema).digest()

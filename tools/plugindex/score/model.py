@@ -374,11 +374,16 @@ def _cadence(c: _Ctx) -> Outcome:
         f"release regularly (full points at {int(full)} releases a year)"
 
 
+def _commit_times(source: Mapping[str, Any]) -> list[int]:
+    """The commit times a scan found in the source (its record's ``facts``)."""
+    return [int(t) for t in (source.get("commits") or {}).get("times", [])]
+
+
 def _activity(c: _Ctx) -> Outcome:
     facts, failed = _source_facts(c)
     if failed is not None or facts is None:
         return failed or (0, "", None)
-    times = [int(t) for t in (facts.get("commits") or {}).get("times", [])]
+    times = _commit_times(facts)
     if not times:
         return (0, "commit dates are unknown (an archive source has no history)",
                 "publish from a git source, whose commit dates show activity")
@@ -626,11 +631,10 @@ def span(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str] = DATED,
     def at(month: int) -> tuple[Outcome, ...]:
         return _dated(dataclasses.replace(facts, as_of=month_end(month)), config, only)
 
-    times = [r.published for r in facts.releases]
     record = facts.record or {}
-    commits = ((record.get("facts") or {}).get("commits") or {}).get("times", []) \
-        if isinstance(record.get("facts"), dict) else []
-    times += [int(t) for t in commits]
+    source = record.get("facts")
+    times = [r.published for r in facts.releases]
+    times += _commit_times(source) if isinstance(source, Mapping) else []
     low, high = min(month_of(max(times)) if times else now, now), now
     today = at(now)
     if not today:  # nothing to follow (weights of 0): it holds since its facts exist
