@@ -40,7 +40,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -52,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from build_bench import cpu  # this process and its waited-for children (whoosh's writers)
 from plugindex.search.engine import WEIGHTS, Filters, Results, SearchIndex, document
 from search_bench import CATEGORIES, WORDS, generate
 
@@ -87,13 +87,6 @@ CREATE TABLE plugin_capability (capability TEXT, id INTEGER,
 
 # -- measuring ----------------------------------------------------------------------------------
 
-def _cpu() -> float:
-    """CPU time of this process and of its waited-for children (whoosh's writer processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 @dataclass
 class Span:
     wall: float = 0.0
@@ -105,12 +98,12 @@ class _Clock:
         self.span = span
 
     def __enter__(self) -> Span:
-        self.wall, self.cpu = time.perf_counter(), _cpu()
+        self.wall, self.cpu = time.perf_counter(), cpu()
         return self.span
 
     def __exit__(self, *exc: object) -> None:
         self.span.wall += time.perf_counter() - self.wall
-        self.span.cpu += _cpu() - self.cpu
+        self.span.cpu += cpu() - self.cpu
 
 
 @dataclass
