@@ -16,8 +16,8 @@ synthetic registry of bench/search_bench.py (its ``generate``, same seed, PLUGIN
   FTS5 build is timed from reading the files to the committed database (``document()`` for
   each plugin, then create + insert in one transaction + optimize), as whoosh's build is
   ("build"); "build, index only" compares create + insert + optimize with whoosh's build less
-  that same reading and ``document()`` time. Wall time and CPU time (children included: whoosh
-  writes with two processes from 1,000 plugins) are printed, since the machine may be busy.
+  that same reading and ``document()`` time. Wall time and CPU time (children included) are
+  printed, since the machine may be busy.
 - runs search_bench's queries (drawn with its seed: 200 plain two-word queries, 200 one-word
   queries filtered by a category and host 2.1.0) on both, alternately, with whoosh's default
   page (10 hits, by relevance): ``SearchIndex.search(text, filters)`` against one SQL query

@@ -149,11 +149,18 @@ def test_an_index_made_by_other_code_is_rebuilt_whole(tmp_path: Path,
     assert SearchIndex(INDEX, cache).updated == 0
 
 
-def test_two_processes_build_the_same_index(tmp_path: Path, search: SearchIndex) -> None:
-    parallel = SearchIndex(INDEX, tmp_path / "cache", parallel_from=1)
-    for text in ("mongodb", "auth tokens", "authentcation", "react components", ""):
-        filters = Filters() if text else Filters(category="monitoring")
-        assert parallel.search(text, filters, limit=50) == search.search(text, filters, limit=50)
+def test_corrections_are_the_same_when_the_vocabulary_file_is_lost(tmp_path: Path,
+                                                                   search: SearchIndex) -> None:
+    """The vocabulary (for corrections and suggestions) is kept beside the index; without it
+    (deleted, unreadable) it is counted again from the documents, to the same effect."""
+    cache = tmp_path / "cache"
+    SearchIndex(INDEX, cache).close()
+    (cache / engine.VOCABULARY).write_text("{not json")
+    again = SearchIndex(INDEX, cache)
+    assert again.updated == 0  # the index itself was reused
+    for text in ("mongodb", "authentcation", "mongdb clinet", "react components", "zzzzzzz"):
+        assert again.search(text, limit=50) == search.search(text, limit=50)
+    assert again.search("authentcation").hits  # corrected, so found
 
 
 def _twin_index(root: Path, names: list[str], changed: str = "") -> Path:

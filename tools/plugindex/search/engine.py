@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
-import os
 import re
 import shutil
 from collections import Counter
@@ -46,9 +45,11 @@ from whoosh.analysis import (
 from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
+from plugindex.adapters.fsutil import write_atomic
 from plugindex.codeid import code_identity
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
+VOCABULARY = "vocabulary.json"  # beside the whoosh index: every word as written, and its count
 SORTS = ("relevance", "score", "updated", "name")
 # A deprecated plugin's relevance counts this much (unless the query is its very name), and
 # never more than its replacement's when both match.
@@ -79,7 +80,8 @@ def weighted(parts: Mapping[str, str]) -> str:
 
 
 def _schema() -> fields.Schema:
-    words = RegexTokenizer(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]+") | LowercaseFilter()
+    """What each plugin's document holds. Only what queries and filters look up is indexed;
+    what ranks or sorts is a column (read far faster than stored fields, and cheap to write)."""
     text = (RegexTokenizer(r"\S+") | DelimitedAttributeFilter("^", "boost")
             | StemFilter(cachesize=-1))
     starts = IDTokenizer() | LowercaseFilter() | NgramFilter(3, 24, at="start")
@@ -95,10 +97,12 @@ def _schema() -> fields.Schema:
         maintainers=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         hosts=fields.KEYWORD(stored=True, commas=True),
         verified=fields.BOOLEAN(stored=True),
-        score=fields.NUMERIC(int, stored=True, sortable=True),
-        deprecated=fields.NUMERIC(int, sortable=True),  # 1: ranked lower (DEPRECATED_WEIGHT)
+        score=fields.STORED,
+        score_key=fields.COLUMN(columns.NumericColumn("i")),  # sorting by score
+        deprecated=fields.COLUMN(columns.NumericColumn("B")),  # 1: ranked lower
         replacement=fields.STORED,  # a deprecated plugin's replacement: it ranks above
-        updated=fields.ID(stored=True, sortable=True),
+        updated=fields.STORED,
+        updated_key=fields.COLUMN(columns.VarBytesColumn()),  # sorting by date
         latest=fields.STORED,
         host=fields.STORED,
         # The sha256 of the plugin's file (re-read when it moves) and a digest of what related
@@ -106,7 +110,9 @@ def _schema() -> fields.Schema:
         digest=fields.COLUMN(columns.VarBytesColumn()),
         content=fields.COLUMN(columns.VarBytesColumn()),
         about=fields.STORED,  # name, tags, summary and description, weighted: related plugins
-        exact=fields.TEXT(analyzer=words, phrase=False),  # words as written: for corrections
+        # The words as written (unstemmed, each once): the vocabulary that corrections and
+        # suggestions draw from (``vocabulary.json`` beside the index, made from this column).
+        words=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -202,13 +208,16 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
                                      registry.get("host", {}).get("versions", []))),
         "verified": bool((entry.get("badges") or {}).get("verified")),
         "score": int(score),
+        "score_key": int(score),
         "deprecated": 1 if entry.get("deprecated") else 0,
         "replacement": str((entry.get("deprecated") or {}).get("replacement") or ""),
         "updated": entry.get("updated", ""),
+        "updated_key": str(entry.get("updated", "")).encode(),
         "latest": entry["latest"],
         "host": entry.get("host", ""),
         "digest": str(entry.get("sha256", "")).encode(),
-        "exact": " ".join([names, *tags, entry.get("summary", ""), description, facets]),
+        "words": " ".join(sorted(set(_words(" ".join(
+            [names, *tags, entry.get("summary", ""), description, facets]))))).encode(),
     }
 
 
@@ -221,10 +230,9 @@ class SearchIndex:
     from the directory: the build indexes what it is about to publish.
     """
 
-    def __init__(self, index_dir: Path, cache: Path, parallel_from: int = 1000,
+    def __init__(self, index_dir: Path, cache: Path,
                  read: Callable[[str], bytes] | None = None) -> None:
         self.index_dir = index_dir
-        self.parallel_from = parallel_from  # write with two processes from this many documents
         self.cache = cache
         self._read = read or (lambda rel: (index_dir / rel).read_bytes())
         raw = self._read("index.json")
@@ -234,7 +242,7 @@ class SearchIndex:
         self.ix = self._refresh()
         self._searcher: Searcher | None = None
         self._columns: tuple[list[str], list[tuple[str, ...]]] | None = None
-        self._words: tuple[list[str], list[int]] | None = None
+        self._words: dict[str, int] | None = None
         self._name_list: list[str] | None = None
         self._deprecated_docs: frozenset[int] | None = None
         self._filter_sets: dict[tuple[str, Any], frozenset[int]] = {}
@@ -270,7 +278,8 @@ class SearchIndex:
                 return index.open_dir(str(self.cache))
             if current.startswith(f"{self._code()}:"):
                 ix = index.open_dir(str(self.cache))
-                self._update(ix)
+                if self._update(ix):
+                    self._write_vocabulary(ix)
                 stamp_file.write_text(self._stamp(), encoding="utf-8")
                 return ix
         return self._create()
@@ -280,22 +289,28 @@ class SearchIndex:
         self.cache.mkdir(parents=True)
         ix = index.create_in(str(self.cache), _schema())
         self._update(ix)
+        self._write_vocabulary(ix)
         (self.cache / "built-from").write_text(self._stamp(), encoding="utf-8")
         return ix
 
-    def _update(self, ix: index.Index) -> None:
+    def _write_vocabulary(self, ix: index.Index) -> None:
+        with ix.searcher() as s:
+            write_atomic(self.cache / VOCABULARY, json.dumps(_counted_words(s)).encode())
+
+    def _update(self, ix: index.Index) -> bool:
+        """Bring the documents up to date with index.json; whether any changed. One writer,
+        one process: a single segment is cheapest to write and to search (two processes
+        halve the wall time of a cold build but cost more CPU and leave two segments)."""
         entries = {e["name"]: e for e in self.data.get("plugins", [])}
         with ix.searcher() as s:
             have = {n: d.decode() for n, d in _live(s, "digest").items()}
         changed = sorted(n for n, e in entries.items() if have.get(n) != e.get("sha256"))
         gone = sorted(set(have) - set(entries))
         if not changed and not gone:
-            return
+            return False
         registry = self.data.get("registry", {})
-        if len(changed) >= self.parallel_from and (os.cpu_count() or 1) > 1:
-            writer = ix.writer(limitmb=256, procs=2, multisegment=True)
-        else:
-            writer = ix.writer(limitmb=256)
+        fresh = not have
+        writer = ix.writer(limitmb=512)
         for name in gone:
             writer.delete_by_term("name", name)
         for name in changed:
@@ -303,9 +318,15 @@ class SearchIndex:
                 detail = json.loads(self._read(entries[name]["file"]))
             except (OSError, ValueError, KeyError):
                 detail = None
-            writer.update_document(**document(entries[name], detail, registry))
+            doc = document(entries[name], detail, registry)
+            # (a new index has nothing to replace: adding skips update's look-up by name)
+            if fresh:
+                writer.add_document(**doc)
+            else:
+                writer.update_document(**doc)
         writer.commit()
         self.updated = len(changed) + len(gone)
+        return True
 
     def contents(self) -> dict[str, str]:
         """Each plugin's content digest (see ``document``), by name."""
@@ -317,7 +338,8 @@ class SearchIndex:
         less than half the time of whoosh's optimize, which rewrites every segment.)"""
         if self.searcher().reader().has_deletions():
             self.close()
-            self._columns = self._words = self._name_list = self._deprecated_docs = None
+            self._columns = self._name_list = self._deprecated_docs = None
+            self._words = None
             self._filter_sets = {}
             self.ix = self._create()
 
@@ -343,31 +365,31 @@ class SearchIndex:
         parts: list[query.Query] = [query.Term("text", t) for t in stems]
         if len(word) >= 3:
             parts.append(query.Term("name_start", word, boost=PREFIX_BOOST))
-        if len(word) >= 5 and not s.reader().doc_frequency("exact", word):
+        if len(word) >= 5 and not self._vocabulary().get(word):
             for near in self._near(word, maxdist=1 if len(word) < 8 else 2, limit=None):
                 parts += [query.Term("text", t.text, boost=FUZZY_BOOST)
                           for t in self.ix.schema["text"].analyzer(near, mode="query")]
         return parts
 
-    def _vocabulary(self) -> tuple[list[str], list[int]]:
-        """Every word of every plugin as written (unstemmed), with its document frequency."""
+    def _vocabulary(self) -> dict[str, int]:
+        """Every word of every plugin as written (unstemmed), with the number of plugins using
+        it: from ``VOCABULARY``, written with the index (counted again if it cannot be read)."""
         if self._words is None:
-            reader = self.searcher().reader()
-            words, counts = [], []
-            for term, info in reader.iter_field("exact"):
-                words.append(term.decode() if isinstance(term, bytes) else term)
-                counts.append(info.doc_frequency())
-            self._words = (words, counts)
+            try:
+                pairs = json.loads((self.cache / VOCABULARY).read_bytes())
+            except (OSError, ValueError):
+                pairs = _counted_words(self.searcher())
+            self._words = {str(w): int(n) for w, n in pairs}
         return self._words
 
     def _near(self, word: str, maxdist: int, limit: int | None) -> list[str]:
         """Known words within ``maxdist`` edits of ``word`` that start with the same letter,
         closest and then most frequent first (rapidfuzz: whoosh's own corrector reads every
         term in Python and takes a tenth of a second on a large registry)."""
-        words, counts = self._vocabulary()
-        found = process.extract(word, words, scorer=OSA.distance, score_cutoff=maxdist,
+        counts = self._vocabulary()
+        found = process.extract(word, list(counts), scorer=OSA.distance, score_cutoff=maxdist,
                                 limit=None)
-        ranked = sorted((dist, -counts[i], w) for w, dist, i in found if w[0] == word[0])
+        ranked = sorted((dist, -counts[w], w) for w, dist, _ in found if w[0] == word[0])
         return [w for _, _, w in ranked[:limit]]
 
     def parse(self, text: str) -> query.Query:
@@ -422,7 +444,7 @@ class SearchIndex:
         else:
             ranked = self._ordered(matched, "score" if sort == "relevance" else sort, limit)
         terms = frozenset(t.decode() if isinstance(t, bytes) else t for f, t in
-                          q.existing_terms(s.reader(), expand=True) if f in ("text", "exact"))
+                          q.existing_terms(s.reader(), expand=True) if f == "text")
         hits = tuple(_hit(s.stored_fields(doc), relevance, terms) for doc, relevance in ranked)
         suggestions = () if matched else self._suggest(s, text)
         return Results(text, hits, len(matched), suggestions, self._facets(matched))
@@ -467,7 +489,7 @@ class SearchIndex:
         if sort == "name":
             key: Any = lambda d: names[d]  # noqa: E731
         else:
-            column = reader.column_reader(sort)
+            column = reader.column_reader(f"{sort}_key")
             key = lambda d: (_descending(column[d]), names[d])  # noqa: E731
         return [(doc, None) for doc in heapq.nsmallest(limit, docs, key=key)]
 
@@ -494,9 +516,9 @@ class SearchIndex:
         if not words:
             return ()
         fixed = []
-        reader = s.reader()
+        known = self._vocabulary()
         for w in words:
-            if reader.doc_frequency("exact", w):
+            if known.get(w):
                 fixed.append(w)  # a known word: the filters excluded its plugins
                 continue
             found = self._near(w, maxdist=2, limit=1)
@@ -504,7 +526,7 @@ class SearchIndex:
         out = []
         if fixed != words:
             out.append(" ".join(fixed))
-        if fixed == words and all(reader.doc_frequency("exact", w) for w in words):
+        if fixed == words and all(known.get(w) for w in words):
             return ()
         names = process.extract(text.strip().lower(), self._names(),
                                 scorer=OSA.distance, score_cutoff=3, limit=None)
@@ -529,10 +551,19 @@ def _live(s: Searcher, column: str) -> dict[str, Any]:
             if not reader.is_deleted(d)}
 
 
+def _counted_words(s: Searcher) -> list[tuple[str, int]]:
+    """Each word of the plugins (the ``words`` column), with the number of plugins using it."""
+    counts = Counter(w for v in _live(s, "words").values() for w in v.decode().split())
+    return sorted(counts.items())
+
+
 def _descending(value: Any) -> Any:
-    """A key sorting ``value`` (a number or a string) from largest to smallest."""
+    """A key sorting ``value`` (a number, or a string as text or UTF-8) from largest to
+    smallest."""
     if isinstance(value, int | float):
         return -value
+    if isinstance(value, bytes):
+        value = value.decode()
     return (*(-ord(c) for c in str(value)), 1)  # the 1: "2026-01-01" before "2026-01"
 
 
