@@ -9,6 +9,7 @@ clone.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.build.builder import Builder
+from plugindex.search import related
 from tests.conftest import GIT_ENV, VALID_MANIFEST, GitRegistry
 
 RANGES = [">=1.0", ">=1.0", ">=2", "<2", "==1.0.0", ""]
@@ -116,20 +118,28 @@ def summary(outcome: object) -> tuple[object, ...]:
             outcome.versions)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("seed", "actions", "ageing"), [
-    (1, ALL_ACTIONS, False), (2, ALL_ACTIONS, False), (3, ALL_ACTIONS, False),
-    (4, ALL_ACTIONS, False), (5, DEPENDENCY_ACTIONS, False), (6, DEPENDENCY_ACTIONS, False),
-    (7, ALL_ACTIONS, True), (8, DEPENDENCY_ACTIONS, True),
+@pytest.mark.parametrize(("seed", "actions", "ageing", "drift"), [
+    (1, ALL_ACTIONS, False, None), (2, ALL_ACTIONS, False, None),
+    (3, ALL_ACTIONS, False, None), (4, ALL_ACTIONS, False, None),
+    (5, DEPENDENCY_ACTIONS, False, None), (6, DEPENDENCY_ACTIONS, False, None),
+    (7, ALL_ACTIONS, True, None), (8, DEPENDENCY_ACTIONS, True, None),
+    (9, ALL_ACTIONS, False, 100.0),
 ], ids=["all-1", "all-2", "all-3", "all-4", "dependencies-5", "dependencies-6",
-        "ageing-all-7", "ageing-dependencies-8"])
+        "ageing-all-7", "ageing-dependencies-8", "kept-related-9"])
 def test_incremental_build_equals_cold_build(git_registry: GitRegistry, tmp_path: Path,
-                                             seed: int, actions: list[str], ageing: bool
-                                             ) -> None:
+                                             monkeypatch: pytest.MonkeyPatch, seed: int,
+                                             actions: list[str], ageing: bool,
+                                             drift: float | None) -> None:
     """Random changes, each built incrementally and cold: the same index, byte for byte.
     With ``ageing``, weeks to months pass between changes, so that month boundaries come and
     go and releases age past the score's date-dependent thresholds (plugins render again, or
-    do not, by the span their scores hold over)."""
+    do not, by the span their scores hold over). With ``drift``, related plugins are kept
+    from the committed related.json however many plugins change (the registries here are
+    small: at the default drift, a change or two refreshes them all)."""
+    if drift is not None:
+        monkeypatch.setattr(related, "DRIFT", drift)
     rng = random.Random(seed)
+    kept_steps = 0
     reg = git_registry
     history = []
     if actions is DEPENDENCY_ACTIONS:
@@ -160,6 +170,9 @@ def test_incremental_build_equals_cold_build(git_registry: GitRegistry, tmp_path
         assert summary(incremental) == summary(cold), history
         if incremental.ok:
             assert reg.index_bytes() == cold_index, history
+            published = json.loads(cold_index["related.json"])
+            kept_steps += published["basis"]["changed"] > 0
+    assert drift is None or kept_steps  # lists were kept, not only computed afresh
 
 
 def test_check_at_an_older_commit_then_build_again(git_registry: GitRegistry) -> None:

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from plugindex.search import related
 from plugindex.search.engine import Filters, SearchIndex, weighted
-from plugindex.search.related import LIMIT, like, related_all, render_related
+from plugindex.search.related import (
+    LIMIT,
+    Basis,
+    Related,
+    like,
+    parse_related,
+    related_all,
+    related_update,
+    render_related,
+)
 from tests.conftest import DATA, ROOT
 
 INDEX = ROOT / "index" / "v1"
@@ -107,10 +119,129 @@ def test_a_shared_category_ranks_higher(tmp_path: Path) -> None:
 
 
 def test_rendering_is_sorted_and_keyed() -> None:
-    data = render_related("0" * 64, {"b": ["a"], "a": ["b", "c"]})
-    assert json.loads(data) == {"schema_version": 1, "inputs": "0" * 64, "limit": LIMIT,
-                                "related": {"a": ["b", "c"], "b": ["a"]}}
+    kept = Related(Basis("2026-12", 3, 1), {"b": ("a",), "a": ("b", "c")},
+                   {"a": "1" * 16, "b": "2" * 16}, {"a": ("x", "y"), "b": ()})
+    data = render_related("0" * 64, kept)
+    assert json.loads(data) == {
+        "schema_version": 1, "inputs": "0" * 64, "limit": LIMIT,
+        "method": related.method_key(), "related": {"a": ["b", "c"], "b": ["a"]},
+        "basis": {"month": "2026-12", "plugins": 3, "changed": 1},
+        "kept": {"a": {"content": "1" * 16, "terms": "x y"},
+                 "b": {"content": "2" * 16, "terms": ""}}}
     assert data.index(b'"a"') < data.index(b'"b"')
+    assert parse_related(data) == kept
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d.pop("basis"), lambda d: d.pop("kept"), lambda d: d.pop("method"),
+    lambda d: d.update(method="0" * 16), lambda d: d["basis"].update(plugins="31"),
+    lambda d: d["kept"]["a"].update(terms=["x", "y"]), lambda d: d["related"].update(a="b"),
+    lambda d: d.clear(),
+], ids=["no-basis", "no-kept", "no-method", "other-method", "count-as-text",
+        "terms-as-list", "list-as-text", "empty"])
+def test_a_file_that_cannot_be_kept_from_is_not(edit: Callable[[dict[str, Any]], object]
+                                                ) -> None:
+    """An older format, another method's file or a malformed one: every list is computed."""
+    kept = Related(Basis("2026-12", 1), {"a": ()}, {"a": "1" * 16}, {"a": ("x", "y")})
+    doc = json.loads(render_related("0" * 64, kept))
+    edit(doc)
+    assert parse_related(json.dumps(doc).encode()) is None
+    assert parse_related(b"{not json") is None
+    assert parse_related(None) is None
+
+
+def _edited_index(tmp_path: Path, edit: Callable[[list[dict[str, Any]]], object]) -> Path:
+    """A copy of the default registry's index/v1 with its entries edited (each edited entry
+    gets a new sha256, so that the search index reads it again)."""
+    index_dir = tmp_path / "v1"
+    if not index_dir.exists():
+        shutil.copytree(INDEX, index_dir)
+    data = json.loads((index_dir / "index.json").read_bytes())
+    before = json.dumps(data["plugins"])
+    edit(data["plugins"])
+    for entry in data["plugins"]:
+        if json.dumps(entry) not in before:
+            entry["sha256"] = "e" * 64
+    (index_dir / "index.json").write_text(json.dumps(data), encoding="utf-8")
+    return index_dir
+
+
+def _entry(entries: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(e for e in entries if e["name"] == name)
+
+
+@pytest.fixture
+def full(tmp_path: Path) -> Related:
+    with SearchIndex(INDEX, tmp_path / "first") as search:
+        return related_update(search, None, "2026-12")
+
+
+def test_all_are_computed_without_a_file_or_in_a_new_month(
+        tmp_path: Path, full: Related, computed: dict[str, list[str]]) -> None:
+    assert full.basis == Basis("2026-12", len(computed), 0)
+    assert {n: list(v) for n, v in full.lists.items()} == computed
+    assert set(full.terms) == set(full.contents) == set(computed)
+    stale = replace(full, basis=Basis("2026-11", len(computed), 1),
+                    lists=dict.fromkeys(full.lists, ()))
+    with SearchIndex(INDEX, tmp_path / "cache") as search:
+        assert related_update(search, stale, "2026-12") == full
+        assert related_update(search, full, "2026-12") is full  # nothing changed
+
+
+def test_a_change_computes_again_the_lists_it_reaches(tmp_path: Path, full: Related) -> None:
+    """A plugin rewritten to be about what redis-cache is about: its own list, redis-cache's
+    (whose key terms it now uses) and the lists that named it are computed again; the rest
+    are kept as they were."""
+    def rewrite(entries: list[dict[str, Any]]) -> None:
+        cache, moved = _entry(entries, "redis-cache"), _entry(entries, "chat-widget")
+        moved.update(summary=cache["summary"], tags=cache["tags"])
+
+    index_dir = _edited_index(tmp_path, rewrite)
+    with SearchIndex(index_dir, tmp_path / "cache") as search:
+        kept = related_update(search, full, "2026-12")
+        # the changes add up: one before this one makes two, past the drift
+        assert related_update(search, replace(full, basis=replace(full.basis, changed=1)),
+                              "2026-12").basis.changed == 0
+        afresh = related_all(search)
+        words = {t.text for t in search.searcher().schema["text"].analyzer(
+            search.searcher().document(name="chat-widget")["about"])}
+    assert kept.basis == Basis("2026-12", full.basis.plugins, 1)
+    assert "chat-widget" in kept.lists["redis-cache"]
+    assert "redis-cache" in kept.lists["chat-widget"]
+    assert kept.contents["chat-widget"] != full.contents["chat-widget"]
+    reached = {n for n in full.lists if n == "chat-widget" or "chat-widget" in full.lists[n]
+               or words & set(full.terms[n])}
+    assert "redis-cache" in reached
+    for name in full.lists:
+        if name in reached:
+            assert list(kept.lists[name]) == afresh[name], name
+        else:
+            assert kept.lists[name] == full.lists[name], name
+            assert kept.terms[name] == full.terms[name], name
+
+
+def test_a_removed_plugin_leaves_every_list(tmp_path: Path, full: Related) -> None:
+    gone = next(n for n in sorted(full.lists) if any(n in v for v in full.lists.values()))
+    index_dir = _edited_index(tmp_path, lambda entries: entries.remove(_entry(entries, gone)))
+    with SearchIndex(index_dir, tmp_path / "cache") as search:
+        kept = related_update(search, full, "2026-12")
+    assert gone not in {*kept.lists, *kept.contents, *kept.terms}
+    assert all(gone not in v for v in kept.lists.values())
+    assert kept.basis.changed == 1
+
+
+def test_past_the_drift_every_list_is_computed_again(tmp_path: Path, full: Related) -> None:
+    """More changed plugins than DRIFT of the plugins (31 in the default registry: 5% is
+    one and a half): the statistics are refreshed, every list computed, the count restarts."""
+    def two(entries: list[dict[str, Any]]) -> None:
+        for name in ("chat-widget", "env-config"):
+            _entry(entries, name)["summary"] += " Now with retries."
+
+    index_dir = _edited_index(tmp_path, two)
+    with SearchIndex(index_dir, tmp_path / "cache") as search:
+        kept = related_update(search, full, "2026-12")
+        assert kept.basis == Basis("2026-12", full.basis.plugins, 0)
+        assert {n: list(v) for n, v in kept.lists.items()} == related_all(search)
 
 
 def test_the_inputs_key_follows_the_method(tmp_path: Path,

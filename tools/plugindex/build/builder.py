@@ -18,6 +18,7 @@ Large batches of validation and rendering are spread over the machine's cores.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -94,7 +95,7 @@ from plugindex.score.versions import (
     verified_maintainers,
 )
 from plugindex.search.engine import SearchIndex
-from plugindex.search.related import inputs_key, related_all, render_related
+from plugindex.search.related import inputs_key, parse_related, related_update, render_related
 from plugindex.validate.registry_rules import check_registry, shared_sources
 from plugindex.validate.tree import at_commit
 from plugindex.validate.validator import FileResult, ManifestValidator
@@ -333,7 +334,7 @@ class Builder:
                 head, registry, cache, names, previous, None if full else scope, check,
                 releases_moved)
         with t.stage("related"):
-            files[RELATED_FILE] = self.related(files, plugins)
+            files[RELATED_FILE] = self.related(files, plugins, head)
         with t.stage("reputation"):
             files[CONTRIBUTORS_FILE] = self.contributors(head, registry)
         stale: tuple[str, ...] = ()
@@ -543,11 +544,22 @@ class Builder:
         return files, plugins, len(work)
 
     def related(self, files: Mapping[str, bytes | None],
-                plugins: Mapping[str, CachedPlugin]) -> bytes:
+                plugins: Mapping[str, CachedPlugin], head: str) -> bytes:
         """related.json for the index about to be published. The whoosh index behind search is
-        brought up to date with it (plugin by plugin); the related plugins of all are computed
-        again only when some plugin's searchable text changed (a new release alone does not)."""
+        brought up to date with it (plugin by plugin); the related plugins are kept up to date
+        from the published related.json (``related_update``: only lists a changed text can
+        reach are computed again, all of them in a new month or past the drift), and nothing
+        is computed when no plugin's searchable text changed (a new release alone does not)."""
         target = self.repo.root / INDEX_DIR
+        # kept from the related.json of the commit built (not the working tree's): a build and
+        # a --check of one commit keep the same lists, whatever was built since
+        found = [e.oid for e in self.repo.ls_tree(head, f"{INDEX_DIR}/{RELATED_FILE}")
+                 if e.kind == "blob"]
+        try:
+            published = self.repo.read_blobs(found[:1]).get(found[0]) if found else None
+        except EnvironmentProblem:
+            published = None
+        month = iso(self.repo.commit_time(head))[:7]
 
         def read(rel: str) -> bytes:
             data = files.get(rel)
@@ -571,12 +583,14 @@ class Builder:
         cache_dir = self.repo.root / SEARCH_CACHE
         with SearchIndex(target, cache_dir, read=read) as search:
             key = inputs_key(search)
-            saved = cache_dir / f"{RELATED_FILE}.{key}"
+            # what the file depends on: the documents, what it keeps from, and the month
+            saved = cache_dir / "{}.{}".format(RELATED_FILE, hashlib.sha256(
+                f"{key} {month} ".encode() + (published or b"")).hexdigest())
             try:
                 return saved.read_bytes()
             except OSError:
                 pass
-            data = render_related(key, related_all(search))
+            data = render_related(key, related_update(search, parse_related(published), month))
         output_schemas().check_related(data)
         for old in cache_dir.glob(f"{RELATED_FILE}.*"):
             old.unlink()
