@@ -48,7 +48,7 @@ from whoosh.searching import Searcher
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.codeid import code_identity
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 VOCABULARY = "vocabulary.json"  # beside the whoosh index: every word as written, and its count
 SORTS = ("relevance", "score", "updated", "name")
 # A deprecated plugin's relevance counts this much (unless the query is its very name), and
@@ -89,6 +89,7 @@ def _schema() -> fields.Schema:
         name=fields.ID(stored=True, unique=True, sortable=True),
         name_start=fields.TEXT(analyzer=starts, phrase=False),
         text=fields.TEXT(analyzer=text, phrase=False),
+        text_length=fields.COLUMN(columns.NumericColumn("I")),  # its tokens (search.corpus)
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
         tag_list=fields.COLUMN(columns.VarBytesColumn()),  # the tags again, for facets
         summary=fields.STORED,
@@ -196,6 +197,7 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
         "name": entry["name"],
         "name_start": entry["name"],
         "text": text,
+        "text_length": len(text.split()),
         "about": about,
         "content": content.encode(),
         "tags": ",".join(tags),
@@ -331,17 +333,6 @@ class SearchIndex:
     def contents(self) -> dict[str, str]:
         """Each plugin's content digest (see ``document``), by name."""
         return {n: c.decode() for n, c in _live(self.searcher(), "content").items()}
-
-    def compact(self) -> None:
-        """Build the index afresh if it holds deleted documents (which whoosh still counts in
-        its statistics), so that scores are exactly those of a fresh index. (Rebuilding takes
-        less than half the time of whoosh's optimize, which rewrites every segment.)"""
-        if self.searcher().reader().has_deletions():
-            self.close()
-            self._columns = self._name_list = self._deprecated_docs = None
-            self._words = None
-            self._filter_sets = {}
-            self.ix = self._create()
 
     def searcher(self) -> Searcher:
         """The searcher all queries share (opened once: opening costs more than a query)."""

@@ -15,8 +15,8 @@ for text that is not in the index yet (possible duplicates).
 
 Everything here reads the search index (``search.SearchIndex``) and is a function of its
 documents alone, so the related plugins of an index are the same however that whoosh index was
-built, provided it holds no deleted documents (whoosh keeps them in its statistics until
-segments merge): ``related_all`` rebuilds such an index first.
+built: the statistics are read without the deleted documents whoosh keeps counting until
+segments merge (``search.corpus``), and the scores computed from them there.
 
 Kept up to date, not recomputed (``related_update``): the lists depend on every document,
 through the corpus statistics (how rare each word is), but a change to a few plugins moves the
@@ -41,13 +41,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from whoosh import classify, index, query
-from whoosh.analysis import STOP_WORDS
+from whoosh import index
 from whoosh.searching import Searcher
 
+from plugindex.search.corpus import corpus_of
 from plugindex.search.engine import SearchIndex
 
-RELATED_VERSION = 1  # bump when the method changes: every related.json is recomputed
+RELATED_VERSION = 2  # bump when the method changes: every related.json is recomputed
 LIMIT = 5
 NUMTERMS = 8
 COMMON_SHARE = 0.03  # words in more than this share of the plugins are not key terms...
@@ -90,15 +90,8 @@ class Related:
 
 def key_terms(s: Searcher, about: str) -> list[tuple[str, float]]:
     """The ``NUMTERMS`` most telling terms of ``about`` (weighted ``text`` field content)."""
-    reader = s.reader()
-    if not reader.doc_count():
-        return []
-    expander = classify.Expander(reader, "text", classify.Bo1Model)
-    expander.add_text(about)
-    cap = max(COMMON_FLOOR, COMMON_SHARE * reader.doc_count())
-    terms = [(t, w) for t, w in expander.expanded_terms(NUMTERMS * 4, normalize=True)
-             if t not in STOP_WORDS and reader.doc_frequency("text", t) <= cap]
-    return sorted(terms, key=lambda tw: (-tw[1], tw[0]))[:NUMTERMS]
+    corpus = corpus_of(s)
+    return corpus.key_terms(about, NUMTERMS, max(COMMON_FLOOR, COMMON_SHARE * corpus.count))
 
 
 def like(s: Searcher, about: str, category: str, exclude: Collection[str] = (),
@@ -111,14 +104,11 @@ def _like_terms(s: Searcher, terms: Sequence[tuple[str, float]], category: str,
                 exclude: Collection[str], limit: int) -> list[Similar]:
     if not terms:
         return []
-    q = query.Or([query.Term("text", t, boost=w) for t, w in terms])
-    mask = query.Or([query.Term("name", n) for n in sorted(exclude)]) if exclude else None
-    results = s.search(q, limit=None, mask=mask)
-    reader = s.reader()
-    names = reader.column_reader("name")
-    categories = reader.column_reader("category")
+    corpus = corpus_of(s)
+    names, categories = corpus.names, corpus.categories
     scored = [(score * (1 + CATEGORY_BONUS) if categories[doc] == category else score,
-               names[doc]) for score, doc in results.top_n]
+               names[doc]) for doc, score in corpus.match(terms).items()
+              if names[doc] not in exclude]
     scored.sort(key=lambda sn: (-sn[0], sn[1]))
     floor = scored[0][0] * RELATIVE_FLOOR if scored else 0.0
     return [Similar(name, score) for score, name in scored[:limit] if score >= floor]
@@ -153,11 +143,9 @@ def _chunk(names: list[str]) -> Computed:
 
 
 def _compute(search: SearchIndex, names: Sequence[str], parallel_from: int) -> Computed:
-    """``related_of`` for ``names``, over the index rebuilt without deleted documents; in
-    worker processes from ``parallel_from`` plugins on."""
+    """``related_of`` for ``names``; in worker processes from ``parallel_from`` plugins on."""
     if not names:
         return {}
-    search.compact()
     s = search.searcher()
     workers = min(os.cpu_count() or 1, 8)
     if len(names) < parallel_from or workers < 2:
