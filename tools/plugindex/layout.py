@@ -52,10 +52,17 @@ def is_within(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory + "/")
 
 
+_PROTECTED_NORM = tuple(_norm(p) for p in PROTECTED)
+_PROTECTED_UNDER = tuple(f"{p}/" for p in _PROTECTED_NORM)
+
+
 def protected(path: str) -> bool:
     """The path is (or lies under, or contains) a part of the registry's own machinery."""
     path = _norm(path)
-    return any(is_within(path, p) or is_within(p, path) for p in PROTECTED)
+    # (is_within both ways for each of PROTECTED, spelled out: a build asks for every path
+    # source of every manifest)
+    return path.startswith(_PROTECTED_UNDER) or any(
+        p == path or p.startswith(f"{path}/") for p in _PROTECTED_NORM)
 
 
 def under_root(path: str, roots: tuple[str, ...]) -> bool:

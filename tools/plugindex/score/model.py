@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -351,11 +352,15 @@ def _live(c: _Ctx) -> list[Release]:
             ] or [r for r in c.facts.releases if not r.yanked]
 
 
+_version = functools.lru_cache(maxsize=65536)(Version)  # releases are compared again and again
+
+
 def _recency(c: _Ctx) -> Outcome:
     live = _live(c)
     if not live:
         return 0, "every version is yanked", "publish a new version"
-    newest = max(live, key=lambda r: (r.published, Version(r.version)))
+    latest = max(r.published for r in live)
+    newest = max((r for r in live if r.published == latest), key=lambda r: _version(r.version))
     days = _days(c.facts.as_of, newest.published)
     points = _linear(days, c.num("full_days"), c.num("zero_days"), c.weight)
     evidence = f"newest release {newest.version}, published {_day(newest.published)}"
@@ -603,12 +608,14 @@ def _dated(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str]
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def month_end(month: int) -> int:
     """The last second (UTC) of ``month`` (counted as year * 12 + month - 1)."""
     year, index = divmod(month + 1, 12)
     return int(datetime.datetime(year, index + 1, 1, tzinfo=datetime.UTC).timestamp()) - 1
 
 
+@functools.lru_cache(maxsize=65536)
 def month_of(t: int) -> int:
     day = datetime.datetime.fromtimestamp(t, datetime.UTC)
     return day.year * 12 + day.month - 1
