@@ -7,7 +7,8 @@ shaped like a real registry's history (a few plugins with 200-300 versions, a lo
 commit per manifest). Prints per-stage times, and each target with the ratio to it.
 BENCH_REUSE=1 keeps a registry generated (and built) by an earlier run, and times only the
 rebuilds. Targets (2-core machine, CPU time): a rebuild after one changed manifest, or one new
-version of the plugin with the most versions, < 1 s; a new version of the plugin the most
+version of the plugin with the most versions, or a rewritten summary (its related
+plugins, and those it reaches, computed again), < 1 s; a new version of the plugin the most
 manifests require (the worst-case dependency cone) < 2 s; a new month renders again no file
 whose content does not depend on the date.
 
@@ -75,6 +76,30 @@ def change_one(root: Path, later: int = 60) -> None:
     head = git(root, "rev-parse", "HEAD")
     text = git(root, "show", f"HEAD:{path}") + f"\n# changed on top of {head}\n"
     commit_file(root, path, text, "change one manifest", later)
+
+
+def rewrite_summary(root: Path, later: int = 60) -> None:
+    """Commit a new summary for the newest manifest of a plugin that has several: its
+    searchable text changes, so its related plugins (and those its change reaches) are
+    computed again while the rest are kept."""
+    listing = git(root, "ls-tree", "-r", "--name-only", "HEAD", "--", "submissions")
+    versions: dict[str, list[str]] = {}
+    for path in listing.splitlines():
+        versions.setdefault(path.split("/")[1], []).append(path)
+    name = sorted(versions)[1]
+    newest = max(versions[name], key=lambda p: tuple(
+        int(x) for x in p.rsplit("/", 1)[1][:-5].split(".")))
+    lines = git(root, "show", f"HEAD:{newest}").splitlines()
+    text = "\n".join("summary: Rewritten, ledger exports for invoices and payments" if
+                     line.startswith("summary:") else line for line in lines) + "\n"
+    commit_file(root, newest, text, f"{name}: a new summary", later)
+
+
+def publish_related(root: Path) -> None:
+    """Commit the related.json the last build wrote, as the publish workflow commits index/v1:
+    the next build keeps the related lists a change does not reach from the commit."""
+    text = (root / "index" / "v1" / "related.json").read_text(encoding="utf-8")
+    commit_file(root, "index/v1/related.json", text, "Index: related plugins")
 
 
 def prepare(root: Path, label: str, make: Callable[[], None],
@@ -221,9 +246,12 @@ def main() -> None:
         root = WORK / f"registry-{n}"
         prepare(root, f"{n} manifests", lambda root=root, n=n: generate(root, n), timed_build)
         cold_against_floor(root)
+        publish_related(root)
         change_one(root)
         timed_build(root, "one manifest changed", 1.0)
         timed_build(root, "nothing changed", 1.0)
+        rewrite_summary(root)
+        timed_build(root, "one summary rewritten", 1.0)
         add_version(root, plugin=most_required(root))
         timed_build(root, "a version of most required", 2.0)
         change_one(root, 32 * 86400)
