@@ -33,11 +33,13 @@ from plugindex.resolve.resolver import (
     Release,
     Resolution,
     Want,
+    any_usable,
     install_order,
     newest_plan,
     parse_request,
     resolve,
     search,
+    usable,
 )
 from tests.conftest import DATA, ROOT
 
@@ -757,3 +759,24 @@ def test_install_order_of_10000_without_recursion() -> None:
     assert looped_order == []
     assert loop == [*names, names[0]]
 
+
+
+_VERSIONS = ["0.9.0", "1.0.0", "1.1.0rc1", "1.1.0", "2.0.0b1", "2.0.0", "2.1.0"]
+_RANGES = ["", ">=1.0", "<2", "==1.1.0", "==2.0.0b1", ">=1.1.0rc1,<2", "!=1.1.0", ">3"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_VERSIONS), st.booleans()), unique_by=lambda t: t[0]),
+       st.lists(st.tuples(st.sampled_from(_RANGES), st.sampled_from([None, *_RANGES])),
+                min_size=1, max_size=3),
+       st.booleans())
+def test_any_usable_says_whether_usable_finds_any(releases: list[tuple[str, bool]],
+                                                  wants: list[tuple[str, str | None]],
+                                                  allow_pre: bool) -> None:
+    """Early rejection asks only whether some release is usable: the same answer as the
+    full list, under either pre-release policy (it falls back to pre-releases)."""
+    found = sorted((Release("p", Version(v), yanked=y) for v, y in releases),
+                   key=lambda r: r.version, reverse=True)
+    asked = [Want("p", SpecifierSet(spec), None if exclude is None else SpecifierSet(exclude))
+             for spec, exclude in wants]
+    assert any_usable(found, asked) == bool(usable(found, asked, allow_pre))

@@ -202,6 +202,10 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         self.banned = banned
         self._releases: dict[str, list[Release] | None] = {}
         self.rejected: dict[Release, str] = {}  # why early rejection dropped a release
+        # usable releases per plugin and set of requirements (the same come back as the
+        # search backtracks); keyed by the requirements' range objects, which the entry holds
+        self._usable: dict[tuple[str, tuple[tuple[int, int, bool], ...]],
+                           tuple[list[Want], list[Release]]] = {}
 
     def releases(self, name: str) -> list[Release] | None:
         """Releases for the requested host, newest first (cached per plugin)."""
@@ -243,13 +247,21 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
                for c in incompatibilities[identifier]}
         found: list[Candidate] = []
         verdicts: dict[tuple[str, int], str | None] = {}  # this state's, per requirement
-        for r in usable(self.releases(identifier) or [], wants, self.options.allow_pre):
+        for r in self._usable_for(identifier, wants):
             if r.version not in bad and self._alive(r) and self._viable(r, requirements,
                                                                         verdicts):
                 found.append(r)
         if all(w.optional for w in wants) and None not in bad:
             found.insert(0, Absent(identifier))  # not installing is preferred
         return found
+
+    def _usable_for(self, identifier: str, wants: list[Want]) -> list[Release]:
+        key = (identifier, tuple((id(w.spec), id(w.exclude), w.optional) for w in wants))
+        entry = self._usable.get(key)
+        if entry is None:
+            entry = self._usable[key] = (wants, usable(self.releases(identifier) or [], wants,
+                                                       self.options.allow_pre))
+        return entry[1]
 
     def _alive(self, release: Release) -> bool:
         """False for a release that no plan can contain because every candidate for one of
@@ -281,12 +293,12 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
                        requirements: Mapping[str, Iterator[Want]]) -> str | None:
         known = list(requirements[dep]) if dep in requirements else []
         releases = self.releases(dep) or []
-        if not known or not usable(releases, [Want(dep, spec)], self.options.allow_pre):
+        if not known or not any_usable(releases, [Want(dep, spec)]):
             # Nothing else constrains the dependency yet, or the requirement alone is
             # impossible: let the resolver reach it, so that the explanation names the
             # real cause (a missing plugin, the host range, the versions that exist).
             return None
-        if not usable(releases, [*known, Want(dep, spec)], self.options.allow_pre):
+        if not any_usable(releases, [*known, Want(dep, spec)]):
             already = ", ".join(sorted({w.describe() for w in known}))
             return f"needs {dep} {spec or '(any)'}, but: {already}"
         return None
@@ -302,6 +314,13 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         wants = [Want(n, s) for n, s in candidate.requires]
         wants += [Want(n, ANY, exclude=s, optional=True) for n, s in candidate.conflicts]
         return wants
+
+
+def any_usable(releases: Sequence[Release], wants: Sequence[Want]) -> bool:
+    """``usable(releases, wants, ...)`` is not empty, whatever the pre-release policy (it
+    falls back to pre-releases when no final release matches): found at the first match."""
+    return any(all(w.allows(r.version) for w in wants)
+               and (not r.yanked or any(w.pins(r.version) for w in wants)) for r in releases)
 
 
 def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
