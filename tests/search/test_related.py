@@ -261,3 +261,19 @@ def test_an_empty_registry_has_nothing_related(tmp_path: Path) -> None:
         assert search.search("anything").hits == ()
         assert search.search("", Filters(category="testing")).total == 0
         assert like(search.searcher(), weighted({"summary": "a plugin"}), "testing") == []
+
+
+def test_a_kept_list_naming_a_plugin_that_is_not_there_is_computed_again(
+        tmp_path: Path, full: Related) -> None:
+    """Lists are kept from the committed related.json; one that names no plugin of the index
+    (an edited file) is not kept, even when nothing changed around it."""
+    lists = dict(full.lists)
+    lists["auth-jwt"] = ("no-such-plugin", *lists["auth-jwt"][1:])
+    edited = replace(full, lists=lists)
+    with SearchIndex(INDEX, tmp_path / "cache") as search:  # nothing changed
+        assert related_update(search, edited, "2026-12").lists == full.lists
+    index_dir = _edited_index(tmp_path, lambda entries: _entry(entries, "chat-widget").update(
+        summary="A chat widget, now with emoji."))
+    with SearchIndex(index_dir, tmp_path / "changed") as search:
+        kept = related_update(search, edited, "2026-12")
+    assert kept.lists["auth-jwt"] == full.lists["auth-jwt"]

@@ -188,7 +188,10 @@ def related_update(search: SearchIndex, previous: Related | None, month: str,
     changed = sorted(n for n, c in contents.items()
                      if previous.contents.get(n) != c or n not in previous.lists)
     gone = sorted(set(previous.contents) - set(contents))
-    if not changed and not gone:
+    # a list naming a plugin that is not there (as no build writes: an edited file)
+    ghosts = {n for n, found in previous.lists.items()
+              if n in contents and not contents.keys() >= set(found)}
+    if not changed and not gone and not ghosts:
         return previous
     drift = previous.basis.changed + len(changed) + len(gone)
     if drift > DRIFT * previous.basis.plugins:
@@ -200,7 +203,7 @@ def related_update(search: SearchIndex, previous: Related | None, month: str,
         doc = s.document(name=name)
         words |= {t.text for t in analyzer(doc["about"])} if doc is not None else set()
     moved = {*changed, *gone}
-    redo = {*changed}
+    redo = {*changed, *ghosts}
     redo |= {n for n, found in previous.lists.items() if n in contents and moved & set(found)}
     redo |= {n for n, terms in previous.terms.items() if n in contents and words & set(terms)}
     computed = _compute(search, sorted(redo), parallel_from)
