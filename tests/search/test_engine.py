@@ -155,12 +155,13 @@ def test_corrections_are_the_same_when_the_vocabulary_file_is_lost(tmp_path: Pat
     (deleted, unreadable) it is counted again from the documents, to the same effect."""
     cache = tmp_path / "cache"
     SearchIndex(INDEX, cache).close()
-    (cache / engine.VOCABULARY).write_text("{not json")
-    again = SearchIndex(INDEX, cache)
-    assert again.updated == 0  # the index itself was reused
-    for text in ("mongodb", "authentcation", "mongdb clinet", "react components", "zzzzzzz"):
-        assert again.search(text, limit=50) == search.search(text, limit=50)
-    assert again.search("authentcation").hits  # corrected, so found
+    for broken in ("{not json", '{"a": 1}', "[[1]]", "7"):
+        (cache / engine.VOCABULARY).write_text(broken)
+        again = SearchIndex(INDEX, cache)
+        assert again.updated == 0  # the index itself was reused
+        for text in ("mongodb", "authentcation", "mongdb clinet", "react components", "zzzzz"):
+            assert again.search(text, limit=50) == search.search(text, limit=50)
+        assert again.search("authentcation").hits  # corrected, so found
 
 
 def _twin_index(root: Path, names: list[str], changed: str = "") -> Path:

@@ -280,8 +280,8 @@ class SearchIndex:
                 return index.open_dir(str(self.cache))
             if current.startswith(f"{self._code()}:"):
                 ix = index.open_dir(str(self.cache))
-                if self._update(ix):
-                    self._write_vocabulary(ix)
+                self._update(ix)
+                self._write_vocabulary(ix)  # (also after an update that stopped half-way)
                 stamp_file.write_text(self._stamp(), encoding="utf-8")
                 return ix
         return self._create()
@@ -299,8 +299,8 @@ class SearchIndex:
         with ix.searcher() as s:
             write_atomic(self.cache / VOCABULARY, json.dumps(_counted_words(s)).encode())
 
-    def _update(self, ix: index.Index) -> bool:
-        """Bring the documents up to date with index.json; whether any changed. One writer,
+    def _update(self, ix: index.Index) -> None:
+        """Bring the documents up to date with index.json. One writer,
         one process: a single segment is cheapest to write and to search (two processes
         halve the wall time of a cold build but cost more CPU and leave two segments)."""
         entries = {e["name"]: e for e in self.data.get("plugins", [])}
@@ -309,7 +309,7 @@ class SearchIndex:
         changed = sorted(n for n, e in entries.items() if have.get(n) != e.get("sha256"))
         gone = sorted(set(have) - set(entries))
         if not changed and not gone:
-            return False
+            return
         registry = self.data.get("registry", {})
         fresh = not have
         writer = ix.writer(limitmb=512)
@@ -328,7 +328,6 @@ class SearchIndex:
                 writer.update_document(**doc)
         writer.commit()
         self.updated = len(changed) + len(gone)
-        return True
 
     def contents(self) -> dict[str, str]:
         """Each plugin's content digest (see ``document``), by name."""
@@ -367,10 +366,10 @@ class SearchIndex:
         it: from ``VOCABULARY``, written with the index (counted again if it cannot be read)."""
         if self._words is None:
             try:
-                pairs = json.loads((self.cache / VOCABULARY).read_bytes())
-            except (OSError, ValueError):
-                pairs = _counted_words(self.searcher())
-            self._words = {str(w): int(n) for w, n in pairs}
+                self._words = {str(w): int(n) for w, n in
+                               json.loads((self.cache / VOCABULARY).read_bytes())}
+            except (OSError, ValueError, TypeError):
+                self._words = dict(_counted_words(self.searcher()))
         return self._words
 
     def _near(self, word: str, maxdist: int, limit: int | None) -> list[str]:
