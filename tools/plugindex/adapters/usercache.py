@@ -5,6 +5,11 @@ Where: ``$PLUGINDEX_CACHE_DIR``, else ``$XDG_CACHE_HOME/plugindex``, else
 checkout, so a pull request cannot ship entries into it. Keys are digests of every input of
 the result (the caller's business); an entry is written atomically and a store that cannot
 be read or written is only a miss: the cache never changes an outcome, only its cost.
+
+Bounded: entries live in 256 directories by the first two characters of their key, and a
+directory past ``2 * MAX_ENTRIES`` is cut back to the ``MAX_ENTRIES`` used last (a read marks
+an entry used). Writes of one key in 16 look (so the cost of looking is spread thin): a store
+holds at most about 130,000 entries, whatever is validated over the years.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ def cache_home() -> Path | None:
     return base / "plugindex"
 
 
+MAX_ENTRIES = 256  # per directory of entries (see the module's docstring)
+
+
 class FileStore:
     """Entries under ``directory/<key[:2]>/<key>``."""
 
@@ -39,10 +47,14 @@ class FileStore:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> bytes | None:
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: pruning drops the entries used longest ago
+        return data
 
     def put(self, key: str, data: bytes) -> None:
         """Written whole (a temporary file renamed), not flushed to disk as ``fsutil``'s
@@ -63,6 +75,23 @@ class FileStore:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+        if key[2] == "0":
+            prune(path.parent, MAX_ENTRIES)
+
+
+def prune(directory: Path, keep: int = MAX_ENTRIES) -> None:
+    """Cut a directory of entries past ``2 * keep`` back to the ``keep`` used last."""
+    try:
+        with os.scandir(directory) as found:
+            entries = [e for e in found if not e.name.startswith(".") and e.is_file()]
+        if len(entries) <= 2 * keep:
+            return
+        used = sorted(((e.stat().st_mtime_ns, e.name, e.path) for e in entries), reverse=True)
+    except OSError:
+        return
+    for _, _, path in used[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def user_store(kind: str) -> FileStore | None:
