@@ -155,7 +155,8 @@ def test_corrections_are_the_same_when_the_vocabulary_file_is_lost(tmp_path: Pat
     (deleted, unreadable) it is counted again from the documents, to the same effect."""
     cache = tmp_path / "cache"
     SearchIndex(INDEX, cache).close()
-    for broken in ("{not json", '{"a": 1}', "[[1]]", "7"):
+    for broken in ("{not json", '{"a": 1}', '{"m1": 0}', "[[1]]", "7", '[["mongodb", 1e999]]',
+                   '[["mongodb", 1.5]]', "[" * 100_000):
         (cache / engine.VOCABULARY).write_text(broken)
         again = SearchIndex(INDEX, cache)
         assert again.updated == 0  # the index itself was reused
@@ -223,3 +224,20 @@ def test_a_maintainer_counts_only_when_the_query_names_one(search: SearchIndex) 
     assert not search.search("jhollis", limit=50).hits
     mixed = [h.name for h in search.search("@jhollis logging", limit=50).hits]
     assert mixed[0] == "structured-logging"  # both: the word and the maintainer
+
+
+def test_documents_follow_the_registry_settings_they_read(tmp_path: Path) -> None:
+    """A category's title is part of its plugins' documents (it is searchable), though not of
+    their files: renaming it updates those documents, as a fresh index would have them."""
+    index_dir = tmp_path / "v1"
+    shutil.copytree(INDEX, index_dir)
+    SearchIndex(index_dir, tmp_path / "updated").close()
+    data = json.loads((index_dir / "index.json").read_bytes())
+    category = data["registry"]["categories"][0]
+    category["title"] = "Renamed for the test"
+    (index_dir / "index.json").write_text(json.dumps(data), encoding="utf-8")
+    updated = SearchIndex(index_dir, tmp_path / "updated")
+    afresh = SearchIndex(index_dir, tmp_path / "afresh")
+    assert updated.updated == len(data["plugins"])
+    assert updated.contents() == afresh.contents()
+    assert updated.search("renamed").total == afresh.search("renamed").total > 0

@@ -272,8 +272,33 @@ def test_a_kept_list_naming_a_plugin_that_is_not_there_is_computed_again(
     edited = replace(full, lists=lists)
     with SearchIndex(INDEX, tmp_path / "cache") as search:  # nothing changed
         assert related_update(search, edited, "2026-12").lists == full.lists
+        for odd in ({**full.lists, "zzz": ("auth-jwt",)},  # a plugin the index does not hold
+                    {**full.lists, "auth-jwt": ("auth-jwt",)},  # itself
+                    {**full.lists, "auth-jwt": tuple(sorted(full.lists))[:LIMIT + 1]}):
+            assert related_update(search, replace(full, lists=odd), "2026-12").lists == \
+                full.lists
     index_dir = _edited_index(tmp_path, lambda entries: _entry(entries, "chat-widget").update(
         summary="A chat widget, now with emoji."))
     with SearchIndex(index_dir, tmp_path / "changed") as search:
         kept = related_update(search, edited, "2026-12")
     assert kept.lists["auth-jwt"] == full.lists["auth-jwt"]
+
+
+def test_a_plugin_matching_through_its_category_or_capabilities_reaches_lists(
+        tmp_path: Path, full: Related) -> None:
+    """A new plugin whose summary and tags say nothing of observability, but whose capability
+    does: prometheus-metrics (whose key terms include it) lists it as a full computation does."""
+    def add(entries: list[dict[str, Any]]) -> None:
+        new = {**_entry(entries, "alerts-webhook"), "name": "uptime-probe",
+               "file": "plugins/uptime-probe.json", "tags": ["uptime"],
+               "summary": "Keeps an eye on endpoints.", "capabilities": ["observability"],
+               "category": "monitoring"}
+        entries.append(new)
+
+    index_dir = _edited_index(tmp_path, add)
+    assert "observ" in full.terms["prometheus-metrics"]
+    with SearchIndex(index_dir, tmp_path / "cache") as search:
+        kept = related_update(search, full, "2026-12")
+        afresh = related_all(search)
+    assert "uptime-probe" in afresh["prometheus-metrics"]
+    assert list(kept.lists["prometheus-metrics"]) == afresh["prometheus-metrics"]

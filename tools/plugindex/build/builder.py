@@ -562,6 +562,8 @@ class Builder:
             published = self.repo.read_blobs(found[:1]).get(found[0]) if found else None
         except EnvironmentProblem:
             published = None
+        if published is not None and not output_schemas().valid_related(published):
+            published = None  # not a file the build writes: every list is computed
         month = iso(self.repo.commit_time(head))[:7]
 
         def read(rel: str) -> bytes:

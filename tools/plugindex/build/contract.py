@@ -72,6 +72,13 @@ class OutputSchemas:
     def check_contributors(self, data: bytes) -> None:
         self._require(self.contributors, CONTRIBUTORS_FILE, json.loads(data))
 
+    def valid_related(self, data: bytes) -> bool:
+        """``data`` is a related.json the contract accepts (one the build may keep from)."""
+        try:
+            return self.related.problem(json.loads(data)) is None
+        except (ValueError, RecursionError):
+            return False
+
     def check_related(self, data: bytes) -> None:
         self._require(self.related, RELATED_FILE, json.loads(data))
 

@@ -48,7 +48,7 @@ from whoosh.searching import Searcher
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.codeid import code_identity
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 VOCABULARY = "vocabulary.json"  # beside the whoosh index: every word as written, and its count
 SORTS = ("relevance", "score", "updated", "name")
 # A deprecated plugin's relevance counts this much (unless the query is its very name), and
@@ -88,7 +88,7 @@ def _schema() -> fields.Schema:
     return fields.Schema(
         name=fields.ID(stored=True, unique=True, sortable=True),
         name_start=fields.TEXT(analyzer=starts, phrase=False),
-        text=fields.TEXT(analyzer=text, phrase=False),
+        text=fields.TEXT(analyzer=text, phrase=False, stored=True),  # stored: related plugins
         text_length=fields.COLUMN(columns.NumericColumn("I")),  # its tokens (search.corpus)
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
         tag_list=fields.COLUMN(columns.VarBytesColumn()),  # the tags again, for facets
@@ -106,8 +106,9 @@ def _schema() -> fields.Schema:
         updated_key=fields.COLUMN(columns.VarBytesColumn()),  # sorting by date
         latest=fields.STORED,
         host=fields.STORED,
-        # The sha256 of the plugin's file (re-read when it moves) and a digest of what related
-        # plugins read from the document: columns, which read far faster than stored fields.
+        # What the document is made from (``_digest``: read again when it moves) and a digest
+        # of what related plugins read from it: columns, which read far faster than stored
+        # fields.
         digest=fields.COLUMN(columns.VarBytesColumn()),
         content=fields.COLUMN(columns.VarBytesColumn()),
         about=fields.STORED,  # name, tags, summary and description, weighted: related plugins
@@ -217,7 +218,7 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
         "updated_key": str(entry.get("updated", "")).encode(),
         "latest": entry["latest"],
         "host": entry.get("host", ""),
-        "digest": str(entry.get("sha256", "")).encode(),
+        "digest": _digest(entry, registry).encode(),
         "words": " ".join(sorted(set(_words(" ".join(
             [names, *tags, entry.get("summary", ""), description, facets]))))).encode(),
     }
@@ -306,11 +307,11 @@ class SearchIndex:
         entries = {e["name"]: e for e in self.data.get("plugins", [])}
         with ix.searcher() as s:
             have = {n: d.decode() for n, d in _live(s, "digest").items()}
-        changed = sorted(n for n, e in entries.items() if have.get(n) != e.get("sha256"))
+        registry = self.data.get("registry", {})
+        changed = sorted(n for n, e in entries.items() if have.get(n) != _digest(e, registry))
         gone = sorted(set(have) - set(entries))
         if not changed and not gone:
             return
-        registry = self.data.get("registry", {})
         fresh = not have
         writer = ix.writer(limitmb=512)
         for name in gone:
@@ -365,11 +366,8 @@ class SearchIndex:
         """Every word of every plugin as written (unstemmed), with the number of plugins using
         it: from ``VOCABULARY``, written with the index (counted again if it cannot be read)."""
         if self._words is None:
-            try:
-                self._words = {str(w): int(n) for w, n in
-                               json.loads((self.cache / VOCABULARY).read_bytes())}
-            except (OSError, ValueError, TypeError):
-                self._words = dict(_counted_words(self.searcher()))
+            found = _read_vocabulary(self.cache / VOCABULARY)
+            self._words = found if found is not None else dict(_counted_words(self.searcher()))
         return self._words
 
     def _near(self, word: str, maxdist: int, limit: int | None) -> list[str]:
@@ -539,6 +537,27 @@ def _live(s: Searcher, column: str) -> dict[str, Any]:
     values = _column(s, column)
     return {names[d]: values[d] for d in range(reader.doc_count_all())
             if not reader.is_deleted(d)}
+
+
+def _digest(entry: Mapping[str, Any], registry: Mapping[str, Any]) -> str:
+    """What a plugin's document is made from: its file (by sha256), and the parts of the
+    registry's settings that documents read (category titles, host versions)."""
+    used = json.dumps([registry.get("categories", []), registry.get("host", {})],
+                      sort_keys=True)
+    return f"{entry.get('sha256', '')}:{hashlib.sha256(used.encode()).hexdigest()[:16]}"
+
+
+def _read_vocabulary(path: Path) -> dict[str, int] | None:
+    """``VOCABULARY``'s words and counts; None for a file that is missing or not one."""
+    try:
+        pairs = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+            and type(p[1]) is int for p in pairs):
+        return None
+    return dict(pairs)
 
 
 def _counted_words(s: Searcher) -> list[tuple[str, int]]:

@@ -188,20 +188,21 @@ def related_update(search: SearchIndex, previous: Related | None, month: str,
     changed = sorted(n for n, c in contents.items()
                      if previous.contents.get(n) != c or n not in previous.lists)
     gone = sorted(set(previous.contents) - set(contents))
-    # a list naming a plugin that is not there (as no build writes: an edited file)
-    ghosts = {n for n, found in previous.lists.items()
-              if n in contents and not contents.keys() >= set(found)}
-    if not changed and not gone and not ghosts:
+    # lists no build writes (an edited file): naming a plugin that is not there or the plugin
+    # itself, or longer than LIMIT; computed again
+    ghosts = {n for n, found in previous.lists.items() if n in contents and (
+        not contents.keys() >= set(found) or n in found or len(found) > LIMIT)}
+    if not changed and not gone and not ghosts and previous.lists.keys() == contents.keys():
         return previous
     drift = previous.basis.changed + len(changed) + len(gone)
     if drift > DRIFT * previous.basis.plugins:
         return _full(search, month, contents, parallel_from)
     s = search.searcher()
     analyzer = s.schema["text"].analyzer
-    words: set[str] = set()
+    words: set[str] = set()  # every term a changed plugin can be matched by
     for name in changed:
         doc = s.document(name=name)
-        words |= {t.text for t in analyzer(doc["about"])} if doc is not None else set()
+        words |= {t.text for t in analyzer(doc["text"])} if doc is not None else set()
     moved = {*changed, *gone}
     redo = {*changed, *ghosts}
     redo |= {n for n, found in previous.lists.items() if n in contents and moved & set(found)}
@@ -255,7 +256,7 @@ def parse_related(data: bytes | None) -> Related | None:
              for n, v in doc["related"].items()},
             {n: _typed(k["content"], str) for n, k in kept.items()},
             {n: tuple(_typed(k["terms"], str).split()) for n, k in kept.items()})
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
 
