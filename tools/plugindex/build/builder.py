@@ -13,7 +13,8 @@ Stages (each a method below, ordered by ``Builder._build``):
            registry's policy; read from git, never fetched), and any whose published file was
            altered; check each against the index schema
   publish  swap the new tree in atomically (or, with check, compare with the commit's index)
-Large batches of validation and rendering are spread over the machine's cores.
+Large batches of validation and resolution are spread over the machine's cores (rendering stays in
+this process: shipping its items to workers costs more than it saves).
 """
 
 from __future__ import annotations
