@@ -131,6 +131,13 @@ class GitRepo:
             entries.append(TreeEntry(mode, kind, oid, _decode(path)))
         return entries
 
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """The bytes of the regular file at ``path`` in ``commit``; None if there is none
+        there (missing, a directory, a symlink or a submodule)."""
+        blob = next((e for e in self.ls_tree(commit, path)
+                     if e.path == path and e.kind == "blob" and e.mode == REGULAR_FILE), None)
+        return None if blob is None else self.read_blobs([blob.oid])[blob.oid]
+
     def ls_files(self, treeish: str) -> list[TreeEntry]:
         """Every entry of a tree (a tree id, or '<commit>:<path>'), recursively."""
         raw: bytes = self.repo.git.ls_tree("-r", "-z", treeish, stdout_as_string=False)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_atomic
-from plugindex.adapters.gitrepo import REGULAR_FILE, GitRepo, TreeEntry, git_blob_id
+from plugindex.adapters.gitrepo import GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.build.contract import output_schemas
 from plugindex.build.index import (
@@ -248,11 +248,10 @@ class Builder:
         self.resolved = 0
 
     def read_registry(self, head: str) -> RegistryConfig:
-        entries = self.repo.ls_tree(head, REGISTRY_FILE)
-        blob = next((e for e in entries if e.path == REGISTRY_FILE), None)
-        if blob is None or blob.mode != REGULAR_FILE:
+        data = self.repo.file_at(head, REGISTRY_FILE)
+        if data is None:
             raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {head[:12]}")
-        return parse_registry(self.repo.read_blobs([blob.oid])[blob.oid])
+        return parse_registry(data)
 
     def build(self, rev: str = "HEAD", check: bool = False) -> BuildOutcome:
         self.resolved = 0
@@ -557,10 +556,8 @@ class Builder:
         target = self.repo.root / INDEX_DIR
         # kept from the related.json of the commit built (not the working tree's): a build and
         # a --check of one commit keep the same lists, whatever was built since
-        found = [e.oid for e in self.repo.ls_tree(head, f"{INDEX_DIR}/{RELATED_FILE}")
-                 if e.kind == "blob"]
         try:
-            published = self.repo.read_blobs(found[:1]).get(found[0]) if found else None
+            published = self.repo.file_at(head, f"{INDEX_DIR}/{RELATED_FILE}")
         except EnvironmentProblem:
             published = None
         if published is not None and not output_schemas().valid_related(published):

@@ -253,11 +253,11 @@ def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerS
 def read_approvals(repo: GitRepo, head: str) -> dict[int, tuple[str, ...]]:
     """The approvals cached in the repository at ``head`` (``REVIEWS_FILE``; none if absent
     or unreadable: a damaged cache never stops a build)."""
-    entries = [e for e in repo.ls_tree(head, REVIEWS_FILE) if e.path == REVIEWS_FILE]
-    if not entries:
+    raw = repo.file_at(head, REVIEWS_FILE)
+    if raw is None:
         return {}
     try:
-        data = json.loads(repo.read_blobs([entries[0].oid])[entries[0].oid])
+        data = json.loads(raw)
         return {int(n): tuple(str(login) for login in logins)
                 for n, logins in data["pulls"].items()}
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -319,8 +319,13 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
 def any_usable(releases: Sequence[Release], wants: Sequence[Want]) -> bool:
     """``usable(releases, wants, ...)`` is not empty, whatever the pre-release policy (it
     falls back to pre-releases when no final release matches): found at the first match."""
-    return any(all(w.allows(r.version) for w in wants)
-               and (not r.yanked or any(w.pins(r.version) for w in wants)) for r in releases)
+    return any(_admitted(r, wants) for r in releases)
+
+
+def _admitted(release: Release, wants: Sequence[Want]) -> bool:
+    """Every requirement allows the release, and it is not yanked unless pinned exactly."""
+    return all(w.allows(release.version) for w in wants) and (
+        not release.yanked or any(w.pins(release.version) for w in wants))
 
 
 def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
@@ -328,8 +333,7 @@ def usable(releases: Sequence[Release], wants: Sequence[Want], allow_pre: bool
     """Releases (newest first) that every requirement allows, after the yank and pre-release
     policies: yanked only when pinned exactly; pre-releases when allowed, named by a range, or
     when no final release matches."""
-    matching = [r for r in releases if all(w.allows(r.version) for w in wants)]
-    matching = [r for r in matching if not r.yanked or any(w.pins(r.version) for w in wants)]
+    matching = [r for r in releases if _admitted(r, wants)]
     if allow_pre or any(w.spec.prereleases for w in wants):
         return matching
     final = [r for r in matching if not r.version.is_prerelease]

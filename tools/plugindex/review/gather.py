@@ -64,11 +64,10 @@ def _entries(repo: GitRepo, commit: str, paths: Iterable[str]) -> list[TreeEntry
 
 def _registry_at(repo: GitRepo, commit: str) -> RegistryConfig:
     """registry.yaml at ``commit``, read only as a regular file."""
-    blob = next((e for e in _entries(repo, commit, [REGISTRY_FILE])
-                 if e.kind == "blob" and e.mode == REGULAR_FILE), None)
-    if blob is None:
+    data = repo.file_at(commit, REGISTRY_FILE)
+    if data is None:
         raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {commit[:12]}")
-    return parse_registry(repo.read_blobs([blob.oid])[blob.oid])
+    return parse_registry(data)
 
 
 def _manifests(repo: GitRepo, commit: str, paths: Iterable[str], registry: RegistryConfig

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from math import log
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
+
+from plugindex.search.engine import column_values
 
 FIELD = "text"
 LENGTHS = "text_length"  # the number of tokens of each document's FIELD (a column)
@@ -40,13 +41,10 @@ class Corpus:
         live = list(reader.all_doc_ids())
         self.deleted = reader.doc_count_all() - len(live)
         self.count = len(live)
-        def column(name: str) -> list[Any]:
-            return list(reader.column_reader(name)) if reader.doc_count_all() else []
-
-        lengths = column(LENGTHS)
+        lengths = column_values(s, LENGTHS)
         # by document number, read once (a column reader looks each value up slowly)
-        self.names: list[str] = column("name")
-        self.categories: list[str] = column("category")
+        self.names: list[str] = column_values(s, "name")
+        self.categories: list[str] = column_values(s, "category")
         self.mean_length = sum(lengths[d] for d in live) / self.count if self.count else 0.0
         self._terms: dict[str, tuple[int, float]] = {}
         self._scores: dict[str, list[tuple[int, float]]] = {}

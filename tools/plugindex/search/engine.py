@@ -344,9 +344,9 @@ class SearchIndex:
         """Each document's category and tags, read once from whoosh's columns."""
         if self._columns is None:
             s = self.searcher()
-            self._columns = (_column(s, "category"),
+            self._columns = (column_values(s, "category"),
                              [tuple(t for t in v.decode().split(",") if t)
-                              for v in _column(s, "tag_list")])
+                              for v in column_values(s, "tag_list")])
         return self._columns
 
     # -- queries ---------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ class SearchIndex:
     def _deprecated(self) -> frozenset[int]:
         """The documents of deprecated plugins (few): read once per searcher."""
         if self._deprecated_docs is None:
-            flags = _column(self.searcher(), "deprecated")
+            flags = column_values(self.searcher(), "deprecated")
             self._deprecated_docs = frozenset(d for d, flag in enumerate(flags) if flag)
         return self._deprecated_docs
 
@@ -483,7 +483,7 @@ class SearchIndex:
 
     def _names(self) -> list[str]:
         if self._name_list is None:
-            self._name_list = _column(self.searcher(), "name")
+            self._name_list = column_values(self.searcher(), "name")
         return self._name_list
 
     def names(self) -> list[str]:
@@ -522,7 +522,7 @@ class SearchIndex:
         return tuple(out)
 
 
-def _column(s: Searcher, column: str) -> list[Any]:
+def column_values(s: Searcher, column: str) -> list[Any]:
     """A column's values by document number (deleted documents included)."""
     reader = s.reader()
     if not reader.doc_count_all():
@@ -533,8 +533,8 @@ def _column(s: Searcher, column: str) -> list[Any]:
 def _live(s: Searcher, column: str) -> dict[str, Any]:
     """A column's value for each plugin of the index (deleted documents aside), by name."""
     reader = s.reader()
-    names = _column(s, "name")
-    values = _column(s, column)
+    names = column_values(s, "name")
+    values = column_values(s, column)
     return {names[d]: values[d] for d in range(reader.doc_count_all())
             if not reader.is_deleted(d)}
 
