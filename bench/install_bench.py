@@ -4,11 +4,11 @@
                                                    registry and cache of an earlier run)
 
 Prints: the per-version requirement check of every version (from the build cache's release
-texts: parsing included, and the check alone); a cold build with its stages ('cones', 'resolve'
-and 'requirements' are parts of 'render'); then builds after one changed manifest: a change no
-resolution reads (a comment); a new version of a plugin in the middle of the registry, of one
-early in it (more plugins reach it), and of the plugin with the most direct dependents (the
-worst case: its cone holds a quarter of the registry); a yank.
+texts: parsing included, and the check alone); a cold build with its stages ('cones',
+'resolve', 'requirements' and 'score' are parts of 'render'); then builds after one changed
+manifest: a change no resolution reads (a comment); a new version of a plugin in the middle of
+the registry, of one early in it (more plugins reach it), and of the plugin with the most direct
+dependents (the worst case: its cone holds a quarter of the registry); a yank.
 Targets: the check of 50,000 versions < 1 s; the resolutions of a cold build < 60 s; after a
 one-manifest change only the affected cones re-resolved, < 2 s.
 """

@@ -164,6 +164,33 @@ def test_rebuild_renders_only_changed_plugins(populated: GitRegistry) -> None:
     assert outcome.versions == 4
 
 
+def test_a_dependency_release_renders_only_the_dependents_it_moves(
+        git_registry: GitRegistry) -> None:
+    """A new release of beta moves the dependency cone of both of its dependents; only the
+    one whose resolution takes it (``>=0.1``) is rendered again, not the one pinned below it
+    (``<0.2``), and the index equals a cold build's."""
+    reg = git_registry
+    reg.add_plugin("beta", "0.1.0")
+    for name, spec in (("follows", ">=0.1"), ("pinned", "<0.2")):
+        reg.add_plugin(name, "1.0.0", VALID_MANIFEST.format(name=name, version="1.0.0")
+                       + f'requires:\n  plugins:\n    beta: "{spec}"\n')
+    reg.commit("beta and two dependents")
+    repo = GitRepo(reg.root)
+    assert Builder(repo).build().written == 3
+    pinned = (reg.root / "index/v1/plugins/pinned.json").read_bytes()
+    reg.add_plugin("beta", "0.2.0")
+    reg.commit("beta 0.2.0")
+    outcome = Builder(repo).build()
+    assert outcome.ok
+    assert outcome.written == 2  # beta and follows
+    assert (reg.root / "index/v1/plugins/pinned.json").read_bytes() == pinned
+    assert Builder(repo).build().written == 0  # the new cone was remembered
+    incremental = reg.index_bytes()
+    shutil.rmtree(reg.root / ".cache")
+    shutil.rmtree(reg.root / "index")
+    assert Builder(repo).build().ok
+    assert reg.index_bytes() == incremental
+
 def test_invalid_manifest_leaves_index_untouched(populated: GitRegistry,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert build(populated) == 0

@@ -136,9 +136,9 @@ def test_every_declaration_names_inputs_and_every_input_has_one_value() -> None:
 
 
 def test_the_digest_is_of_the_declared_values_only() -> None:
-    values = {Input.NAME: ["alpha"], Input.CONE: ["c1"]}
+    values = {Input.NAME: ["alpha"], Input.DEPENDENCIES: ["c1"]}
     assert inputs_digest(values) == inputs_digest(dict(reversed(values.items())))
-    assert inputs_digest(values) != inputs_digest({**values, Input.CONE: ["c2"]})
+    assert inputs_digest(values) != inputs_digest({**values, Input.DEPENDENCIES: ["c2"]})
     # Values are not joined ambiguously: two lines are not one line with a tab or newline.
     assert inputs_digest({Input.RECORDS: ["a", "b"]}) != inputs_digest({Input.RECORDS: ["a\nb"]})
     assert inputs_digest({Input.RECORDS: ["a"]}) != inputs_digest({Input.SOURCES: ["a"]})
@@ -158,7 +158,7 @@ def version(name: str, number: str, **changes: str) -> Published:
 def base_state(registry: RegistryConfig) -> PluginState:
     return PluginState(
         name="alpha", versions=(version("alpha", "1.0.0"), version("alpha", "1.1.0")),
-        cone="cone-1", records=("index/cache/alpha/scan-1.json\t" + "e" * 40,),
+        dependencies="dependencies-1", records=("index/cache/alpha/scan-1.json\t" + "e" * 40,),
         vouchers=frozenset(), score_date=score_date(1_700_000_000), registry=registry)
 
 
@@ -171,7 +171,7 @@ CHANGES: dict[Input, Callable[[PluginState], PluginState]] = {
     Input.MANIFESTS: lambda s: other_version(s, blob="c" * 40),
     Input.TIMES: lambda s: other_version(s, updated="2023-11-16T00:00:00Z"),
     Input.SOURCES: lambda s: other_version(s, source_digest="git-tree:" + "f" * 40),
-    Input.CONE: lambda s: replace(s, cone="cone-2"),
+    Input.DEPENDENCIES: lambda s: replace(s, dependencies="dependencies-2"),
     Input.RECORDS: lambda s: replace(s, records=(*s.records, "index/cache/alpha/audit-1.json\t"
                                                  + "a" * 40)),
     # the first commit of December moves the date scores are measured at

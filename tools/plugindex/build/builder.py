@@ -7,8 +7,9 @@ Stages (each a method below, ordered by ``Builder._build``):
   history  fold first-parent history since the cached commit into publish/update times
   cross    registry-wide rules (names, versions, references, in-repo sources) for the plugins
            touched, or for all when the set of plugin names changed
-  render   re-render the plugins touched, those whose dependency cone changed (their
-           requirement checks and the full resolution of their latest version, kept per cone),
+  render   re-render the plugins touched, those whose dependency cone changed what it decides
+           (their requirement checks and the full resolution of their latest version: both
+           computed again when the cone moved, kept while it holds),
            those whose scan or audit records under index/cache/ changed (judged by the
            registry's policy; read from git, never fetched), and any whose published file was
            altered; check each against the index schema
@@ -486,7 +487,7 @@ class Builder:
             {p: m.source.location for p, m in manifests.items() if m.source.kind == "path"},
             cache)
         records = self.records(head, todo)
-        work = []
+        candidates = []
         for name in sorted(todo):
             versions = [
                 Published(
@@ -497,33 +498,42 @@ class Builder:
                 )
                 for p, oid in groups.get(name, [])
             ]
+            candidates.append((name, versions))
+        # What the dependency cone decides (the resolution of the latest version and each
+        # version's requirement checks), anew where the cone moved: a plugin whose cone moved
+        # without moving these facts keeps its file.
+        with self.timings.stage("resolve"):
+            installs = self.installs(registry, texts, cones, previous,
+                                     [name for name, _ in candidates])
+        with self.timings.stage("requirements"):
+            checker = RequirementChecker(TextCatalog(texts), registry.host_versions)
+            checks = {name: {r.shown: checker.check(r) for r in checker.catalog(name) or []}
+                      for name, _ in candidates}
+        work = []
+        for name, versions in candidates:
             old = previous.get(name)
             shown = old.scored_at(as_of) if old is not None else None
-            state = PluginState(name, tuple(versions), cones[name], tuple(records.oids(name)),
-                                vouched.get(name, frozenset()), shown or as_of, registry)
+            state = PluginState(name, tuple(versions),
+                                dependencies_key(installs[name], checks[name]),
+                                tuple(records.oids(name)), vouched.get(name, frozenset()),
+                                shown or as_of, registry)
             if old is not None and old.inputs == plugin_inputs(state) and (
                 check or old.stamp == _stamp(f"{target}/plugins/{name}.json")
             ):
                 files[f"plugins/{name}.json"] = None
-                plugins[name] = old
+                plugins[name] = replace(old, cone=cones[name], install=installs[name])
             else:
                 work.append((name, state, versions))
-        with self.timings.stage("resolve"):
-            installs = self.installs(registry, texts, cones, previous,
-                                     [name for name, _, _ in work])
         spans: dict[str, tuple[int, int]] = {}
-        with self.timings.stage("requirements"):
-            checker = RequirementChecker(TextCatalog(texts), registry.host_versions)
-            catalog = checker.catalog
+        with self.timings.stage("score"):
             items: list[RenderItem] = []
             for name, _, versions in work:
-                checks = {r.shown: checker.check(r) for r in catalog(name) or []}
                 install = Installability.from_json(json.loads(installs[name]))
                 scores, spans[name] = score_versions(
                     [(v.manifest, times[v.path].published, v.source_digest) for v in versions],
-                    checks, install, records.pair, registry, as_of)
+                    checks[name], install, records.pair, registry, as_of)
                 latest = latest_of(versions).manifest
-                items.append((name, versions, checks, install,
+                items.append((name, versions, checks[name], install,
                               {v.manifest.version: records.judge(v, registry) for v in versions},
                               scores, badges(latest, scores[latest.version], registry,
                                              vouched.get(name, frozenset()))))
@@ -681,7 +691,7 @@ class PluginState:
 
     name: str
     versions: tuple[Published, ...]
-    cone: str  # the key of its dependency cone
+    dependencies: str  # what its dependency cone decides (``dependencies_key``)
     records: tuple[str, ...]  # "<path>\t<blob id>" of its scan and audit records
     vouchers: frozenset[str]
     score_date: int  # the date its scores are dated by (see score.versions.score_versions)
@@ -696,13 +706,20 @@ INPUT_VALUES: Mapping[Input, Callable[[PluginState], Sequence[str]]] = {
     Input.TIMES: lambda s: sorted(f"{v.path}\t{v.published}\t{v.updated}\t{v.published_commit}"
                                   for v in s.versions),
     Input.SOURCES: lambda s: sorted(f"{v.path}\t{v.source_digest}" for v in s.versions),
-    Input.CONE: lambda s: [s.cone],
+    Input.DEPENDENCIES: lambda s: [s.dependencies],
     Input.RECORDS: lambda s: sorted(s.records),
     Input.SCORE_DATE: lambda s: [str(s.score_date)],
     Input.VOUCHERS: lambda s: sorted(s.vouchers),
     Input.REGISTRY: lambda s: [s.registry.digest],
     Input.TOOL: lambda s: [s.tool],
 }
+
+
+def dependencies_key(install: str, checks: Mapping[str, RequirementCheck]) -> str:
+    """The digest of what a plugin's dependency cone decides: the full resolution of its
+    latest version (JSON) and each version's requirement checks."""
+    data = f"{install}\n{sorted(checks.items())!r}"
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def plugin_inputs(state: PluginState) -> str:

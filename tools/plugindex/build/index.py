@@ -86,11 +86,11 @@ def score_json(score: Score) -> dict[str, Any]:
 # the build re-renders a plugin when the value of any input declared here changes, so a new
 # field is declared here too (a test fails until it is).
 _NAME, _MANIFESTS, _TIMES, _SOURCES = Input.NAME, Input.MANIFESTS, Input.TIMES, Input.SOURCES
-_CONE, _RECORDS, _SCORE_DATE = Input.CONE, Input.RECORDS, Input.SCORE_DATE
+_DEPENDENCIES, _RECORDS, _SCORE_DATE = Input.DEPENDENCIES, Input.RECORDS, Input.SCORE_DATE
 _VOUCHERS, _REGISTRY, _TOOL = Input.VOUCHERS, Input.REGISTRY, Input.TOOL
-_INSTALL = (_NAME, _CONE, _REGISTRY)  # the resolution of the latest version
+_INSTALL = (_NAME, _DEPENDENCIES, _REGISTRY)  # the resolution of the latest version
 _SCAN = (_MANIFESTS, _SOURCES, _RECORDS, _REGISTRY)  # the records judged by the scan policy
-_SCORE = (_NAME, _MANIFESTS, _TIMES, _SOURCES, _CONE, _RECORDS, _REGISTRY, _SCORE_DATE)
+_SCORE = (_NAME, _MANIFESTS, _TIMES, _SOURCES, _DEPENDENCIES, _RECORDS, _REGISTRY, _SCORE_DATE)
 
 PLUGIN_FILE_FIELDS: Fields = {
     "schema_version": (_TOOL,),
@@ -115,7 +115,7 @@ PLUGIN_FILE_FIELDS: Fields = {
     "versions[].source.subdirectory": (_MANIFESTS,),
     "versions[].source.digest": (_SOURCES,),
     "versions[].manifest": (_MANIFESTS,),
-    "versions[].requirements": (_MANIFESTS, _CONE, _REGISTRY),
+    "versions[].requirements": (_MANIFESTS, _DEPENDENCIES, _REGISTRY),
     "versions[].scan": _SCAN,
     "versions[].score": _SCORE,
     "versions[].pip": (_MANIFESTS, _TIMES, _REGISTRY),

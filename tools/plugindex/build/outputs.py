@@ -32,7 +32,9 @@ class Input(StrEnum):
     MANIFESTS = "manifests"  # each version's manifest: its path and git blob id
     TIMES = "times"  # each version's publish and update times and commit, from git history
     SOURCES = "sources"  # each version's source digest (in-repo: its tree when published)
-    CONE = "cone"  # the releases of every plugin in its dependency cone, itself included
+    # what its dependency cone (the releases of every plugin it reaches, itself included)
+    # decides: the resolution of its latest version and each version's requirement checks
+    DEPENDENCIES = "dependencies"
     RECORDS = "records"  # its scan and audit records under index/cache/<name>/ (blob ids)
     SCORE_DATE = "score-date"  # the date its scores show: where the span they hold over starts
     VOUCHERS = "vouchers"  # the verified publishers who wrote or approved one of its manifests

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -98,7 +99,8 @@ class Want:
 
 
 Catalog = Callable[[str], Sequence[Release] | None]
-"""name -> every release of that plugin (any order), or None if there is no such plugin."""
+"""name -> every release of that plugin (any order), or None if there is no such plugin; the
+same answer for the catalog's whole life (resolutions share what they derive from it)."""
 
 
 @dataclass(frozen=True)
@@ -210,12 +212,9 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
     def releases(self, name: str) -> list[Release] | None:
         """Releases for the requested host, newest first (cached per plugin)."""
         if name not in self._releases:
-            found = self.catalog(name)
-            host = self.options.host
-            self._releases[name] = None if found is None else sorted(
-                (r for r in found if r not in self.banned
-                 and (host is None or r.host.contains(host, prereleases=True))),
-                key=lambda r: r.version, reverse=True)
+            found = for_host(self.catalog, name, self.options.host)
+            self._releases[name] = found if found is None or not self.banned else [
+                r for r in found if r not in self.banned]
         return self._releases[name]
 
     def _tick(self) -> None:
@@ -314,6 +313,30 @@ class _Provider(AbstractProvider[Want, Candidate, str]):
         wants = [Want(n, s) for n, s in candidate.requires]
         wants += [Want(n, ANY, exclude=s, optional=True) for n, s in candidate.conflicts]
         return wants
+
+
+# Each catalog's releases per plugin and host, newest first: the resolutions over one catalog
+# (a build resolves every plugin's latest version) ask for the same lists again and again.
+_FOR_HOST: WeakKeyDictionary[Any, dict[tuple[str, Version | None], list[Release] | None]] = (
+    WeakKeyDictionary())
+
+
+def for_host(catalog: Catalog, name: str, host: Version | None) -> list[Release] | None:
+    """``name``'s releases whose host range admits ``host`` (None: any), newest first; None
+    for a plugin the catalog does not know. Shared by the resolutions over ``catalog`` (a
+    catalog that cannot be weakly referenced, such as a bound method, is asked each time);
+    callers must not change the list."""
+    try:
+        memo = _FOR_HOST.setdefault(catalog, {})
+    except TypeError:
+        memo = {}
+    key = (name, host)
+    if key not in memo:
+        found = catalog(name)
+        memo[key] = None if found is None else sorted(
+            (r for r in found if host is None or contains(r.host, host)),
+            key=lambda r: r.version, reverse=True)
+    return memo[key]
 
 
 def any_usable(releases: Sequence[Release], wants: Sequence[Want]) -> bool:
@@ -522,17 +545,14 @@ def newest_plan(catalog: Catalog, request: Sequence[Want], options: Options
     requirements, no conflict is violated and there is no cycle. This is the plan resolvelib
     reaches without backtracking, found in time linear in its size; None: ask resolvelib.
     """
-    host = options.host
     available: dict[str, list[Release]] = {}
 
     def releases(name: str) -> list[Release] | None:
         if name not in available:
-            found = catalog(name)
+            found = for_host(catalog, name, options.host)
             if found is None:
                 return None
-            available[name] = sorted(
-                (r for r in found if host is None or r.host.contains(host, prereleases=True)),
-                key=lambda r: r.version, reverse=True)
+            available[name] = found
         return available[name]
 
     wants: dict[str, list[Want]] = {}
