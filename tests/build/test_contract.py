@@ -4,11 +4,13 @@ accepts what jsonschema, the reference, rejects; a rejection names the place."""
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from plugindex.build.contract import OutputSchemas, Part, output_schemas
+from plugindex.build.index import RenderedPlugin
 from plugindex.errors import InternalError
 from tests.conftest import ROOT
 from tests.validate.test_engines import mutations, verdicts
@@ -50,11 +52,28 @@ def test_the_compiled_validator_is_never_more_lenient(part: str) -> None:
 def test_a_broken_file_is_refused_with_its_place() -> None:
     document = smallest("plugins/*.json")
     document["versions"][0]["version"] = 7
+    summary = json.loads((INDEX / "index.json").read_bytes())["plugins"][0]
     with pytest.raises(InternalError) as caught:
-        output_schemas().check_plugin(document["name"], json.dumps(
-            json.loads((INDEX / "index.json").read_bytes())["plugins"][0]),
-            json.dumps(document).encode())
+        output_schemas().check_plugin(RenderedPlugin(
+            document["name"], json.dumps(summary), json.dumps(document).encode(),
+            summary, document))
     assert "/versions/0/version" in str(caught.value)
+
+
+def test_what_the_compiled_validator_cannot_read_is_judged_by_its_bytes() -> None:
+    """A rendered object of a type the compiled validator does not take (a read-only view)
+    is accepted when its bytes are, and refused with its place when they are not."""
+    document = smallest("plugins/*.json")
+    summary = json.loads((INDEX / "index.json").read_bytes())["plugins"][0]
+    view = MappingProxyType(document)
+    output_schemas().check_plugin(RenderedPlugin(
+        document["name"], json.dumps(summary), json.dumps(document).encode(), summary, view))
+    broken = {**document, "latest": 7}
+    with pytest.raises(InternalError) as caught:
+        output_schemas().check_plugin(RenderedPlugin(
+            document["name"], json.dumps(summary), json.dumps(broken).encode(), summary,
+            MappingProxyType(broken)))
+    assert "/latest" in str(caught.value)
 
 
 def test_what_only_the_compiled_validator_rejects_is_accepted() -> None:

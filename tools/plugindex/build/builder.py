@@ -20,6 +20,7 @@ this process: shipping its items to workers costs more than it saves).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -122,6 +123,19 @@ STAGE_WORDS = {
 }
 
 
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often: a build allocates millions of objects that
+    live until it ends, and with the default thresholds the collector spent 15% of a cold build
+    of 10,000 manifests traversing them (2.2 s of 14.8 s CPU) for the same peak memory."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 @dataclass
 class Timings:
     """Seconds spent per stage; ``announce`` (if given) hears of each outer stage as it
@@ -216,7 +230,7 @@ def _render_chunk(items: list[RenderItem]) -> list[RenderedPlugin]:
     for name, versions, checks, install, scans, scores, plugin_badges in items:
         rendered = render_plugin(name, versions, checks, install, scans, scores,
                                  plugin_badges, _WORKER_REGISTRY.repository or "")
-        schemas.check_plugin(name, rendered.entry, rendered.file)
+        schemas.check_plugin(rendered)
         out.append(rendered)
     return out
 
@@ -247,6 +261,7 @@ class Builder:
         self.cache_arg = cache
         self.timings = Timings(announce=announce)
         self.resolved = 0
+        self.details: dict[str, Mapping[str, Any]] = {}  # the files rendered, as objects
 
     def read_registry(self, head: str) -> RegistryConfig:
         data = self.repo.file_at(head, REGISTRY_FILE)
@@ -266,7 +281,7 @@ class Builder:
         # One build at a time per checkout (the cache, the reputation ledger and index/v1 are
         # shared): a concurrent build is waited for, for a bounded time. A publication that an
         # earlier build left half done is undone first (a check reads the published index).
-        with build_lock(self.repo.root):
+        with build_lock(self.repo.root), fewer_collections():
             recover(self.repo.root / INDEX_DIR)
             cache = self.cache_arg or BuildCache(self.repo.root / BUILD_CACHE,
                                                  _context(registry))
@@ -443,6 +458,7 @@ class Builder:
         """Render the plugins of ``scope`` (None: all) and any whose published file is not the
         one last written; reuse the rest. Every plugin is valid here (else nothing renders)."""
         target = self.repo.root / INDEX_DIR
+        self.details = {}
         # Scores are measured at the end of the commit's month; a plugin's file holds while
         # that date is within the span of dates its scores hold over (a new month re-renders
         # only the plugins whose date-dependent checks it moves).
@@ -543,6 +559,7 @@ class Builder:
         rendered = _render_chunk(items)
         for (name, state, _), out in zip(work, rendered, strict=True):
             files[f"plugins/{name}.json"] = out.file
+            self.details[name] = out.detail
             since, until = spans[name]
             # Keyed by the date its file shows: the same inputs at any date of the span.
             inputs = plugin_inputs(replace(state, score_date=since))
@@ -594,7 +611,7 @@ class Builder:
             return data
 
         cache_dir = self.repo.root / SEARCH_CACHE
-        with SearchIndex(target, cache_dir, read=read) as search:
+        with SearchIndex(target, cache_dir, read=read, details=self.details.get) as search:
             key = inputs_key(search)
             # what the file depends on: the documents, what it keeps from, and the month
             saved = cache_dir / "{}.{}".format(RELATED_FILE, hashlib.sha256(

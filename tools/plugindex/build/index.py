@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plugindex.build.install_line import install_line
@@ -44,6 +44,9 @@ class RenderedPlugin:
     name: str
     entry: str  # the plugin's line in index.json
     file: bytes  # plugins/<name>.json
+    # the objects serialized as ``entry`` and ``file`` (for the contract check)
+    summary: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    detail: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def dumps(value: Any) -> str:
@@ -266,7 +269,7 @@ def render_plugin(name: str, versions: Sequence[Published],
         "file": f"plugins/{name}.json",
         "sha256": sha256(file),
     }
-    return RenderedPlugin(name, dumps(summary), file)
+    return RenderedPlugin(name, dumps(summary), file, summary, detail)
 
 
 def _one_per_line(document: dict[str, Any], list_key: str) -> str:

@@ -598,14 +598,20 @@ FOREVER = 2**62  # the end of a span that no passing of time ends
 
 
 def _dated(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str]
-           ) -> tuple[Outcome, ...]:
-    out = []
-    for spec in CHECKS:
-        weight = config.weights.get(spec.id, spec.weight)
-        if spec.id in only and weight > 0:
-            out.append(_EVALUATE[spec.id](
-                _Ctx(facts, weight, config.params.get(spec.id, spec.params))))
-    return tuple(out)
+           ) -> Callable[[int], tuple[Outcome, ...]]:
+    """month -> the outcomes of the checks of ``only`` (with a weight) at its end, the other
+    facts fixed; each month computed once."""
+    chosen = [(spec.id, weight, config.params.get(spec.id, spec.params)) for spec in CHECKS
+              if spec.id in only and (weight := config.weights.get(spec.id, spec.weight)) > 0]
+    memo: dict[int, tuple[Outcome, ...]] = {}
+
+    def at(month: int) -> tuple[Outcome, ...]:
+        if month not in memo:
+            moved = dataclasses.replace(facts, as_of=month_end(month))
+            memo[month] = tuple(_EVALUATE[i](_Ctx(moved, weight, params))
+                                for i, weight, params in chosen)
+        return memo[month]
+    return at
 
 
 @functools.lru_cache(maxsize=4096)
@@ -634,9 +640,7 @@ def span(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str] = DATED,
     of the newest time they read: before it, a release or commit they count did not exist.
     """
     now = month_of(facts.as_of)
-
-    def at(month: int) -> tuple[Outcome, ...]:
-        return _dated(dataclasses.replace(facts, as_of=month_end(month)), config, only)
+    at = _dated(facts, config, only)
 
     record = facts.record or {}
     source = record.get("facts")
@@ -650,9 +654,13 @@ def span(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str] = DATED,
     def same(month: int) -> bool:
         return at(month) == today
 
-    while low < high:  # the first month that gives today's outcomes
-        middle = (low + high) // 2
-        low, high = (low, middle) if same(middle) else (middle + 1, high)
+    # The first month that gives today's outcomes (often the first month of all: outcomes
+    # that no date moves, or facts from this month).
+    if not same(low):
+        low += 1
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (low, middle) if same(middle) else (middle + 1, high)
     first = low
     # A time after the score date (not in a build: it measures at the end of the commit's
     # month) would enter the checks later: the span ends before it.
@@ -660,8 +668,13 @@ def span(facts: ScoreFacts, config: ScoreConfig, only: frozenset[str] = DATED,
     end = min([now + horizon, *(m - 1 for m in future)])
     if same(end):
         return month_end(first), FOREVER if not future else month_end(end)
-    low, high = now, end
-    while low < high:  # the last month that does
+    # The last month that does: the outcomes mostly move within months (points fall as
+    # releases age), so look ahead by doubling steps, then bisect the step that moved them.
+    low, step = now, 1
+    while same(probe := min(now + step, end)):
+        low, step = probe, step * 2
+    high = probe - 1
+    while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if same(middle) else (low, middle - 1)
     return month_end(first), month_end(low)

@@ -230,14 +230,18 @@ class SearchIndex:
     """The whoosh index of one ``index/v1`` directory, cached under ``cache``.
 
     ``read`` (a path relative to the directory -> its bytes) stands in for reading the files
-    from the directory: the build indexes what it is about to publish.
+    from the directory: the build indexes what it is about to publish. ``details`` (a plugin ->
+    the object its file holds, or None) spares parsing the files the build has just rendered.
     """
 
     def __init__(self, index_dir: Path, cache: Path,
-                 read: Callable[[str], bytes] | None = None) -> None:
+                 read: Callable[[str], bytes] | None = None,
+                 details: Callable[[str], Mapping[str, Any] | None] | None = None) -> None:
         self.index_dir = index_dir
         self.cache = cache
         self._read = read or (lambda rel: (index_dir / rel).read_bytes())
+        # a plugin -> its file's object, where the caller holds it (else the file is parsed)
+        self._detail = details or (lambda name: None)
         raw = self._read("index.json")
         self.digest = hashlib.sha256(raw).hexdigest()
         self.data: dict[str, Any] = json.loads(raw)
@@ -317,10 +321,12 @@ class SearchIndex:
         for name in gone:
             writer.delete_by_term("name", name)
         for name in changed:
-            try:
-                detail = json.loads(self._read(entries[name]["file"]))
-            except (OSError, ValueError, KeyError):
-                detail = None
+            detail = self._detail(name)
+            if detail is None:
+                try:
+                    detail = json.loads(self._read(entries[name]["file"]))
+                except (OSError, ValueError, KeyError):
+                    detail = None
             doc = document(entries[name], detail, registry)
             # (a new index has nothing to replace: adding skips update's look-up by name)
             if fresh:
