@@ -90,8 +90,9 @@ def rewrite_summary(root: Path, later: int = 60) -> None:
     newest = max(versions[name], key=lambda p: tuple(
         int(x) for x in p.rsplit("/", 1)[1][:-5].split(".")))
     lines = git(root, "show", f"HEAD:{newest}").splitlines()
-    text = "\n".join("summary: Rewritten, ledger exports for invoices and payments" if
-                     line.startswith("summary:") else line for line in lines) + "\n"
+    head = git(root, "rev-parse", "--short", "HEAD")  # a new text in a reused registry too
+    text = "\n".join(f"summary: Rewritten at {head}, ledger exports for invoices and payments"
+                     if line.startswith("summary:") else line for line in lines) + "\n"
     commit_file(root, newest, text, f"{name}: a new summary", later)
 
 

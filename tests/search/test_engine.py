@@ -174,7 +174,8 @@ def _twin_index(root: Path, names: list[str], changed: str = "") -> Path:
             {"version": "1.0.0", "manifest": {"description": "Queue workers."}}]}))
         entries.append({"name": name, "latest": "1.0.0", "summary": "Background tasks.",
                         "category": "tools", "tags": ["tasks"], "capabilities": [],
-                        "maintainers": ["dev"], "host": ">=1", "updated": "2026-01-01",
+                        "maintainers": ["dev"], "host": ">=1",
+                        "updated": "2026-01-02" if name == changed else "2026-01-01",
                         "file": f"plugins/{name}.json",
                         "sha256": ("1" if name == changed else "0") * 64})
     (root / "index.json").write_text(json.dumps({"registry": {}, "plugins": entries}))
@@ -195,6 +196,47 @@ def test_equal_scores_are_ordered_by_name_whatever_the_indexing_order(tmp_path: 
         "tasks-a", "tasks-b", "tasks-c"]
     assert [h.name for h in again.search("", Filters(category="tools"), sort="updated",
                                          limit=2).hits] == ["tasks-a", "tasks-b"]
+
+
+def test_a_moved_file_rewrites_only_a_document_that_changed(tmp_path: Path) -> None:
+    """A plugin file can move without moving its document (a dependency's new release moves
+    its install plan): the document is made again, compared, and not written; the file's new
+    digest is remembered, so the next update does not read it again."""
+    names = ["tasks-a", "tasks-b"]
+    cache = tmp_path / "cache"
+    SearchIndex(_twin_index(tmp_path / "v1", names), cache).close()
+    index = tmp_path / "v1" / "index.json"
+    data = json.loads(index.read_text())
+    data["plugins"][0]["sha256"] = "2" * 64
+    index.write_text(json.dumps(data))
+    moved = SearchIndex(tmp_path / "v1", cache)
+    assert moved.updated == 0
+    moved.close()
+    read: list[str] = []
+
+    def reading(rel: str) -> bytes:
+        read.append(rel)
+        return (tmp_path / "v1" / rel).read_bytes()
+    data["plugins"][1]["summary"] = "Background jobs."
+    index.write_text(json.dumps(data))
+    again = SearchIndex(tmp_path / "v1", cache, read=reading)
+    assert again.updated == 1
+    assert read == ["index.json", "plugins/tasks-b.json"]
+    assert [h.name for h in again.search("jobs").hits] == ["tasks-b"]
+
+
+def test_an_entry_field_the_file_lacks_updates_the_document(tmp_path: Path) -> None:
+    """The verified badge is in the plugin's entry, not in its file (vouchers come from
+    history): earning it updates the document although the file's sha256 stays."""
+    cache = tmp_path / "cache"
+    SearchIndex(_twin_index(tmp_path / "v1", ["tasks-a", "tasks-b"]), cache).close()
+    index = tmp_path / "v1" / "index.json"
+    data = json.loads(index.read_text())
+    data["plugins"][1]["badges"] = {"verified": True}
+    index.write_text(json.dumps(data))
+    again = SearchIndex(tmp_path / "v1", cache)
+    assert again.updated == 1
+    assert [h.name for h in again.search("", Filters(verified=True)).hits] == ["tasks-b"]
 
 
 def test_search_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -238,6 +280,7 @@ def test_documents_follow_the_registry_settings_they_read(tmp_path: Path) -> Non
     (index_dir / "index.json").write_text(json.dumps(data), encoding="utf-8")
     updated = SearchIndex(index_dir, tmp_path / "updated")
     afresh = SearchIndex(index_dir, tmp_path / "afresh")
-    assert updated.updated == len(data["plugins"])
+    # every document was made again; those of the category's plugins were written
+    assert updated.updated == sum(p["category"] == category["id"] for p in data["plugins"]) > 0
     assert updated.contents() == afresh.contents()
     assert updated.search("renamed").total == afresh.search("renamed").total > 0

@@ -4,7 +4,8 @@ site's related plugins and the review's duplicate detection.
 The whoosh index is built from ``index/v1`` alone (``index.json`` and the plugins' files) into
 a cache directory, and kept with the digest of the ``index.json`` it was built from: an
 unchanged index is reused as is, a changed one is updated document by document (each plugin's
-entry carries the sha256 of its file, so only plugins whose entry changed are re-read).
+entry carries the sha256 of its file, so only plugins whose file changed are re-read, and only
+documents that changed are written).
 
 Ranking: BM25F over one field, ``text``, holding every word of a plugin weighted by where it
 stands (``WEIGHTS``: name, tags, summary, category and capabilities, description), stemmed
@@ -48,8 +49,10 @@ from whoosh.searching import Searcher
 from plugindex.adapters.fsutil import write_atomic
 from plugindex.codeid import code_identity
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 VOCABULARY = "vocabulary.json"  # beside the whoosh index: every word as written, and its count
+# beside it too: each plugin's source (``_source``) when its document was last made from it
+CHECKED = "checked.json"
 SORTS = ("relevance", "score", "updated", "name")
 # A deprecated plugin's relevance counts this much (unless the query is its very name), and
 # never more than its replacement's when both match.
@@ -106,9 +109,8 @@ def _schema() -> fields.Schema:
         updated_key=fields.COLUMN(columns.VarBytesColumn()),  # sorting by date
         latest=fields.STORED,
         host=fields.STORED,
-        # What the document is made from (``_digest``: read again when it moves) and a digest
-        # of what related plugins read from it: columns, which read far faster than stored
-        # fields.
+        # What the document holds (see ``document``) and a digest of what related plugins read
+        # from it: columns, which read far faster than stored fields.
         digest=fields.COLUMN(columns.VarBytesColumn()),
         content=fields.COLUMN(columns.VarBytesColumn()),
         about=fields.STORED,  # name, tags, summary and description, weighted: related plugins
@@ -194,7 +196,7 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
                       "summary": entry.get("summary", ""),
                       "description": description})
     content = hashlib.sha256(json.dumps([text, about, entry["category"]]).encode()).hexdigest()
-    return {
+    doc: dict[str, Any] = {
         "name": entry["name"],
         "name_start": entry["name"],
         "text": text,
@@ -218,10 +220,15 @@ def document(entry: Mapping[str, Any], detail: Mapping[str, Any] | None,
         "updated_key": str(entry.get("updated", "")).encode(),
         "latest": entry["latest"],
         "host": entry.get("host", ""),
-        "digest": _digest(entry, registry).encode(),
         "words": " ".join(sorted(set(_words(" ".join(
             [names, *tags, entry.get("summary", ""), description, facets]))))).encode(),
     }
+    # What the document holds ("text", "about" and "words" through "content", which digests
+    # the texts they are made from): an update rewrites only documents whose digest moved.
+    rest = {k: v.decode() if isinstance(v, bytes) else v for k, v in doc.items()
+            if k not in ("text", "about", "words")}
+    doc["digest"] = hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest().encode()
+    return doc
 
 
 # -- the index ----------------------------------------------------------------------------------
@@ -312,15 +319,14 @@ class SearchIndex:
         with ix.searcher() as s:
             have = {n: d.decode() for n, d in _live(s, "digest").items()}
         registry = self.data.get("registry", {})
-        changed = sorted(n for n, e in entries.items() if have.get(n) != _digest(e, registry))
+        # The plugins whose file moved since their document was last checked against it (or
+        # the registry settings documents read): their document is made again, and written
+        # where it differs (a new release of a dependency moves a file, rarely its document).
+        checked = _read_checked(self.cache / CHECKED) if have else {}
+        sources = {n: _source(e, registry) for n, e in entries.items()}
         gone = sorted(set(have) - set(entries))
-        if not changed and not gone:
-            return
-        fresh = not have
-        writer = ix.writer(limitmb=512)
-        for name in gone:
-            writer.delete_by_term("name", name)
-        for name in changed:
+        docs = []
+        for name in sorted(n for n in entries if n not in have or checked.get(n) != sources[n]):
             detail = self._detail(name)
             if detail is None:
                 try:
@@ -328,13 +334,23 @@ class SearchIndex:
                 except (OSError, ValueError, KeyError):
                     detail = None
             doc = document(entries[name], detail, registry)
-            # (a new index has nothing to replace: adding skips update's look-up by name)
-            if fresh:
-                writer.add_document(**doc)
-            else:
-                writer.update_document(**doc)
-        writer.commit()
-        self.updated = len(changed) + len(gone)
+            if have.get(name) != doc["digest"].decode():
+                docs.append(doc)
+        if docs or gone:
+            fresh = not have
+            writer = ix.writer(limitmb=512)
+            for name in gone:
+                writer.delete_by_term("name", name)
+            for doc in docs:
+                # (a new index has nothing to replace: adding skips update's look-up by name)
+                if fresh:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
+            writer.commit()
+        if sources != checked:
+            write_atomic(self.cache / CHECKED, json.dumps(sources, sort_keys=True).encode())
+        self.updated = len(docs) + len(gone)
 
     def contents(self) -> dict[str, str]:
         """Each plugin's content digest (see ``document``), by name."""
@@ -545,12 +561,25 @@ def _live(s: Searcher, column: str) -> dict[str, Any]:
             if not reader.is_deleted(d)}
 
 
-def _digest(entry: Mapping[str, Any], registry: Mapping[str, Any]) -> str:
-    """What a plugin's document is made from: its file (by sha256), and the parts of the
-    registry's settings that documents read (category titles, host versions)."""
-    used = json.dumps([registry.get("categories", []), registry.get("host", {})],
+def _read_checked(path: Path) -> dict[str, str]:
+    """``CHECKED``'s plugins and sources; empty for a file that is missing or not one."""
+    try:
+        found = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        return {}
+    return found
+
+
+def _source(entry: Mapping[str, Any], registry: Mapping[str, Any]) -> str:
+    """The digest of what a plugin's document is made from: its entry in index.json (which
+    holds its file's sha256, and fields the file does not, such as the verified badge), and
+    the parts of the registry's settings that documents read (category titles, host
+    versions)."""
+    used = json.dumps([entry, registry.get("categories", []), registry.get("host", {})],
                       sort_keys=True)
-    return f"{entry.get('sha256', '')}:{hashlib.sha256(used.encode()).hexdigest()[:16]}"
+    return hashlib.sha256(used.encode()).hexdigest()
 
 
 def _read_vocabulary(path: Path) -> dict[str, int] | None:
