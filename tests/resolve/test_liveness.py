@@ -115,6 +115,34 @@ def test_a_search_exponential_without_pruning_is_decided() -> None:
     assert plain.undecided is not None
 
 
+def test_a_request_known_impossible_gets_a_short_plain_search() -> None:
+    """When liveness already shows the request impossible, the plain search gets
+    _DEAD_PLAIN_ROUNDS rounds, not _PLAIN_ROUNDS: the same verdict, for less work; a short
+    chain is still explained by its deepest cause (a missing plugin)."""
+    registry = layered(4, 8)
+    asked: list[str] = []
+    real = resolve_module._Provider.find_matches
+
+    def counted(self: object, identifier: str, **kwargs: object) -> object:
+        asked.append(identifier)
+        return real(self, identifier=identifier, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(resolve_module._Provider, "find_matches", counted)
+        short = search(Catalog(registry), [Want("app")], Options(time_budget=5))
+        short_work = len(asked)
+        asked.clear()
+        patch.setattr(resolve_module, "_DEAD_PLAIN_ROUNDS", resolve_module._PLAIN_ROUNDS)
+        full = search(Catalog(registry), [Want("app")], Options(time_budget=5))
+    assert [(p.kind, p.plugin) for p in short.problems] == [
+        (p.kind, p.plugin) for p in full.problems] == [("unsatisfiable", "app")]
+    assert short_work * 2 < len(asked)
+    chain = make_registry({"app": [{"version": "1.0.0", "requires": {"lib": ""}}],
+                           "lib": [{"version": "1.0.0", "requires": {"ghost": ">=1"}}]})
+    result = search(Catalog(chain), [Want("app")], Options(time_budget=5))
+    assert [(p.kind, p.plugin) for p in result.problems] == [("missing", "ghost")]
+
+
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.binary(max_size=300))
 def test_verdicts_do_not_depend_on_the_order_plugins_are_asked_about(data: bytes) -> None:

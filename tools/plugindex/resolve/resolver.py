@@ -40,6 +40,11 @@ ANY = SpecifierSet("")
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 _RETRIES = 32  # re-resolutions after a plan broke a policy or formed an avoidable cycle
 _PLAIN_ROUNDS = 100  # resolvelib rounds over the whole catalog before dead releases are pruned
+# The same, when what is requested is already known to be impossible: enough to name the
+# deepest cause of a short chain; past it, the explanation is the chain liveness found. At 10k
+# manifests, 20 rounds instead of 100 halved the time of the resolutions that fail and changed
+# the explanation of 42 of 2,870 plugins (10 rounds: 76; 30: 26).
+_DEAD_PLAIN_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -497,14 +502,19 @@ def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline:
           ) -> tuple[Resolution, dict[str, Release], set[Release]]:
     """One resolution: (result, chosen releases by name, releases that break a policy).
 
-    resolvelib searches the whole catalog first, for a bounded number of rounds: small
-    problems are decided at once, and its explanations name the deepest cause. A search still
+    resolvelib searches the whole catalog first, for a bounded number of rounds (fewer when
+    liveness already shows the request impossible): small problems are decided at once, and
+    its explanations name the deepest cause. A search still
     undecided after those rounds starts again over the releases some plan could contain (see
     resolve.liveness): backtracking through dead ends is what makes a search exponential.
     """
     roots = {w.name for w in request}
     provider = _Provider(catalog, options, roots, deadline, banned)
     first = min(_PLAIN_ROUNDS, options.max_rounds)
+    if first < options.max_rounds and _dead_request(provider, request, liveness):
+        # No plan can hold what is requested: a short plain search still finds the deepest
+        # cause of a short chain; a long one would wander its rounds out for nothing.
+        first = min(first, _DEAD_PLAIN_ROUNDS)
     try:
         try:
             state = _search(provider, request, first)
@@ -526,6 +536,19 @@ def _once(catalog: Catalog, request: Sequence[Want], options: Options, deadline:
         return Resolution(edges=tuple(edges), problems=(
             Problem("cycle", cycle[0], path=tuple(cycle)),)), by_name, bad
     return Resolution(chosen=tuple(by_name[n] for n in order), edges=tuple(edges)), by_name, bad
+
+
+def _dead_request(provider: _Provider, request: Sequence[Want], liveness: Liveness) -> bool:
+    """Some required plugin of ``request`` has releases in range, and no plan can contain any
+    of them (see resolve.liveness)."""
+    host = provider.options.host
+    for want in request:
+        if want.optional:
+            continue
+        found = usable(provider.releases(want.name) or [], [want], provider.options.allow_pre)
+        if found and all(liveness.doomed(r, host) for r in found):
+            return True
+    return False
 
 
 def _search(provider: _Provider, request: Sequence[Want], max_rounds: int) -> Any:
