@@ -129,6 +129,9 @@ def make_parser(wanted: str | None = None) -> _Parser:
     p.add_argument("--rev", default="HEAD", help="the commit to build (default: HEAD)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--timings", action="store_true", help="print per-stage times on stderr")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="publish even if the index drops more plugins or versions than "
+                        "limits.publish_shrink allows (PI090): for an admin's intended removal")
 
     p = _command(sub, "resolve", "an install plan for plugins, or why there is none",
                  "plugindex resolve rag-pipeline 'auth-oauth>=2' --host 2.1.0",

@@ -299,6 +299,14 @@ _RULES: tuple[Rule, ...] = (
          "The pull request's own workflow runs the pull request's code, so its result can be "
          "forged: the trusted workflow recomputes every decision and only lets the untrusted "
          "measurements (scan findings, score) make the verdict worse."),
+    # -- publishing: what the build lets out ----------------------------------------------------
+    Rule("PI090", "index-shrinks", E, "The index would drop more plugins or versions at once "
+         "than limits.publish_shrink allows.",
+         "check what removed them; if the removal is meant, an admin runs the publish with "
+         "allow_shrink (plugindex build --allow-shrink)",
+         "Plugins leave a registry one pull request at a time: an index that loses many at "
+         "once comes from a mistake (a bad merge, a broken checkout) far more often than from "
+         "an intent, and tools fetching it would lose them silently."),
 )
 
 CATALOG: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -36,6 +36,7 @@ from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_a
 from plugindex.adapters.gitrepo import GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.build.contract import output_schemas
+from plugindex.build.guard import Counts, counts_of, shrink_problems
 from plugindex.build.index import (
     INDEX_SCHEMA,
     PLUGIN_INPUTS,
@@ -262,6 +263,7 @@ class Builder:
         self.timings = Timings(announce=announce)
         self.resolved = 0
         self.details: dict[str, Mapping[str, Any]] = {}  # the files rendered, as objects
+        self.allow_shrink = False
 
     def read_registry(self, head: str) -> RegistryConfig:
         data = self.repo.file_at(head, REGISTRY_FILE)
@@ -269,8 +271,13 @@ class Builder:
             raise EnvironmentProblem(f"{REGISTRY_FILE} is missing at {head[:12]}")
         return parse_registry(data)
 
-    def build(self, rev: str = "HEAD", check: bool = False) -> BuildOutcome:
+    def build(self, rev: str = "HEAD", check: bool = False,
+              allow_shrink: bool = False) -> BuildOutcome:
+        """Build index/v1 from ``rev`` (``check``: write nothing, compare with the committed
+        index); a publication that drops more plugins or versions than the registry allows
+        is refused (build/guard.py) unless ``allow_shrink``."""
         self.resolved = 0
+        self.allow_shrink = allow_shrink
         with self.timings.stage("tree"):
             head = self.repo.resolve(rev)
             if self.repo.is_shallow():
@@ -353,6 +360,17 @@ class Builder:
             files[RELATED_FILE] = self.related(files, plugins, head)
         with t.stage("reputation"):
             files[CONTRIBUTORS_FILE] = self.contributors(head, registry)
+        if not check and not self.allow_shrink:
+            try:
+                published = self.repo.file_at(head, f"{INDEX_DIR}/{INDEX_FILE}")
+            except EnvironmentProblem:
+                published = None
+            shrinks = shrink_problems(counts_of(published),
+                                      Counts(len(plugins), cache.counts()[0]),
+                                      registry.publish_shrink)
+            if shrinks:
+                return BuildOutcome(head, (*diagnostics, *shrinks), 0, 0, cache.file_count(),
+                                    0, (), t.stages)
         stale: tuple[str, ...] = ()
         if check:
             with t.stage("check"):

@@ -19,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.check and repo.has_uncommitted("submissions", "registry.yaml"):
         print("note: building from the commit; uncommitted changes in submissions/ or "
               "registry.yaml are not included", file=sys.stderr)
-    outcome = Builder(repo, announce=announcer("build")).build(args.rev, check=args.check)
+    outcome = Builder(repo, announce=announcer("build")).build(
+        args.rev, check=args.check, allow_shrink=args.allow_shrink)
     fmt = args.format
     if fmt == "json":
         print(json.dumps({

@@ -24,6 +24,7 @@ from plugindex.rules import diagnostic
 
 REGISTRY_SCHEMA = "registry.v1.schema.json"
 DEFAULT_RESOLUTION_SECONDS = 5.0
+DEFAULT_SHRINK = 0.05  # the share of plugins or versions one publication may drop
 _REGISTRY_LIMITS = Limits(max_bytes=1024 * 1024, max_depth=10, max_nodes=50000)
 
 
@@ -57,6 +58,7 @@ class RegistryConfig:
     digest: str
     raw: Mapping[str, Any]
     score: ScoreConfig = field(default_factory=default_config)
+    publish_shrink: float = DEFAULT_SHRINK  # (build/guard.py)
     verified_publishers: frozenset[str] = frozenset()
     path_source_roots: tuple[str, ...] = DEFAULT_PATH_SOURCE_ROOTS
     featured: frozenset[str] = frozenset()
@@ -170,6 +172,7 @@ def parse_registry(data: bytes, file: str = REGISTRY_FILE,
         max_plugin_requirements=limits["plugin_requirements"],
         max_package_requirements=limits["package_requirements"],
         resolution_seconds=float(limits.get("resolution_seconds", DEFAULT_RESOLUTION_SECONDS)),
+        publish_shrink=float(limits.get("publish_shrink", DEFAULT_SHRINK)),
         scan=scan,
         digest=hashlib.sha256(data).hexdigest(),
         raw=raw,

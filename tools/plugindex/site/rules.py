@@ -38,6 +38,7 @@ SECTIONS: tuple[Section, ...] = (
             "The severity of a scanning rule is the default: the registry's scan.policy "
             "in registry.yaml may raise or lower it."),
     Section("review", "Pull-request review: who may change what", 80),
+    Section("publishing", "Publishing: what the build lets out", 90),
 )
 
 
