@@ -197,6 +197,14 @@ def test_the_default_registry_builds_reproducibly_and_offline(
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
     assert (first / "plugins" / "auth-jwt" / "index.html").is_file()
     assert (first / BROWSE_DATA).is_file()
+    # The index beside the site, byte for byte, with the consumer schema (stable URLs).
+    index = ROOT / "index" / "v1"
+    published = sorted(p.relative_to(index) for p in index.rglob("*") if p.is_file())
+    assert published
+    for rel in published:
+        assert (first / "index" / "v1" / rel).read_bytes() == (index / rel).read_bytes(), rel
+    assert (first / "index" / "v1" / "schema.json").read_bytes() == (
+        ROOT / "schemas" / "index.v1.consumer.schema.json").read_bytes()
     rules_page = _Elements.of((first / "rules" / "index.html").read_text(encoding="utf-8"))
     assert [i for i in rules_page.ids if i in CATALOG] == sorted(CATALOG)
     assert [i for i in rules_page.ids if i in {s.id for s in rules.SECTIONS}] == [

@@ -17,6 +17,7 @@ from plugindex.build.install_line import install_line
 from plugindex.build.outputs import Fields, Input, declared_inputs
 from plugindex.build.safety import safety
 from plugindex.config.registry import RegistryConfig, Term
+from plugindex.layout import INDEX_FORMAT
 from plugindex.manifests.model import Manifest
 from plugindex.resolve.installability import Installability, RequirementCheck, pick_latest
 from plugindex.scan.judge import Judgement
@@ -97,6 +98,7 @@ _SCORE = (_NAME, _MANIFESTS, _TIMES, _SOURCES, _DEPENDENCIES, _RECORDS, _REGISTR
 
 PLUGIN_FILE_FIELDS: Fields = {
     "schema_version": (_TOOL,),
+    "format_version": (_TOOL,),
     "name": (_NAME,),
     "latest": (_MANIFESTS,),
     "published": (_TIMES,),
@@ -199,6 +201,7 @@ def render_plugin(name: str, versions: Sequence[Published],
                       _deprecation(p.manifest) or _deprecation(m))
     detail = {
         "schema_version": 1,
+        "format_version": INDEX_FORMAT,
         "name": name,
         "latest": m.version,
         "published": published,
@@ -292,6 +295,7 @@ def index_header(
     """Everything in index.json but the plugins."""
     return {
         "schema_version": 1,
+        "format_version": INDEX_FORMAT,
         "registry": {
             "name": registry.name,
             "description": registry.description,

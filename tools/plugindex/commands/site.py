@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,9 +20,11 @@ from pathlib import Path
 
 from plugindex.adapters.fsutil import recovered
 from plugindex.adapters.gitrepo import GitRepo
+from plugindex.build.consumer import CONSUMER_SCHEMA
 from plugindex.config.registry import load_registry
 from plugindex.errors import EnvironmentProblem, UsageError
 from plugindex.layout import INDEX_DIR, find_root
+from plugindex.manifests.schema import schema_bytes
 from plugindex.progress import announcer
 
 CONFIG = "mkdocs.yml"
@@ -84,5 +87,19 @@ def run(args: argparse.Namespace) -> int:
     if done.returncode != 0:
         raise EnvironmentProblem(f"mkdocs failed (exit status {done.returncode})")
     if not args.serve:
-        print(f"built the site in {output} ({time.perf_counter() - started:.1f} s)")
+        publish_index(index_dir, output)
+        print(f"built the site in {output} ({time.perf_counter() - started:.1f} s), with "
+              f"{INDEX_DIR} under {output / INDEX_DIR}")
     return 0
+
+
+def publish_index(index_dir: Path, output: Path) -> None:
+    """The index beside the site, byte for byte, at ``<site>/index/v1/`` (the stable URLs of
+    the README's "Consuming the index"), with the consumer schema as ``schema.json``."""
+    target = output / INDEX_DIR
+    try:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(index_dir, target)
+        (target / "schema.json").write_bytes(schema_bytes(CONSUMER_SCHEMA))
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot copy {INDEX_DIR} into the site: {exc}") from exc

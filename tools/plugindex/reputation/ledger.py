@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 
 from plugindex.adapters.gitlog import GraphCommit, LogCommit
 from plugindex.config.reputation import ReputationConfig
-from plugindex.layout import split_manifest_path
+from plugindex.layout import INDEX_FORMAT, split_manifest_path
 from plugindex.reputation.identity import (
     Person,
     is_bot,
@@ -554,7 +554,7 @@ def summarize(ledger: Ledger, tallies: Iterable[Tally], config: ReputationConfig
 def render_contributors(contributors: Sequence[Contributor], config: ReputationConfig) -> bytes:
     """contributors.json: the table, with the levels and the badge thresholds that made it
     (the site reads them from here, not from registry.yaml)."""
-    doc = {"schema_version": 1,
+    doc = {"schema_version": 1, "format_version": INDEX_FORMAT,
            "levels": [{"name": n, "min": m} for n, m in config.levels],
            "badges": dict(config.badges),
            "contributors": [c.as_json() for c in contributors]}

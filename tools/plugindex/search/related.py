@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 from whoosh import index
 from whoosh.searching import Searcher
 
+from plugindex.layout import INDEX_FORMAT
 from plugindex.search.corpus import corpus_of
 from plugindex.search.engine import SearchIndex
 
@@ -232,7 +233,8 @@ def inputs_key(search: SearchIndex) -> str:
 
 
 def render_related(key: str, related: Related) -> bytes:
-    doc = {"schema_version": 1, "inputs": key, "limit": LIMIT, "method": method_key(),
+    doc = {"schema_version": 1, "format_version": INDEX_FORMAT, "inputs": key, "limit": LIMIT,
+           "method": method_key(),
            "related": {name: list(related.lists[name]) for name in sorted(related.lists)},
            "basis": related.basis.as_json(),
            "kept": {name: {"content": related.contents[name],
