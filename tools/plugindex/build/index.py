@@ -115,7 +115,7 @@ PLUGIN_FILE_FIELDS: Fields = {
     "versions[].source": (_TOOL,),
     "versions[].source.kind": (_MANIFESTS,),
     "versions[].source.location": (_MANIFESTS,),
-    "versions[].source.pin": (_MANIFESTS,),
+    "versions[].source.pin": (_MANIFESTS, _TIMES),
     "versions[].source.tag": (_MANIFESTS,),
     "versions[].source.subdirectory": (_MANIFESTS,),
     "versions[].source.digest": (_SOURCES,),
@@ -219,7 +219,9 @@ def render_plugin(name: str, versions: Sequence[Published],
                 "source": {
                     "kind": p.manifest.source.kind,
                     "location": p.manifest.source.location,
-                    "pin": p.manifest.source.pin,
+                    # a path source is pinned by the commit that published it
+                    "pin": p.published_commit if p.manifest.source.kind == "path"
+                    else p.manifest.source.pin,
                     "tag": p.manifest.source.tag,
                     "subdirectory": p.manifest.source.subdirectory,
                     "digest": p.source_digest,

@@ -16,6 +16,7 @@ from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
 from plugindex.layout import REVIEWS_FILE, find_root
+from plugindex.manifests.history import iso
 from plugindex.reputation.gather import (
     awards_of,
     contributors_at,
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     awards = awards_of(repo, head, registry.reputation, found)
     if args.format == "json":
         print(json.dumps({**found.as_json(), "awards": [
-            {"commit": a.sha, "time": a.time, "kind": a.kind, "points": a.points,
+            {"commit": a.sha, "time": iso(a.time), "kind": a.kind, "points": a.points,
              "detail": a.detail} for a in awards]}, indent=2, sort_keys=True))
     else:
         print(explain(found, awards))

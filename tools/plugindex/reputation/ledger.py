@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 from plugindex.adapters.gitlog import GraphCommit, LogCommit
 from plugindex.config.reputation import ReputationConfig
 from plugindex.layout import INDEX_FORMAT, split_manifest_path
+from plugindex.manifests.history import iso
 from plugindex.reputation.identity import (
     Person,
     is_bot,
@@ -439,7 +440,13 @@ class Contributor:
         return {"id": self.person.key, "login": self.person.login, "name": self.person.name,
                 "points": self.points, "level": self.level, "badges": list(self.badges),
                 "counts": dict(sorted(self.counts.items())),
-                "first": self.first, "last": self.last, "plugins": list(self.plugins)}
+                "first": _time(self.first), "last": _time(self.last),
+                "plugins": list(self.plugins)}
+
+
+def _time(stamp: int | None) -> str | None:
+    """A commit time as every JSON output writes times: RFC 3339, UTC."""
+    return None if stamp is None else iso(stamp)
 
 
 def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]],
