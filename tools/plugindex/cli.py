@@ -162,6 +162,15 @@ def make_parser(wanted: str | None = None) -> _Parser:
                  "(plugindex scan --export) into index/cache, each checked first",
                  "plugindex merge-records shard-1/ shard-2/", "merge_records", wanted)
 
+    p = _command(sub, "tuf", "the keys and TUF metadata that sign index/v1 (keygen, init, "
+                 "rotate: offline key holders; sign: the publish workflow)",
+                 "plugindex tuf sign --index site-build/index/v1", "tuf", wanted)
+
+    p = _command(sub, "verify", "fetch a published index through its TUF metadata and verify "
+                 "every file (rollback, freeze and tampering are refused)",
+                 "plugindex verify https://example.github.io/registry/index/v1 "
+                 "--trusted-root tuf/1.root.json", "verify", wanted)
+
     p = _command(sub, "osv-server", "serve an OSV query endpoint over a directory of "
                  "advisories (the PyPA advisory database layout), for mirrors and tests",
                  "plugindex osv-server --db advisory-database --port 8790", "osv_server", wanted)

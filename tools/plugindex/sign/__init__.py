@@ -1,0 +1,1 @@
+"""Signed metadata over index/v1 (The Update Framework) and the client that verifies it."""
