@@ -153,6 +153,9 @@ INDEX_ENTRY_FIELDS: Fields = {
     "versions[].yanked": (_MANIFESTS,),
     "versions[].prerelease": (_MANIFESTS,),
     "versions[].host": (_MANIFESTS,),
+    "versions[].requires": (_MANIFESTS,),
+    "versions[].conflicts": (_MANIFESTS,),
+    "versions[].deprecated": (_MANIFESTS,),
     "install": _INSTALL,
     "source_digest": (_MANIFESTS, _SOURCES),
     "scan": _SCAN,
@@ -259,6 +262,11 @@ def render_plugin(name: str, versions: Sequence[Published],
                 "yanked": p.manifest.yanked is not None,
                 "prerelease": p.manifest.parsed_version.is_prerelease,
                 "host": p.manifest.host,
+                # what a resolving client needs, without fetching the plugin's file
+                "requires": dict(sorted(
+                    p.manifest.data.get("requires", {}).get("plugins", {}).items())),
+                "conflicts": dict(sorted(p.manifest.data.get("conflicts", {}).items())),
+                "deprecated": "deprecated" in p.manifest.data,
             }
             for p in newest_first
         ],

@@ -71,7 +71,8 @@ class TextCatalog:
 
 
 class IndexCatalog:
-    """name -> releases, from index/v1/plugins/<name>.json (None for an unknown plugin)."""
+    """name -> releases, from index/v1/index.json (None for an unknown plugin); each plugin's
+    file (index/v1/plugins/<name>.json) is read only when its details are asked for."""
 
     def __init__(self, index_dir: Path) -> None:
         try:
@@ -81,7 +82,8 @@ class IndexCatalog:
                 f"cannot read {index_dir}/index.json ({exc}); run 'plugindex build' first"
             ) from None
         self.dir = index_dir
-        self.files = {p["name"]: p["file"] for p in self.index["plugins"]}
+        self.entries = {p["name"]: p for p in self.index["plugins"]}
+        self.files = {name: p["file"] for name, p in self.entries.items()}
         self._cache: dict[str, list[Release]] = {}
         self._details: dict[str, dict[str, Any]] = {}
 
@@ -97,9 +99,12 @@ class IndexCatalog:
         return self._details[name]
 
     def __call__(self, name: str) -> list[Release] | None:
-        if name not in self.files:
+        """From index.json alone (each version's host range, requirements and conflicts are
+        in its entry): resolving fetches no plugin file."""
+        if name not in self.entries:
             return None
         if name not in self._cache:
-            self._cache[name] = [release_from_manifest(v["manifest"])
-                                 for v in self.detail(name)["versions"]]
+            self._cache[name] = [release_from_text(name, json.dumps([
+                v["version"], v["requires"], v["conflicts"], v["host"], v["yanked"],
+                v["deprecated"]])) for v in self.entries[name]["versions"]]
         return self._cache[name]
