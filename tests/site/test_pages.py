@@ -205,6 +205,10 @@ def test_the_default_registry_builds_reproducibly_and_offline(
         assert (first / "index" / "v1" / rel).read_bytes() == (index / rel).read_bytes(), rel
     assert (first / "index" / "v1" / "schema.json").read_bytes() == (
         ROOT / "schemas" / "index.v1.consumer.schema.json").read_bytes()
+    # The changes: an Atom feed linked from the home page, and changes.json for tools.
+    assert b"<feed" in (first / "feed.xml").read_bytes()
+    assert 'href="feed.xml"' in (first / "index.html").read_text(encoding="utf-8")
+    assert json.loads((first / "index" / "v1" / "changes.json").read_bytes())["changes"]
     rules_page = _Elements.of((first / "rules" / "index.html").read_text(encoding="utf-8"))
     assert [i for i in rules_page.ids if i in CATALOG] == sorted(CATALOG)
     assert [i for i in rules_page.ids if i in {s.id for s in rules.SECTIONS}] == [

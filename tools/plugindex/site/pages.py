@@ -45,6 +45,7 @@ from plugindex.score import page as scoring
 from plugindex.site import rules
 from plugindex.site import safety as view
 from plugindex.site.charts import dependency_graph, stats
+from plugindex.site.feed import FEED_FILE
 from plugindex.site.html import esc, link, safe_url
 from plugindex.site.terms import Terms
 
@@ -554,7 +555,9 @@ def pages(data: SiteData) -> dict[str, str]:
         '<p><a class="md-button md-button--primary" href="browse/">Browse all plugins</a></p>',
         f'<p class="pi-links"><a href="publishing/">How to publish a plugin</a> · '
         f'<a href="{_url(scoring.PAGE)}">How plugins are scored</a> · '
-        f'<a href="{_url(rules.PAGE)}">The rules every manifest is checked against</a>'
+        f'<a href="{_url(rules.PAGE)}">The rules every manifest is checked against</a> · '
+        f'<a href="{FEED_FILE}" type="application/atom+xml">New versions, yanks and '
+        f'deprecations (Atom feed)</a>'
         + (f" · The registry: {link(registry.get('repository'), registry.get('repository'))}"
            if safe_url(registry.get("repository")) else "") + "</p>",
         "", "## Featured", "", _cards(featured, titles), "", "## Newest", "",
