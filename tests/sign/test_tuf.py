@@ -19,6 +19,7 @@ from packaging.version import Version
 from securesystemslib.signer import CryptoSigner
 
 from plugindex.cli import main
+from plugindex.errors import UsageError
 from plugindex.resolve.releases import IndexCatalog
 from plugindex.resolve.resolver import Options, Want, resolve
 from plugindex.sign import metadata
@@ -162,7 +163,7 @@ def test_files_mixed_from_two_publications_are_refused(
 def test_a_key_that_the_root_does_not_trust_cannot_sign(
         tmp_path: Path, keys: Keys, offline: dict[str, bytes]) -> None:
     index = site_of(tmp_path)
-    with pytest.raises(Exception, match="not the one"):
+    with pytest.raises(UsageError, match="not the one"):
         sign(index, offline, metadata.generate())
     # a whole set of metadata made with other keys is refused by the client
     stranger = Keys()
@@ -181,7 +182,7 @@ def test_a_rotated_root_is_followed_from_the_first(
     assert sorted(rotated) == ["1.root.json", "2.root.json", "targets.json"]
     sign(index, rotated, new.online)
     assert verify(str(index), offline["1.root.json"], tmp_path / "client")
-    with pytest.raises(Exception, match="not enough"):
+    with pytest.raises(UsageError, match="not enough"):
         metadata.rotated(rotated, [metadata.generate()], [new.root], [new.targets],
                          new.online.public_key, NOW)
 
@@ -214,3 +215,74 @@ def test_the_commands_from_keygen_to_verify(tmp_path: Path,
     assert main(["verify", str(index), "--trusted-root", trusted, "--cache",
                  str(tmp_path / "c"), "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["kind"] == "tampered"
+
+
+def test_the_root_given_is_the_anchor_even_with_a_cache(
+        tmp_path: Path, keys: Keys, offline: dict[str, bytes]) -> None:
+    """A client that verified before still starts from the root it is given: another
+    registry's root (or garbage) is refused, not replaced by the cached one."""
+    index = site_of(tmp_path)
+    sign(index, offline, keys.online)
+    client = tmp_path / "client"
+    verify(str(index), offline["1.root.json"], client)
+    stranger = Keys()
+    foreign = metadata.initial([stranger.root], [stranger.targets],
+                               stranger.online.public_key, NOW)
+    assert refusal(str(index), foreign["1.root.json"], client) == "signature"
+    assert refusal(str(index), b"not a root", client) == "signature"
+
+
+def test_the_files_of_a_run_are_exactly_those_it_verified(
+        tmp_path: Path, keys: Keys, offline: dict[str, bytes]) -> None:
+    index = site_of(tmp_path)
+    sign(index, offline, keys.online, NOW - datetime.timedelta(hours=1))
+    client = tmp_path / "client"
+    verify(str(index), offline["1.root.json"], client)
+    assert (client / "files" / "plugins" / "auth-jwt.json").is_file()
+    only = verify(str(index), offline["1.root.json"], client, ["index.json"])
+    assert [v.path for v in only] == ["index.json"]
+    files = sorted(p.relative_to(client / "files").as_posix()
+                   for p in (client / "files").rglob("*") if p.is_file())
+    assert files == ["index.json"]  # no file of an earlier run mixed in
+    victim = index / "plugins" / "auth-jwt.json"
+    victim.write_bytes(victim.read_bytes() + b" ")
+    assert refusal(str(index), offline["1.root.json"], client) == "tampered"
+    assert [p.name for p in (client / "files").iterdir()] == ["index.json"]  # kept as was
+
+
+def test_a_path_that_leaves_the_index_is_neither_signed_nor_written(
+        tmp_path: Path, keys: Keys, offline: dict[str, bytes]) -> None:
+    for path in ("../escape.json", "plugins/../../x.json", "./index.json", "a\\b.json",
+                 "C:evil.json", "/etc/passwd", "plugins//x.json"):
+        with pytest.raises(UsageError, match="leave index/v1"):
+            metadata.publication(offline, {"index.json": b"{}", path: b"x"}, keys.online, NOW)
+
+
+def test_the_old_online_key_is_refused_after_a_rotation(
+        tmp_path: Path, keys: Keys, offline: dict[str, bytes]) -> None:
+    index = site_of(tmp_path)
+    new_online = metadata.generate()
+    rotated = {**offline, **metadata.rotated(offline, [keys.root], [keys.root],
+                                             [keys.targets], new_online.public_key, NOW)}
+    sign(index, rotated, new_online, NOW - datetime.timedelta(hours=1))
+    client = tmp_path / "client"
+    verify(str(index), offline["1.root.json"], client)
+    with pytest.raises(UsageError, match="not the one"):  # the signer refuses it
+        sign(index, rotated, keys.online)
+    # metadata signed with the leaked key and served with the new root chain
+    leaked = metadata.publication(offline, {"index.json": b"{}"}, keys.online, NOW)
+    for name in ("registry.json", "snapshot.json", "timestamp.json"):
+        (index / METADATA_DIR / name).write_bytes(leaked[name])
+    assert refusal(str(index), offline["1.root.json"], client) == "signature"
+
+
+def test_a_broken_root_chain_is_not_published(keys: Keys, offline: dict[str, bytes]) -> None:
+    forged = metadata.initial([metadata.generate()], [keys.targets], keys.online.public_key,
+                              NOW)["1.root.json"].replace(b'"version": 1', b'"version": 2')
+    with pytest.raises(UsageError, match=r"2\.root\.json"):
+        metadata.publication({**offline, "2.root.json": forged}, {"index.json": b"{}"},
+                             keys.online, NOW)
+    with pytest.raises(UsageError, match=r"1\.root\.json to"):
+        metadata.publication({"3.root.json": offline["1.root.json"],
+                              "targets.json": offline["targets.json"]},
+                             {"index.json": b"{}"}, keys.online, NOW)

@@ -42,7 +42,7 @@ DEFAULT_PATH_SOURCE_ROOTS = ("examples/plugins",)
 # Paths (a file, or a directory with everything under it) that belong to the registry itself.
 PROTECTED = (".github", ".ci", "tools", "schemas", "index", "submissions", "site", "tests",
              "bench", "registry.yaml", "pyproject.toml", "mkdocs.yml", ".mailmap",
-             ".pre-commit-hooks.yaml", ".gitattributes", ".gitmodules", ".gitignore")
+             ".pre-commit-hooks.yaml", ".gitattributes", ".gitmodules", ".gitignore", "tuf")
 
 
 def _norm(path: str) -> str:

@@ -36,7 +36,7 @@ from plugindex.adapters.fsutil import build_lock, publish_tree, recover, write_a
 from plugindex.adapters.gitrepo import GitRepo, TreeEntry, git_blob_id
 from plugindex.build.cache import BuildCache, CachedPlugin, FileRow, names_digest
 from plugindex.build.contract import output_schemas
-from plugindex.build.guard import Counts, counts_of, shrink_problems
+from plugindex.build.guard import Unreadable, counts_of, shrink_problems, unreadable_problem
 from plugindex.build.index import (
     INDEX_SCHEMA,
     PLUGIN_INPUTS,
@@ -365,9 +365,14 @@ class Builder:
                 published = self.repo.file_at(head, f"{INDEX_DIR}/{INDEX_FILE}")
             except EnvironmentProblem:
                 published = None
-            shrinks = shrink_problems(counts_of(published),
-                                      Counts(len(plugins), cache.counts()[0]),
-                                      registry.publish_shrink)
+            try:
+                last = counts_of(published)
+            except Unreadable as exc:
+                shrinks = [unreadable_problem(str(exc))]
+            else:
+                after = {name: len(members)
+                         for name, members in cache.valid_files(set(plugins)).items()}
+                shrinks = shrink_problems(last, after, registry.publish_shrink)
             if shrinks:
                 return BuildOutcome(head, (*diagnostics, *shrinks), 0, 0, cache.file_count(),
                                     0, (), t.stages)

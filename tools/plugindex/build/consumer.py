@@ -26,9 +26,17 @@ CONSUMER_ID = "https://plugindex.dev/schemas/index.v1.consumer.schema.json"
 _CLOSED = ("additionalProperties", "unevaluatedProperties")
 
 
+def _closes(key: str, value: Any) -> bool:
+    """A keyword that closes an object to names it does not list: additionalProperties (or
+    unevaluatedProperties) false, or property names drawn from a fixed list (a map whose
+    keys are kinds: a later v1 may add a kind)."""
+    return (key in _CLOSED and value is False) or (
+        key == "propertyNames" and isinstance(value, dict) and "enum" in value)
+
+
 def _opened(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _opened(v) for k, v in node.items() if not (k in _CLOSED and v is False)}
+        return {k: _opened(v) for k, v in node.items() if not _closes(k, v)}
     if isinstance(node, list):
         return [_opened(v) for v in node]
     return node

@@ -104,7 +104,13 @@ class IndexCatalog:
         if name not in self.entries:
             return None
         if name not in self._cache:
-            self._cache[name] = [release_from_text(name, json.dumps([
-                v["version"], v["requires"], v["conflicts"], v["host"], v["yanked"],
-                v["deprecated"]])) for v in self.entries[name]["versions"]]
+            try:
+                self._cache[name] = [release_from_text(name, json.dumps([
+                    v["version"], v["requires"], v["conflicts"], v["host"], v["yanked"],
+                    v["deprecated"]])) for v in self.entries[name]["versions"]]
+            except KeyError as exc:
+                raise EnvironmentProblem(
+                    f"{self.dir}/index.json has no {exc} for {name}'s versions: it was written "
+                    "before format 1.1; run 'plugindex build' (or fetch a newer index)"
+                ) from None
         return self._cache[name]

@@ -10,6 +10,7 @@ What it verified is kept in a cache directory, so a later run refuses an older p
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from tuf.api import exceptions
 from tuf.api.metadata import Metadata, Targets
 from tuf.ngclient import FetcherInterface, Updater
 
-from plugindex.sign.metadata import ROLE
+from plugindex.sign.metadata import ROLE, unsafe_path
 
 METADATA_DIR = "tuf"  # the metadata's directory beside the files, at <site>/index/v1/tuf/
 
@@ -92,17 +93,21 @@ def base_url(source: str) -> str:
 def verify(source: str, trusted_root: bytes, cache: Path,
            paths: Sequence[str] | None = None) -> list[Verified]:
     """Refresh the trusted metadata from ``source`` and download every file the registry
-    role lists (or ``paths``), each verified; raises VerificationFailed."""
+    role lists (or ``paths``), each verified; raises VerificationFailed. The files of this
+    run replace the last run's in ``cache/files`` only when every one verified."""
     base = base_url(source)
     metadata_dir, target_dir = cache / "metadata", cache / "files"
+    staging = cache / "files.new"
     metadata_dir.mkdir(parents=True, exist_ok=True)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    trusted = metadata_dir / "root.json"
-    updater = Updater(str(metadata_dir), f"{base}{METADATA_DIR}/", str(target_dir), base,
-                      fetcher=DirectoryFetcher() if base.startswith("file:") else None,
-                      bootstrap=trusted.read_bytes() if trusted.is_file() else trusted_root)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    # Always from the root given: the cache keeps the roots and the newest timestamp and
+    # snapshot seen (rollback protection), never the trust anchor itself.
     out = []
     try:
+        updater = Updater(str(metadata_dir), f"{base}{METADATA_DIR}/", str(staging), base,
+                          fetcher=DirectoryFetcher() if base.startswith("file:") else None,
+                          bootstrap=trusted_root)
         updater.refresh()
         # The files are listed by the delegated role, which the updater loads (and verifies)
         # on the first look-up; what it stored is what it verified.
@@ -110,15 +115,25 @@ def verify(source: str, trusted_root: bytes, cache: Path,
             raise VerificationFailed("missing", "index.json is not in the signed metadata")
         listed = Metadata[Targets].from_file(str(metadata_dir / f"{ROLE}.json")).signed
         for path in sorted(listed.targets) if paths is None else paths:
+            if unsafe_path(path):
+                raise VerificationFailed("tampered", f"the metadata lists an unsafe path: "
+                                         f"{path!r}")
             info = updater.get_targetinfo(path)
             if info is None:
                 raise VerificationFailed("missing", f"{path} is not in the signed metadata")
-            where = target_dir / path
+            where = staging / path
             where.parent.mkdir(parents=True, exist_ok=True)
             updater.download_target(info, str(where))
-            out.append(Verified(path, where, hashlib.sha256(where.read_bytes()).hexdigest()))
+            out.append(Verified(path, target_dir / path,
+                                hashlib.sha256(where.read_bytes()).hexdigest()))
     except VerificationFailed:
         raise
-    except (exceptions.RepositoryError, exceptions.DownloadError) as exc:
+    except (exceptions.RepositoryError, exceptions.DownloadError, ValueError) as exc:
         raise _failure(exc) from exc
+    old = cache / "files.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target_dir.exists():
+        target_dir.rename(old)
+    staging.rename(target_dir)
+    shutil.rmtree(old, ignore_errors=True)
     return out

@@ -25,6 +25,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from securesystemslib.signer import CryptoSigner, Key, SSlibKey
+from tuf.api.exceptions import UnsignedMetadataError
 from tuf.api.metadata import (
     DelegatedRole,
     Delegations,
@@ -150,13 +151,57 @@ def _roots(offline: Mapping[str, bytes]) -> dict[str, bytes]:
     return {**numbered, "root.json": numbered[newest]}
 
 
+def unsafe_path(path: str) -> bool:
+    """A target path that could leave the directory it is written under (a client checks
+    it too)."""
+    return (not path or path.startswith("/") or "\\" in path or ":" in path
+            or any(part in ("", ".", "..") for part in path.split("/")))
+
+
+def _verified_chain(roots: Mapping[str, bytes], now: datetime.datetime) -> Root:
+    """The newest root, after checking each root from 1.root.json on is signed by its own
+    keys and by the keys of the root before it (as clients check); refuses a gap, a bad
+    signature or an expired newest root."""
+    numbers = sorted(int(n.split(".", 1)[0]) for n in roots if n != "root.json")
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise UsageError(f"tuf/ must hold 1.root.json to {len(numbers)}.root.json, each once")
+    trusted: Root | None = None
+    for number in numbers:
+        md = Metadata[Root].from_bytes(roots[f"{number}.root.json"])
+        try:
+            for signer_root in ([trusted] if trusted is not None else []) + [md.signed]:
+                signer_root.verify_delegate(Root.type, md.signed_bytes, md.signatures)
+        except UnsignedMetadataError as exc:
+            raise UsageError(f"tuf/{number}.root.json is not signed as clients require: "
+                             f"{exc}") from exc
+        if md.signed.version != number:
+            raise UsageError(f"tuf/{number}.root.json says version {md.signed.version}")
+        trusted = md.signed
+    assert trusted is not None  # noqa: S101 - numbers is not empty (see _roots)
+    if trusted.is_expired(now):
+        raise UsageError("the newest root in tuf/ has expired: its key holders sign a new one "
+                         "(plugindex tuf rotate)")
+    return trusted
+
+
 def publication(offline: Mapping[str, bytes], files: Mapping[str, bytes],
                 online: CryptoSigner, now: datetime.datetime) -> dict[str, bytes]:
     """The metadata of one publication of ``files`` (index/v1's paths and bytes): the root
     chain and targets of ``offline`` (tuf/), registry, snapshot and timestamp signed anew."""
     roots = _roots(offline)
-    root = Metadata[Root].from_bytes(roots["root.json"]).signed
+    root = _verified_chain(roots, now)
     targets_md = Metadata[Targets].from_bytes(offline["targets.json"])
+    try:
+        root.verify_delegate(Targets.type, targets_md.signed_bytes, targets_md.signatures)
+    except UnsignedMetadataError as exc:
+        raise UsageError(f"tuf/targets.json is not signed by the targets keys of the newest "
+                         f"root: {exc}") from exc
+    if targets_md.signed.is_expired(now):
+        raise UsageError("tuf/targets.json has expired: its key holders sign it again "
+                         "(plugindex tuf rotate)")
+    unsafe = sorted(path for path in files if unsafe_path(path))
+    if unsafe:
+        raise UsageError(f"refusing to sign a path that could leave index/v1: {unsafe[0]!r}")
     keyid = online.public_key.keyid
     delegated = targets_md.signed.delegations
     if (keyid not in root.roles[Snapshot.type].keyids
