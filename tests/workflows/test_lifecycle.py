@@ -18,6 +18,7 @@ from plugindex.scan.receipt import RECEIPT, Receipt, parse_receipt, receipt_byte
 from plugindex.scan.shard import Shard, shard_of
 from plugindex.scanners.osvdb import OsvDatabase
 from plugindex.scanners.osvserver import make_server, url
+from plugindex.sign.client import verify
 from tests.github_fake import FakeGitHub, fake_github
 from tests.scan.test_scanner import JINJA2_ADVISORY
 from tests.workflows.world import BOT, REPOSITORY, Act, World, act_unavailable, git
@@ -264,6 +265,14 @@ def test_merging_publishes_the_new_plugin_scanned(world: World) -> None:
     pages = world.artifacts / str(world.runs) / "github-pages"
     assert (pages / "plugins" / "greeter" / "index.html").is_file()
     assert (world.artifacts / "deployed").read_text().split() == [str(world.runs)]
+    # the deployed index, signed by the job that holds the online key, verifies from the
+    # registry's first root; what it verified is the index main holds
+    verified = {v.path: v.file for v in verify(str(pages / "index" / "v1"),
+                                               world.trusted_root, world.base / "verify")}
+    assert {"index.json", "plugins/greeter.json", "changes.json", "schema.json"} <= set(
+        verified)
+    assert verified["plugins/greeter.json"].read_bytes() == git(
+        world.origin, "show", f"{published}:index/v1/plugins/greeter.json").encode() + b"\n"
     # a second run with nothing new changes nothing
     again = world.act("push", ".github/workflows/publish.yml", push_payload(merged, published),
                       published)

@@ -11,6 +11,7 @@ network: GitHub's API is GITHUB_API_URL, pointed at the fake; git talks to file:
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugindex.sign import metadata
 from tests.conftest import GIT_ENV, ROOT
 from tests.github_fake import FakeGitHub, FakePull
 
@@ -100,6 +102,10 @@ class World:
     pr_runs: dict[int, int] = field(default_factory=dict)  # pull request -> its pr run's id
     before_merge: str = ""
     merged: str = ""
+    # The registry's TUF keys: the offline ones made tuf/ at creation; the online one is the
+    # publish workflow's secret PLUGINDEX_TUF_ONLINE_KEY.
+    online_key: bytes = b""
+    trusted_root: bytes = b""
 
     def __post_init__(self) -> None:
         self.origin = self.base / "origin.git"
@@ -139,6 +145,13 @@ class World:
                             f'  mirrors:\n    "https://github.com/": "file://{self.base}/mirror/"\n'
                             "  limits: {retries: 0, timeout_seconds: 20}\n", 1)
         registry.write_text(text, encoding="utf-8")
+        root_key, targets_key, online = (metadata.generate() for _ in range(3))
+        for name, data in metadata.initial([root_key], [targets_key], online.public_key,
+                                           datetime.datetime.now(datetime.UTC)).items():
+            (self.dev / "tuf").mkdir(exist_ok=True)
+            (self.dev / "tuf" / name).write_bytes(data)
+        self.online_key = metadata.private_pem(online)
+        self.trusted_root = (self.dev / "tuf" / "1.root.json").read_bytes()
         git(self.dev, "init", "-q", "-b", "main")
         self.commit("The registry", GIT_AUTHOR_NAME="Reg Owner",
                     GIT_AUTHOR_EMAIL="1+reg-owner@users.noreply.github.com")
@@ -214,7 +227,8 @@ class World:
                "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_COMPILE": "1", **(extra_env or {})}
         command = [binary, event, "-W", workflow, "-P", "ubuntu-latest=-self-hosted",
                    "--no-skip-checkout", "-e", str(event_file),
-                   "-s", "GITHUB_TOKEN=test-token", "--actor", "test-actor"]
+                   "-s", "GITHUB_TOKEN=test-token", "-s", "PLUGINDEX_TUF_ONLINE_KEY",
+                   "--actor", "test-actor"]
         if job is not None:
             command += ["-j", job]
         for key, value in env.items():
@@ -223,7 +237,10 @@ class World:
             command += ["--local-repository", f"{spec}={path}"]
         done = subprocess.run(command, cwd=where, capture_output=True, text=True, check=False,
                               env={"PATH": os.environ["PATH"], "HOME": str(home),
-                                   "LANG": "C.UTF-8"}, timeout=900)
+                                   "LANG": "C.UTF-8",
+                                   # a secret act reads from its environment (-s NAME)
+                                   "PLUGINDEX_TUF_ONLINE_KEY": self.online_key.decode()},
+                              timeout=900)
         output = done.stdout + done.stderr
         (self.base / f"act-{run_id}.log").write_text(output, encoding="utf-8")  # for a failure
         return Act(done.returncode, output)
