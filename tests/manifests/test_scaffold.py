@@ -200,7 +200,8 @@ def test_a_release_opens_its_own_pull_request(git_registry: GitRegistry, tmp_pat
     with fake_github(fake):
         assert main(["release-pr", "--registry", remote.as_uri(), "--repository",
                      "owner/registry", "--plugin", "gamma", "--version", "1.1.0", "--commit",
-                     "c" * 40, "--tag", "v1.1.0", "--api-url", fake.url]) == 0
+                     "c" * 40, "--tag", "v1.1.0", "--api-url", fake.url,
+                     "--on-behalf-of", "alice"]) == 0
     assert fake.opened == [{"title": "gamma 1.1.0", "head": "release/gamma-1.1.0",
                             "base": "main", "body": fake.opened[0]["body"]}]
     shown = subprocess.run(["git", "--git-dir", str(remote), "show",
@@ -208,6 +209,12 @@ def test_a_release_opens_its_own_pull_request(git_registry: GitRegistry, tmp_pat
                            check=True, capture_output=True, text=True).stdout
     assert yaml.safe_load(shown)["source"] == {"git": "https://github.com/acme/gamma",
                                                "commit": "c" * 40, "tag": "v1.1.0"}
+    made = subprocess.run(["git", "--git-dir", str(remote), "log", "-1", "--format=%an <%ae>%n%B",
+                           "release/gamma-1.1.0"], check=True, capture_output=True,
+                          text=True).stdout
+    # the release bot's commit, crediting who released
+    assert made.startswith("plugindex-release[bot] <plugindex-release[bot]@")
+    assert "On-behalf-of: alice <alice@users.noreply.github.com>" in made
     with fake_github(fake):  # a version the registry already has is refused
         assert main(["release-pr", "--registry", remote.as_uri(), "--repository",
                      "owner/registry", "--plugin", "gamma", "--version", "1.0.0", "--commit",

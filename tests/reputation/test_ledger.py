@@ -441,3 +441,36 @@ def test_a_link_made_later_moves_earlier_awards_incrementally_as_cold(
     assert incremental == cold
     assert incremental["carol"] == (150, {"docs-contribution": 1, "plugin-published": 1})
     assert incremental["email:alice@example.org"] == (100, {"plugin-published": 1})
+
+
+def test_one_person_gets_one_share_whatever_names_and_noreply_forms(
+        git_registry: GitRegistry) -> None:
+    """Trailers naming one person twice (two names, one address; or a login's two noreply
+    forms) give that person one share of the change, not two."""
+    commit(git_registry, BOB, "add beta (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>"
+           "\nCo-authored-by: C. Diaz <carol@example.org>",
+           manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 50, "email:carol@example.org": 50}
+    commit(git_registry, ("Dan", "77+dan@users.noreply.github.com"),
+           "add gamma\n\nCo-authored-by: Dan Ray <dan@users.noreply.github.com>",
+           manifest("gamma", "1.0.0", "dan", "77+dan@users.noreply.github.com"))
+    assert points(git_registry)["dan"] == 100
+
+
+def test_automation_co_authors_earn_nothing_and_take_no_share(
+        git_registry: GitRegistry) -> None:
+    commit(git_registry, BOB, "add beta\n\nCo-authored-by: Claude <noreply@anthropic.com>\n"
+           "Co-authored-by: github-actions <action@github.com>",
+           manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 100}
+
+
+def test_a_release_made_by_the_bot_credits_who_released(git_registry: GitRegistry) -> None:
+    commit(git_registry, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    commit(git_registry, ("plugindex-release[bot]",
+                          "plugindex-release[bot]@users.noreply.github.com"),
+           "alpha 1.1.0\n\nOn-behalf-of: alice <alice@users.noreply.github.com>",
+           manifest("alpha", "1.1.0"))
+    row = table(git_registry)["alice"]
+    assert row.counts == {"plugin-published": 1, "version-released": 1}
+    assert not any("release" in key for key in table(git_registry))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from plugindex.config.registry import load_registry
 from plugindex.errors import EnvironmentProblem, UsageError
 from plugindex.manifests.scaffold import bump, render
 from plugindex.validate.validator import ManifestValidator
+
+# The identity release commits are made under (a bot: reputation credits the On-behalf-of
+# person instead; README, Contributor reputation).
+RELEASE_BOT = ("plugindex-release[bot]", "plugindex-release[bot]@users.noreply.github.com")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--archive-file", type=Path, metavar="FILE",
                    help="with --archive: the archive itself, to compute its sha256")
     p.add_argument("--api-url", default=API_URL)
+    p.add_argument("--on-behalf-of", metavar="LOGIN", default=os.environ.get("GITHUB_ACTOR"),
+                   help="who released (default: $GITHUB_ACTOR): the commit is the release "
+                        "bot's, with an On-behalf-of trailer that credits them")
 
 
 GIT_SECONDS = 600.0  # one clone, commit or push
@@ -82,9 +90,14 @@ def run(args: argparse.Namespace) -> int:
         branch = f"release/{args.plugin}-{args.version}"
         _git(clone, "checkout", "-q", "-b", branch)
         _git(clone, "add", rel)
-        _git(clone, "-c", "user.name=plugindex release", "-c",
-             "user.email=release@users.noreply.github.com", "commit", "-q", "-m",
-             f"{args.plugin} {args.version}")
+        message = f"{args.plugin} {args.version}"
+        if args.on_behalf_of:
+            if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", args.on_behalf_of):
+                raise UsageError(f"'{args.on_behalf_of}' is not a GitHub login")
+            login = args.on_behalf_of
+            message += f"\n\nOn-behalf-of: {login} <{login}@users.noreply.github.com>"
+        _git(clone, "-c", f"user.name={RELEASE_BOT[0]}", "-c", f"user.email={RELEASE_BOT[1]}",
+             "commit", "-q", "-m", message)
         _git(clone, "push", "-q", args.push_url or args.registry, f"HEAD:refs/heads/{branch}")
     head = f"{args.head_owner}:{branch}" if args.head_owner else branch
     number = open_pull(args.repository, head, args.base, f"{args.plugin} {args.version}",

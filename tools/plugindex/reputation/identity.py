@@ -9,8 +9,9 @@ git's own ``.mailmap`` is applied before any of this (``git log``'s ``%aN``/``%a
 authors, ``git check-mailmap`` for trailers), so a registry unifies addresses the way any git
 project does: it is the admins' channel for every link a manifest cannot make.
 
-Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit) and
-``Reviewed-by:`` (the reviewer earns a review), both ``Name <email>``; ``This reverts commit
+Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit),
+``On-behalf-of:`` (automation names the person it acted for, who takes the bot's share) and
+``Reviewed-by:`` (the reviewer earns a review), all ``Name <email>``; ``This reverts commit
 <sha>.`` (what ``git revert`` writes) names the commit a revert takes back.
 """
 
@@ -23,8 +24,13 @@ from dataclasses import dataclass
 _NOREPLY = re.compile(
     r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]{0,38})@users\.noreply\.github\.com$", re.IGNORECASE)
 _CONTACT = re.compile(r"^\s*(.*?)\s*<([^<>\s]+)>\s*$")
-_TRAILER = re.compile(r"^(co-authored-by|reviewed-by)\s*:\s*(.+)$",
+_TRAILER = re.compile(r"^(co-authored-by|on-behalf-of|reviewed-by)\s*:\s*(.+)$",
                       re.IGNORECASE | re.MULTILINE)
+# Automation that commits under an ordinary-looking identity (GitHub Apps already say [bot]):
+# the default identity of GitHub Actions workflows, GitHub's own, and AI assistants that sign
+# as co-authors. Registries add theirs with reputation.bots in registry.yaml.
+AUTOMATION = frozenset({"action@github.com", "noreply@github.com", "noreply@anthropic.com",
+                        "copilot@github.com", "bot@renovateapp.com"})
 _PULL = re.compile(r"^(?:Merge pull request #(\d+) |.*\(#(\d+)\)\s*$)")
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
 
@@ -55,8 +61,16 @@ def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
     emails, e.g. the publish workflow's identity)."""
     lowered = {b.lower() for b in bots}
     login = login_of(email)
-    return (name.endswith("[bot]") or "[bot]" in email
+    return (name.endswith("[bot]") or "[bot]" in email or email.lower() in AUTOMATION
             or bool({name.lower(), email.lower(), (login or "").lower()} & lowered))
+
+
+def same_person_key(name: str, email: str) -> str:
+    """Who a (name, email) is at the least: the login of a noreply address (both forms of one
+    login are one person), else the address in lower case (one address under two names is
+    one person). Shares of one change are split per key, so nobody gets two."""
+    login = login_of(email)
+    return f"login:{login.lower()}" if login else email.strip().lower()
 
 
 def person(name: str, email: str, logins: Mapping[str, str]) -> Person:

@@ -52,6 +52,7 @@ from plugindex.reputation.identity import (
     person,
     pull_request,
     reverted,
+    same_person_key,
     trailers,
 )
 
@@ -216,8 +217,17 @@ def _people(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str
         else [(commit.author_name, commit.author_email, commit.message)])
     for name, email, message in sources:
         people.add((name, email))
-        people.update(_mapped(n, e, mailmap) for n, e in trailers(message, "co-authored-by"))
-    return sorted(p for p in people if not is_bot(p[0], p[1], bots))
+        for kind in ("co-authored-by", "on-behalf-of"):
+            people.update(_mapped(n, e, mailmap) for n, e in trailers(message, kind))
+    return _one_each(p for p in people if not is_bot(p[0], p[1], bots))
+
+
+def _one_each(contacts: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One (name, email) per person (``same_person_key``: the first in order), sorted."""
+    kept: dict[str, tuple[str, str]] = {}
+    for contact in sorted(contacts):
+        kept.setdefault(same_person_key(*contact), contact)
+    return sorted(kept.values())
 
 
 def _authors(commit: LogCommit, side: Sequence[GraphCommit], bots: frozenset[str]
@@ -259,9 +269,9 @@ def _reviewers(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[
                bots: frozenset[str], authors: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     found = {_mapped(n, e, mailmap) for message in [commit.message, *(c.message for c in side)]
              for n, e in trailers(message, "reviewed-by")}
-    excluded = {e.lower() for _, e in authors}
-    return sorted(p for p in found if p[1].lower() not in excluded
-                  and not is_bot(p[0], p[1], bots))
+    excluded = {same_person_key(*a) for a in authors}
+    return _one_each(p for p in found if same_person_key(*p) not in excluded
+                     and not is_bot(p[0], p[1], bots))
 
 
 def _share(points: int, people: Sequence[tuple[str, str]]) -> list[int]:
