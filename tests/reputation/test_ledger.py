@@ -474,3 +474,16 @@ def test_a_release_made_by_the_bot_credits_who_released(git_registry: GitRegistr
     row = table(git_registry)["alice"]
     assert row.counts == {"plugin-published": 1, "version-released": 1}
     assert not any("release" in key for key in table(git_registry))
+
+
+def test_a_bot_that_names_nobody_credits_the_plugins_maintainers(
+        git_registry: GitRegistry) -> None:
+    """A release bot's commit with no trailer: the maintainers its manifest lists take the
+    version's points (by their logins); the bot earns nothing."""
+    commit(git_registry, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    commit(git_registry, ("release-bot[bot]", "9+release-bot[bot]@users.noreply.github.com"),
+           "alpha 1.1.0", manifest("alpha", "1.1.0", "carol", "carol@example.org"))
+    got = table(git_registry)
+    assert got["carol"].counts == {"version-released": 1}
+    assert got["alice"].counts == {"plugin-published": 1}
+    assert not any("release-bot" in key for key in got)

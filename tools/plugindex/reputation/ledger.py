@@ -281,9 +281,17 @@ def _share(points: int, people: Sequence[tuple[str, str]]) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(n)]
 
 
+def _owners(state: dict[str, Any], plugin: str) -> list[tuple[str, str]]:
+    """The maintainers of a plugin (as its manifests last listed them), by their logins."""
+    return [(login, f"{login}@{NOREPLY}") for login, _ in state["maintainers"].get(plugin, ())]
+
+
 def _changes(commit: LogCommit, history: History, state: dict[str, Any],
-             config: ReputationConfig) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
-    """(kind, detail, recipients or None for the change's people) of one commit."""
+             config: ReputationConfig, nobody: bool = False
+             ) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
+    """(kind, detail, recipients or None for the change's people) of one commit. ``nobody``:
+    the change has no person (automation that named nobody it acted for): a change to a
+    plugin's manifests credits the plugin's maintainers."""
     out: list[tuple[str, str, list[tuple[str, str]] | None]] = []
     docs_lines, new_page, tooling = 0, False, False
     for change in commit.changes:
@@ -307,13 +315,15 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
                     out.append(("metadata-fix", f"{plugin}@{version}", None))
             if facts is not None and change.status != "D" and facts.maintainers:
                 state["maintainers"][plugin] = facts.maintainers
+            if nobody and out and out[-1][2] is None and out[-1][1].split("@")[0] == plugin:
+                kind, detail, _ = out[-1]
+                out[-1] = (kind, detail, _owners(state, plugin))
         elif change.path == "registry.yaml" and change.status != "D":
             reg = history.registries.get(change.new_blob)
             if reg is None:
                 continue
             for plugin in sorted(reg.featured - state["featured"]):
-                owners = [(login, f"{login}@{NOREPLY}")
-                          for login, _ in state["maintainers"].get(plugin, ())]
+                owners = _owners(state, plugin)
                 if owners:
                     out.append(("plugin-featured", plugin, owners))
             for login in sorted(reg.verified - state["verified"]):
@@ -383,7 +393,8 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
             pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
         _vouch(commit, history, state, _authors(commit, side, config.bots), number)
         new = []
-        for kind, detail, recipients in _changes(commit, history, state, config):
+        for kind, detail, recipients in _changes(commit, history, state, config,
+                                                 nobody=not people):
             who = people if recipients is None else recipients
             points = config.points.get(kind, 0)
             if not who or not points:
