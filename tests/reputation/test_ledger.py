@@ -487,3 +487,17 @@ def test_a_bot_that_names_nobody_credits_the_plugins_maintainers(
     assert got["carol"].counts == {"version-released": 1}
     assert got["alice"].counts == {"plugin-published": 1}
     assert not any("release-bot" in key for key in got)
+
+
+def test_a_renamed_plugin_is_not_published_twice(git_registry: GitRegistry) -> None:
+    """Renaming a plugin (the old one deprecated with the new name as its replacement) earns
+    a release, not a second publication; the new name may sort before the old one."""
+    commit(git_registry, ALICE, "add zeta", manifest("zeta", "1.0.0"))
+    deprecation = "deprecated:\n  reason: renamed\n  replacement: alpha-zeta\n"
+    commit(git_registry, ALICE, "zeta is now alpha-zeta",
+           {**manifest("zeta", "1.0.0", extra=deprecation),
+            **manifest("alpha-zeta", "1.0.0")})
+    row = table(git_registry)["alice"]
+    assert row.counts == {"plugin-published": 1, "version-released": 1, "lifecycle": 1}
+    commit(git_registry, ALICE, "a plugin of its own", manifest("omega", "1.0.0"))
+    assert table(git_registry)["alice"].counts["plugin-published"] == 2

@@ -45,6 +45,7 @@ ZERO = "0" * 40
 _TOP_KEY = re.compile(r"^(yanked|deprecated)\s*:\s*(.*?)\s*$", re.MULTILINE)
 _ITEM = re.compile(r"^\s*-\s+", re.MULTILINE)
 _FIELD = re.compile(r"^\s*-?\s*(github|email)\s*:\s*[\"']?([^\s\"'#]+)", re.MULTILINE)
+_REPLACEMENT = re.compile(r"^[ \t]+replacement\s*:\s*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
 _BLOCK = re.compile(r"^maintainers\s*:\s*$((?:\n(?:[ \t].*|\s*-.*|))*)", re.MULTILINE)
 
 
@@ -64,7 +65,9 @@ def manifest_facts(text: str) -> ManifestFacts:
             fields = dict(_FIELD.findall("- " + item))
             if fields.get("github"):
                 maintainers.append((fields["github"], fields.get("email", "")))
-    return ManifestFacts(state["yanked"], state["deprecated"], tuple(maintainers))
+    replacement = _REPLACEMENT.search(text) if state["deprecated"] else None
+    return ManifestFacts(state["yanked"], state["deprecated"], tuple(maintainers),
+                         replacement.group(1) if replacement else "")
 
 
 def registry_facts(data: bytes) -> RegistryFacts | None:

@@ -70,6 +70,7 @@ class ManifestFacts:
     yanked: bool
     deprecated: bool
     maintainers: tuple[tuple[str, str], ...]  # (login, email)
+    replacement: str = ""  # the deprecation's replacement: the plugin's new name, if renamed
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Ledger:
     start: int | None = None  # time of the first commit
     awards: tuple[Award, ...] = ()
     published: frozenset[str] = frozenset()  # plugins with a first version
+    renamed: frozenset[str] = frozenset()  # names a published plugin's deprecation replaces it by
     maintainers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     featured: frozenset[str] = frozenset()
     verified: frozenset[str] = frozenset()
@@ -150,7 +152,7 @@ class Ledger:
     def as_json(self) -> dict[str, Any]:
         """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
         return {"head": self.head, "start": self.start,
-                "published": sorted(self.published),
+                "published": sorted(self.published), "renamed": sorted(self.renamed),
                 "maintainers": {k: [list(m) for m in v]
                                 for k, v in sorted(self.maintainers.items())},
                 "featured": sorted(self.featured), "verified": sorted(self.verified),
@@ -163,6 +165,7 @@ class Ledger:
     def from_json(cls, data: Mapping[str, Any]) -> Ledger:
         return cls(head=data["head"], start=data["start"],
                    published=frozenset(data["published"]),
+                   renamed=frozenset(data.get("renamed", ())),
                    maintainers={k: tuple((m[0], m[1]) for m in v)
                                 for k, v in data["maintainers"].items()},
                    featured=frozenset(data["featured"]), verified=frozenset(data["verified"]),
@@ -294,6 +297,12 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
     plugin's manifests credits the plugin's maintainers."""
     out: list[tuple[str, str, list[tuple[str, str]] | None]] = []
     docs_lines, new_page, tooling = 0, False, False
+    for change in commit.changes:  # renames first: the new name may sort before the old
+        where = split_manifest_path(change.path)
+        facts = history.manifests.get(change.new_blob) if where is not None else None
+        if where is not None and facts is not None and facts.replacement \
+                and where[0] in state["published"]:
+            state["renamed"].add(facts.replacement.lower())
     for change in commit.changes:
         where = split_manifest_path(change.path)
         if where is not None:
@@ -302,7 +311,11 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
             if change.status == "A":
                 if plugin not in state["published"]:
                     state["published"].add(plugin)
-                    out.append(("plugin-published", plugin, None))
+                    # a plugin that replaces a published one is its lineage renamed, not a
+                    # new plugin: its first version is a release
+                    renamed = plugin.lower() in state["renamed"]
+                    out.append(("version-released" if renamed else "plugin-published",
+                                f"{plugin}@{version}" if renamed else plugin, None))
                 else:
                     out.append(("version-released", f"{plugin}@{version}", None))
             elif change.status == "M":
@@ -349,6 +362,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
     ``earlier`` gives the awards of a commit (or a commit id prefix) already saved outside
     ``ledger.awards``, for reverts of older commits."""
     state: dict[str, Any] = {"published": set(ledger.published),
+                             "renamed": set(ledger.renamed),
                              "maintainers": dict(ledger.maintainers),
                              "featured": set(ledger.featured), "verified": set(ledger.verified),
                              "claims": list(ledger.claims),
@@ -409,6 +423,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
         awards += new
     return Ledger(head=head, start=start, awards=tuple(awards), pulls=tuple(pulls),
                   published=frozenset(state["published"]),
+                  renamed=frozenset(state["renamed"]),
                   maintainers=dict(sorted(state["maintainers"].items())),
                   featured=frozenset(state["featured"]), verified=frozenset(state["verified"]),
                   claims=tuple(state["claims"]),
