@@ -18,6 +18,7 @@ from plugindex.errors import EnvironmentProblem
 from plugindex.reputation.gather import LedgerStore, awards_of, contributors_at, manifest_facts
 from plugindex.reputation.identity import is_bot, login_of, person, reverted, trailers
 from plugindex.reputation.ledger import (
+    BULK_FIXES,
     Award,
     Claim,
     Contributor,
@@ -501,3 +502,17 @@ def test_a_renamed_plugin_is_not_published_twice(git_registry: GitRegistry) -> N
     assert row.counts == {"plugin-published": 1, "version-released": 1, "lifecycle": 1}
     commit(git_registry, ALICE, "a plugin of its own", manifest("omega", "1.0.0"))
     assert table(git_registry)["alice"].counts["plugin-published"] == 2
+
+
+def test_a_sweep_over_many_manifests_earns_as_a_few_fixes(git_registry: GitRegistry) -> None:
+    """Reformatting 8 manifests in one commit earns BULK_FIXES metadata fixes, not 8: less
+    than publishing one plugin."""
+    reg = git_registry
+    for i in range(8):
+        commit(reg, ALICE, f"p{i}", manifest(f"p{i}", "1.0.0"))
+    swept = {path: text.replace("used by the tests", "used by tests")
+             for i in range(8) for path, text in manifest(f"p{i}", "1.0.0").items()}
+    commit(reg, BOB, "a sweep", swept)
+    bob = table(reg)["email:bob@example.org"]
+    assert bob.counts == {"metadata-fix": BULK_FIXES}
+    assert bob.points < CONFIG.points["plugin-published"]

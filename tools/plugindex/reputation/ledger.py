@@ -60,6 +60,7 @@ NOREPLY = "users.noreply.github.com"
 DAY = 86_400
 DOCS_PREFIXES = ("site/", "docs/")
 DOCS_FILES = ("README", "CONTRIBUTING")
+BULK_FIXES = 3  # metadata fixes one commit earns, however many manifests it touches
 TOOLING_PREFIXES = ("tools/", "schemas/", "tests/", "bench/", ".github/")
 
 
@@ -347,6 +348,10 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
             new_page |= change.status == "A" and change.path.endswith(".md")
         elif _is_tooling(change.path):
             tooling = True
+    # A sweep over many manifests (formatting, a field everywhere) earns as a few fixes do.
+    fixes = [i for i, entry in enumerate(out) if entry[0] == "metadata-fix"]
+    for i in reversed(fixes[BULK_FIXES:]):
+        del out[i]
     if docs_lines or new_page:
         kind = ("docs-contribution" if new_page or docs_lines >= config.docs_contribution
                 else "docs-major" if docs_lines >= config.docs_major else "docs-typo")
