@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-REPUTATION_VERSION = 3  # 3: logins from trusted links only
+# 3: logins from trusted links only; 4: one share per person, automation credits whom it
+# acted for, renames are no new plugin, sweeps are capped
+REPUTATION_VERSION = 4
 DEFAULT_POINTS: Mapping[str, int] = {
     "plugin-published": 100, "plugin-featured": 250, "verified": 500, "version-released": 20,
     "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
