@@ -333,7 +333,13 @@ def test_the_default_registry_leaderboard() -> None:
     for row in rows.values():
         for plugin in row["plugins"]:
             assert row["login"] in maintainers[plugin]
-    assert sum(c["counts"].get("plugin-published", 0) for c in rows.values()) == len(maintainers)
+    # This repository's own tooling made every commit (.mailmap maps its identities to
+    # plugindex-maintainers, a bot in registry.yaml): it earns nothing, and each publication
+    # credits the maintainers the manifest lists, each once.
+    assert not any("plugindex" in key or key.endswith(".invalid") for key in rows)
+    assert sum(c["counts"].get("plugin-published", 0) for c in rows.values()) == sum(
+        len(m) for m in maintainers.values())
+    assert data["contributors"][0]["login"] is not None
 
 
 def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> None:
