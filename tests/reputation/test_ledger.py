@@ -522,3 +522,18 @@ def test_a_sweep_over_many_manifests_earns_as_a_few_fixes(git_registry: GitRegis
     bob = table(reg)["email:bob@example.org"]
     assert bob.counts == {"metadata-fix": BULK_FIXES}
     assert bob.points < CONFIG.points["plugin-published"]
+
+
+def test_likely_same_people_are_reported_for_the_mailmap(
+        git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    commit(git_registry, ("Bob Stone", "bob@work.example"), "docs",
+           {"site/a.md": "# A\n" + "text\n" * 12})
+    commit(git_registry, ("bob  stone", "bob@home.example"), "docs",
+           {"site/b.md": "# B\n" + "text\n" * 12})
+    commit(git_registry, CAROL, "docs", {"site/c.md": "# C\n" + "text\n" * 12})
+    assert main(["reputation", "--same-people", "--format", "json",
+                 "--root", str(git_registry.root)]) == 0
+    groups = json.loads(capsys.readouterr().out)
+    assert [sorted(g) for g in groups if any("bob@" in k for k in g)] == [
+        ["email:bob@home.example", "email:bob@work.example"]]
+    assert not any("carol" in k for g in groups for k in g)

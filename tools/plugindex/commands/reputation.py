@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from plugindex.adapters.fsutil import write_atomic
@@ -34,12 +35,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="leaderboard rows (default 20)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--same-people", action="store_true",
+                   help="list contributors who are likely one person (one name, several "
+                        "identities), for the admins to confirm in .mailmap")
     p.add_argument("--fetch-reviews", action="store_true",
                    help=f"fetch the approvals of merged pull requests not yet in {REVIEWS_FILE} "
                    "from the GitHub API (GITHUB_TOKEN if set), and write that file")
     p.add_argument("--repository", metavar="OWNER/NAME",
                    help="the registry's GitHub repository (default: from registry.yaml)")
     p.add_argument("--api-url", default=API_URL, help="the GitHub API (default: %(default)s)")
+
+
+def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
+    """Contributors under one name (case and spacing aside) with different identities,
+    most points first in each group; the groups by name. A .mailmap line joins them."""
+    by_name: dict[str, list[Contributor]] = {}
+    for row in rows:
+        key = " ".join(row.person.name.split()).casefold()
+        if key:
+            by_name.setdefault(key, []).append(row)
+    return [sorted(g, key=lambda c: (-c.points, c.person.key))
+            for _, g in sorted(by_name.items()) if len(g) > 1]
 
 
 def _day(stamp: int | None) -> str:
@@ -102,6 +118,17 @@ def run(args: argparse.Namespace) -> int:
     if args.fetch_reviews:
         return fetch_reviews(args, repo, head, registry)
     rows = contributors_at(repo, head, registry.reputation)
+    if args.same_people:
+        groups = likely_same(rows)
+        if args.format == "json":
+            print(json.dumps([[c.person.key for c in g] for g in groups], indent=2))
+        else:
+            for group in groups:
+                print(f"{group[0].person.name}: " + ", ".join(
+                    f"{c.person.key} ({c.points} points)" for c in group))
+            if not groups:
+                print("no two contributors share a name")
+        return 0
     if args.who is None:
         if args.format == "json":
             print(json.dumps([c.as_json() for c in rows], indent=2, sort_keys=True))
