@@ -12,7 +12,7 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from plugindex.config.registry import load_registry
-from plugindex.site.feed import FEED_FILE, atom, changes
+from plugindex.site.feed import CHANGES_FILE, FEED_FILE, atom, changes, changes_json
 from plugindex.site.pages import BROWSE_DATA, browse_data, every_page, load
 
 root = Path(mkdocs_gen_files.config.config_file_path or "mkdocs.yml").resolve().parent
@@ -24,10 +24,13 @@ for path, text in sorted(pages.items()):
         f.write(text)
 with mkdocs_gen_files.open(BROWSE_DATA, "wb") as f:
     f.write(browse_data(data))
+events = changes(data.plugins)
 with mkdocs_gen_files.open(FEED_FILE, "wb") as f:
-    f.write(atom(changes(data.plugins), mkdocs_gen_files.config.site_url or "/",
+    f.write(atom(events, mkdocs_gen_files.config.site_url or "/",
                  str(data.index.get("registry", {}).get("name", "plugindex")),
                  data.index.get("updated")))
+with mkdocs_gen_files.open(f"index/v1/{CHANGES_FILE}", "wb") as f:  # beside the index
+    f.write(changes_json(events))
 if os.environ.get("PLUGINDEX_PROGRESS"):  # set by 'plugindex site' where someone watches
     print(f"site: {len(pages)} pages generated; MkDocs renders them", file=sys.stderr,
           flush=True)

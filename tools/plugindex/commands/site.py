@@ -26,8 +26,6 @@ from plugindex.errors import EnvironmentProblem, UsageError
 from plugindex.layout import INDEX_DIR, find_root
 from plugindex.manifests.schema import schema_bytes
 from plugindex.progress import announcer
-from plugindex.site.feed import CHANGES_FILE, changes, changes_json
-from plugindex.site.pages import load
 
 CONFIG = "mkdocs.yml"
 OUTPUT = "site-build"
@@ -97,13 +95,11 @@ def run(args: argparse.Namespace) -> int:
 
 def publish_index(index_dir: Path, output: Path) -> None:
     """The index beside the site, byte for byte, at ``<site>/index/v1/`` (the stable URLs of
-    the README's "Consuming the index"), with the consumer schema as ``schema.json`` and the
-    newest changes as ``changes.json`` (site.feed)."""
+    the README's "Consuming the index"), with the consumer schema as ``schema.json``. MkDocs
+    has just emptied ``output``; its ``index/v1/changes.json`` is tools/site_gen.py's."""
     target = output / INDEX_DIR
     try:
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(index_dir, target)
+        shutil.copytree(index_dir, target, dirs_exist_ok=True)
         (target / "schema.json").write_bytes(schema_bytes(CONSUMER_SCHEMA))
-        (target / CHANGES_FILE).write_bytes(changes_json(changes(load(index_dir).plugins)))
     except OSError as exc:
         raise EnvironmentProblem(f"cannot copy {INDEX_DIR} into the site: {exc}") from exc

@@ -41,7 +41,13 @@ def release_text(data: Mapping[str, Any]) -> str:
 
 
 def release_from_text(name: str, text: str) -> Release:
-    version, requires, conflicts, host, yanked, deprecated = json.loads(text)
+    return release_of(name, *json.loads(text))
+
+
+def release_of(name: str, version: str, requires: Mapping[str, str],
+               conflicts: Mapping[str, str], host: str, yanked: bool, deprecated: bool
+               ) -> Release:
+    """A release from what the resolver reads of a version (see ``release_text``)."""
     return Release(
         name=name,
         version=parse_version(version),
@@ -105,9 +111,9 @@ class IndexCatalog:
             return None
         if name not in self._cache:
             try:
-                self._cache[name] = [release_from_text(name, json.dumps([
-                    v["version"], v["requires"], v["conflicts"], v["host"], v["yanked"],
-                    v["deprecated"]])) for v in self.entries[name]["versions"]]
+                self._cache[name] = [release_of(
+                    name, v["version"], v["requires"], v["conflicts"], v["host"], v["yanked"],
+                    v["deprecated"]) for v in self.entries[name]["versions"]]
             except KeyError as exc:
                 raise EnvironmentProblem(
                     f"{self.dir}/index.json has no {exc} for {name}'s versions: it was written "

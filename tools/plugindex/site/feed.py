@@ -1,6 +1,6 @@
 """What changed in the registry, newest first: an Atom feed (``feed.xml`` on the site, linked
 from the home page) and a JSON file for tools (``<site>/index/v1/changes.json``, signed with
-the rest of index/v1).
+the rest of index/v1): both written by tools/site_gen.py.
 
 Each version of each plugin gives an event when it was published, and one when it was yanked
 or deprecated (a published manifest may change only in those fields, so its update time is
