@@ -18,8 +18,10 @@ from urllib.parse import unquote
 @dataclass
 class FakePull:
     author: str
-    # (login, state) of the head commit, or (login, state, commit sha); oldest first
+    # (login, state) of the head commit, or (login, state, commit sha[, body]); oldest first
     reviews: list[tuple[str, ...]] = field(default_factory=list)
+    # (login, body) of people's comments, oldest first (listed after the bot's own comments)
+    comments: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     base_ref: str = "main"
     head_sha: str = "0" * 40
@@ -45,6 +47,7 @@ class FakeGitHub:
     def _comment(self, cid: int) -> dict[str, Any]:
         c = self.comments[cid]
         return {"id": cid, "body": c["body"], "user": {"login": "plugindex-bot", "id": 9},
+                "created_at": f"2026-01-01T00:{cid % 60:02d}:00Z",
                 "url": f"{self.repo_url()}/issues/comments/{cid}",
                 "issue_url": f"{self.repo_url()}/issues/{c['issue']}"}
 
@@ -103,14 +106,21 @@ class FakeGitHub:
             if what == "/reviews":
                 # (login, state) reviews the head commit; (login, state, sha) another one
                 return 200, [{"id": i + 1, "user": {"login": r[0], "id": 100 + i},
-                              "state": r[1], "commit_id": r[2] if len(r) > 2 else pull.head_sha}
+                              "state": r[1], "commit_id": r[2] if len(r) > 2 else pull.head_sha,
+                              "body": r[3] if len(r) > 3 else "",
+                              "submitted_at": f"2026-01-02T00:{i % 60:02d}:00Z"}
                              for i, r in enumerate(pull.reviews)]
             if what == "/files":
                 return 200, [{"sha": "2" * 40, "filename": f, "status": "added"}
                              for f in pull.files]
             if what == "/comments" and method == "GET":
                 return 200, [self._comment(c) for c in sorted(self.comments)
-                             if self.comments[c]["issue"] == number]
+                             if self.comments[c]["issue"] == number] + [
+                    {"id": 10_000 + i, "body": body, "user": {"login": login, "id": 200 + i},
+                     "created_at": f"2026-01-03T00:{i % 60:02d}:00Z",
+                     "url": f"{base}/issues/comments/{10_000 + i}",
+                     "issue_url": f"{base}/issues/{number}"}
+                    for i, (login, body) in enumerate(pull.comments)]
             if what == "/comments" and method == "POST":
                 cid = len(self.comments) + 1
                 self.comments[cid] = {"issue": number, "body": body["body"]}

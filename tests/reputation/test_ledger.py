@@ -10,12 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from plugindex.adapters.github import approvals
+from plugindex.adapters.github import pull_reviews
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.cli import main
 from plugindex.config.reputation import ReputationConfig, parse_reputation
 from plugindex.errors import EnvironmentProblem
-from plugindex.reputation.gather import LedgerStore, awards_of, contributors_at, manifest_facts
+from plugindex.reputation.gather import (
+    LedgerStore,
+    awards_of,
+    contributors_at,
+    manifest_facts,
+    parse_reviews,
+    render_reviews,
+)
 from plugindex.reputation.identity import is_bot, login_of, person, reverted, trailers
 from plugindex.reputation.ledger import (
     BULK_FIXES,
@@ -23,7 +30,9 @@ from plugindex.reputation.ledger import (
     Claim,
     Contributor,
     Ledger,
+    PullReview,
     Tally,
+    approvers,
     level_of,
     logins_of,
     tally,
@@ -286,6 +295,14 @@ def test_identities() -> None:
     assert is_bot("renovate[bot]", "x@example.org")
     assert is_bot("CI", "ci@example.org", {"ci@example.org"})
     assert not is_bot("Bot Stone", "bot@example.org")
+    assert not is_bot("Abbot", "talbot@example.org")
+    for name, email in [("k8s-ci-robot", "20407524+k8s-ci-robot@users.noreply.github.com"),
+                        ("Release Bot", "release@example.org"),
+                        ("Merger", "merge-bot@example.org"),
+                        ("bors", "bors@users.noreply.github.com"),
+                        ("GitHub", "noreply@github.com"),
+                        ("Claude", "noreply@anthropic.com")]:
+        assert is_bot(name, email), (name, email)
     message = "x\n\nCo-authored-by: A B <a@b.c>\nco-authored-by:C <c@d.e>\nReviewed-by: R <r@s.t>"
     assert trailers(message, "co-authored-by") == [("A B", "a@b.c"), ("C", "c@d.e")]
     assert trailers(message, "reviewed-by") == [("R", "r@s.t")]
@@ -347,9 +364,40 @@ def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> Non
         ("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"), ("erin", "APPROVED"),
         ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED")])})
     with fake_github(fake):
-        assert approvals("owner/registry", [12], "token", fake.url) == {12: ("carol", "dave")}
+        got = pull_reviews("owner/registry", [12], "token", fake.url)
+        assert got == {12: PullReview("bob", ("carol", "dave"))}
         with pytest.raises(EnvironmentProblem):
-            approvals("owner/registry", [99], None, fake.url)
+            pull_reviews("owner/registry", [99], None, fake.url)
+
+
+def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands() -> None:
+    fake = FakeGitHub(pulls={12: FakePull(
+        "bob", [("erin", "COMMENTED", "0" * 40, "Nice.\n/LGTM")],
+        comments=[("carol", "Looks good to me.\r\n/lgtm"), ("dave", "> /lgtm\nagreed"),
+                  ("carol", "/lgtm   cancel"), ("frank", "/approve\n/hold")])})
+    with fake_github(fake):
+        got = pull_reviews("owner/registry", [12], "token", fake.url)[12]
+    assert got.commands == (("erin", "/lgtm"), ("carol", "/lgtm"), ("carol", "/lgtm cancel"),
+                            ("frank", "/approve"), ("frank", "/hold"))
+    assert got.approved == ()
+    assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank")
+    assert approvers(got, ("/approve",)) == ("frank",)
+
+
+def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> None:
+    review = PullReview("Bob", ("Dave",), (("dave", "/lgtm"), ("bob", "/lgtm"),
+                                           ("gus", "/lgtm cancel"), ("gus", "/lgtm")))
+    assert approvers(review, ("/lgtm",)) == ("Dave", "gus")
+    assert approvers(review, ()) == ("Dave",)
+
+
+def test_the_reviews_file_reads_both_versions() -> None:
+    old = parse_reviews(json.dumps({"schema_version": 1, "pulls": {"4": ["amy"]}}).encode())
+    assert old == {4: PullReview(None, ("amy",))}
+    new = {4: PullReview("bob", ("amy",), (("cy", "/lgtm"),))}
+    assert parse_reviews(render_reviews(new)) == new
+    with pytest.raises(ValueError, match="not a reviews file"):
+        parse_reviews(b'{"schema_version": 2, "pulls": {"4": ["amy"]}}')
 
 
 def test_cached_approvals_earn_reviews_once(git_registry: GitRegistry) -> None:
@@ -387,7 +435,9 @@ def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
     with fake_github(fake):
         assert main([*argv, "--api-url", fake.url]) == 0
         saved = json.loads((reg.root / "index/cache/reviews.json").read_bytes())
-        assert saved == {"schema_version": 1, "pulls": {"7": ["carol"], "8": []}}
+        assert saved == {"schema_version": 2, "pulls": {
+            "7": {"author": "bob", "approved": ["carol"], "commands": []},
+            "8": {"author": "carol", "approved": [], "commands": []}}}
         fetched = [c for c in fake.calls if c.endswith("/reviews")]
         assert main([*argv, "--api-url", fake.url]) == 0
         assert [c for c in fake.calls if c.endswith("/reviews")] == fetched  # nothing new
@@ -537,3 +587,54 @@ def test_likely_same_people_are_reported_for_the_mailmap(
     assert [sorted(g) for g in groups if any("bob@" in k for k in g)] == [
         ["email:bob@home.example", "email:bob@work.example"]]
     assert not any("carol" in k for g in groups for k in g)
+
+
+def reviews_file(pulls: dict[int, PullReview]) -> dict[str, str]:
+    return {"index/cache/reviews.json": render_reviews(pulls).decode()}
+
+
+RELEASE_BOT = ("release-bot[bot]", "9+release-bot[bot]@users.noreply.github.com")
+
+
+def test_a_bot_commit_credits_its_pull_requests_author_before_the_maintainers(
+        git_registry: GitRegistry) -> None:
+    """A bot's commit that names nobody goes to the author of the pull request it came from,
+    once the reviews cache knows that author (the ledger saved before is made again); a
+    trailer still comes first, and a bot author falls through to the maintainers."""
+    reg = git_registry
+    cache = reg.root / ".cache" / "kept.sqlite"
+    commit(reg, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    commit(reg, RELEASE_BOT, "alpha 1.1.0 (#21)", manifest("alpha", "1.1.0"))
+    commit(reg, RELEASE_BOT, "alpha 1.2.0 (#22)\n\nOn-behalf-of: Bob <bob@example.org>",
+           manifest("alpha", "1.2.0"))
+    commit(reg, RELEASE_BOT, "alpha 1.3.0 (#23)", manifest("alpha", "1.3.0"))
+    before = table(reg, cache=cache)
+    assert before["alice"].counts["version-released"] == 2  # #21 and #23: the maintainer
+    commit(reg, ALICE, "reviews", reviews_file({
+        21: PullReview("dora", ()), 22: PullReview("erin", ()),
+        23: PullReview("renovate[bot]", ())}))
+    got = table(reg, cache=cache)
+    assert got == table(reg)  # the saved ledger was made again, as a cold one is
+    assert got["dora"].counts == {"version-released": 1}
+    assert "erin" not in got  # the trailer named bob
+    assert got["email:bob@example.org"].counts == {"version-released": 1}
+    assert got["alice"].counts == {"plugin-published": 1, "version-released": 1}
+    assert not any("bot" in key for key in got)
+
+
+def test_comment_commands_earn_reviews_as_configured(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, BOB, "add beta (#12)", manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, ALICE, "reviews", reviews_file({12: PullReview("bob", ("carol",), (
+        ("dave", "/lgtm"), ("erin", "/approve"), ("erin", "/approve cancel"),
+        ("frank", "/ship-it"), ("bob", "/lgtm"), ("carol", "/lgtm"),
+        ("k8s-ci-robot", "/lgtm")))}))
+    got = table(reg)  # k8s-ci-robot: a robot by its name
+    reviewed = {k for k, c in got.items() if c.counts.get("review")}
+    assert reviewed == {"carol", "dave"}
+    assert got["carol"].counts["review"] == 1  # an approval and a command are one review
+    config, problems = parse_reputation({"review_commands": ["/Ship-It"]})
+    assert not problems
+    assert config.review_commands == ("/ship-it",)
+    reviewed = {k for k, c in table(reg, config=config).items() if c.counts.get("review")}
+    assert reviewed == {"carol", "frank"}

@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from github import Auth, Github, GithubException
 
 from plugindex.errors import EnvironmentProblem
+from plugindex.reputation.ledger import PullReview
 
 # GitHub Actions sets GITHUB_API_URL on every runner (another host on GitHub Enterprise Server);
 # the tests point it at their local fake.
@@ -24,29 +27,57 @@ def client(token: str | None, base_url: str = API_URL) -> Github:
                   retry=None, per_page=100)
 
 
-def approvals(repository: str, numbers: Iterable[int], token: str | None,
-              base_url: str = API_URL) -> dict[int, tuple[str, ...]]:
-    """For each pull request, the logins that approved it (their latest review is an
-    approval), the author excepted."""
+_COMMAND = re.compile(r"^/[A-Za-z][A-Za-z0-9_-]*(?:[ \t]+[A-Za-z0-9_-]+)?$")
+MAX_COMMANDS = 100  # command lines kept per pull request
+
+
+def _commands(body: str | None) -> list[str]:
+    """The lines of a comment that are a slash command ('/lgtm', '/lgtm cancel'), lower case
+    (a quoted '> /lgtm' is not one)."""
+    return [" ".join(line.strip().lower().split()) for line in (body or "").splitlines()
+            if _COMMAND.match(line.strip())]
+
+
+def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
+                 base_url: str = API_URL) -> dict[int, PullReview]:
+    """For each pull request: who opened it, the logins whose latest review approves it (the
+    author excepted), and the slash-command lines of its comments and review bodies in the
+    order they were written (which of them approve is the registry's setting)."""
     gh = client(token, base_url)
-    out: dict[int, tuple[str, ...]] = {}
+    out: dict[int, PullReview] = {}
     try:
         repo = gh.get_repo(repository)
         for number in numbers:
             pull = repo.get_pull(number)
             author = pull.user.login if pull.user else None
             latest: dict[str, str] = {}
+            said: list[tuple[float, int, str, str]] = []
             for review in pull.get_reviews():  # oldest first
-                if review.user is not None and review.state in (
-                        "APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-                    latest[review.user.login] = review.state
-            out[number] = tuple(sorted(login for login, state in latest.items()
-                                       if state == "APPROVED" and login != author))
+                reviewer = review.user.login if review.user else None
+                if reviewer is None:  # a deleted account
+                    continue
+                if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                    latest[reviewer] = review.state
+                said += [(_stamp(review.submitted_at), len(said), reviewer, line)
+                         for line in _commands(review.body)]
+            for comment in pull.get_issue_comments():
+                commenter = comment.user.login if comment.user else None
+                if commenter is not None:
+                    said += [(_stamp(comment.created_at), len(said), commenter, line)
+                             for line in _commands(comment.body)]
+            approved = tuple(sorted(login for login, state in latest.items()
+                                    if state == "APPROVED" and login != author))
+            out[number] = PullReview(author, approved, tuple(
+                (login, line) for _, _, login, line in sorted(said)[-MAX_COMMANDS:]))
     except GithubException as exc:
         raise _fail(exc, repository) from None
     finally:
         gh.close()
     return out
+
+
+def _stamp(when: datetime | None) -> float:
+    return when.timestamp() if when is not None else 0.0
 
 
 MANAGED_LABELS = ("new-plugin", "new-version", "security-blocked", "needs-admin",

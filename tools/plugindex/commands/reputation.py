@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from plugindex.adapters.fsutil import write_atomic
-from plugindex.adapters.github import API_URL, approvals
+from plugindex.adapters.github import API_URL, pull_reviews
 from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.registry import RegistryConfig, load_registry
 from plugindex.errors import UsageError
@@ -21,9 +21,10 @@ from plugindex.manifests.history import iso
 from plugindex.reputation.gather import (
     awards_of,
     contributors_at,
+    parse_reviews,
     pull_numbers,
-    read_approvals,
-    render_approvals,
+    read_reviews,
+    render_reviews,
 )
 from plugindex.reputation.ledger import Award, Contributor
 
@@ -39,8 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="list contributors who are likely one person (one name, several "
                         "identities), for the admins to confirm in .mailmap")
     p.add_argument("--fetch-reviews", action="store_true",
-                   help=f"fetch the approvals of merged pull requests not yet in {REVIEWS_FILE} "
-                   "from the GitHub API (GITHUB_TOKEN if set), and write that file")
+                   help=f"fetch the authors, approvals and comment commands of merged pull "
+                   f"requests not yet in {REVIEWS_FILE} from the GitHub API (GITHUB_TOKEN if "
+                   "set), and write that file")
     p.add_argument("--repository", metavar="OWNER/NAME",
                    help="the registry's GitHub repository (default: from registry.yaml)")
     p.add_argument("--api-url", default=API_URL, help="the GitHub API (default: %(default)s)")
@@ -94,17 +96,18 @@ def _repository(args: argparse.Namespace, registry: RegistryConfig) -> str:
 
 def fetch_reviews(args: argparse.Namespace, repo: GitRepo, head: str,
                   registry: RegistryConfig) -> int:
-    known = read_approvals(repo, head)
+    known = read_reviews(repo, head)
     path = repo.root / REVIEWS_FILE
     if path.is_file():  # the work tree's copy may hold more than the commit's
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            known.update({int(n): tuple(v) for n, v in
-                          json.loads(path.read_bytes())["pulls"].items()})
-    wanted = [n for n in pull_numbers(repo, head, registry.reputation) if n not in known]
-    fetched = approvals(_repository(args, registry), wanted, os.environ.get("GITHUB_TOKEN"),
-                        args.api_url)
+        with contextlib.suppress(OSError, ValueError):
+            known.update(parse_reviews(path.read_bytes()))
+    # an entry cached before authors were (version 1) is asked for again
+    wanted = [n for n in pull_numbers(repo, head, registry.reputation)
+              if n not in known or known[n].author is None]
+    fetched = pull_reviews(_repository(args, registry), wanted, os.environ.get("GITHUB_TOKEN"),
+                           args.api_url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_approvals({**known, **fetched}))
+    write_atomic(path, render_reviews({**known, **fetched}))
     print(f"{len(fetched)} pull requests fetched, {len(known) + len(fetched)} in "
           f"{REVIEWS_FILE}")
     return 0

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # 3: logins from trusted links only; 4: one share per person, automation credits whom it
-# acted for, renames are no new plugin, sweeps are capped
-REPUTATION_VERSION = 4
+# acted for, renames are no new plugin, sweeps are capped; 5: a bot's commit credits its pull
+# request's author, '-bot'/'-robot' names are automation
+REPUTATION_VERSION = 5
 DEFAULT_POINTS: Mapping[str, int] = {
     "plugin-published": 100, "plugin-featured": 250, "verified": 500, "version-released": 20,
     "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
@@ -22,6 +23,7 @@ DEFAULT_POINTS: Mapping[str, int] = {
 DEFAULT_LEVELS: tuple[tuple[str, int], ...] = (
     ("Seedling", 0), ("Sprout", 100), ("Growth", 500), ("Bloom", 1000), ("Harvest", 2500),
     ("Ecosystem", 5000))
+DEFAULT_REVIEW_COMMANDS: tuple[str, ...] = ("/lgtm", "/approve")
 DEFAULT_BADGES: Mapping[str, int] = {
     "documentation-hero": 50,  # documentation contributions (any size)
     "core-contributor": 5,  # tooling changes
@@ -37,6 +39,8 @@ class ReputationConfig:
     docs_contribution: int = 100  # lines changed
     docs_major: int = 10
     bots: frozenset[str] = frozenset()
+    # comment lines that approve a pull request ("/lgtm"; "/lgtm cancel" takes it back)
+    review_commands: tuple[str, ...] = DEFAULT_REVIEW_COMMANDS
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(
@@ -63,7 +67,9 @@ def parse_reputation(raw: Mapping[str, Any]) -> tuple[ReputationConfig, Problems
     config = ReputationConfig(
         points=points, levels=levels, badges={**DEFAULT_BADGES, **dict(raw.get("badges", {}))},
         docs_contribution=int(docs.get("contribution", 100)), docs_major=int(docs.get("major", 10)),
-        bots=frozenset(str(b) for b in raw.get("bots", ())))
+        bots=frozenset(str(b) for b in raw.get("bots", ())),
+        review_commands=tuple(sorted({str(c).strip().lower() for c in raw.get(
+            "review_commands", DEFAULT_REVIEW_COMMANDS)})))
     if config.docs_major > config.docs_contribution:
         problems.append((("docs", "major"), "a major edit cannot need more lines than a "
                          "contribution"))

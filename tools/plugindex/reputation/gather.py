@@ -30,10 +30,12 @@ from plugindex.reputation.ledger import (
     Ledger,
     ManifestFacts,
     Pull,
+    PullReview,
     RegistryFacts,
     Tally,
     advance,
     approval_awards,
+    approvers,
     logins_of,
     summarize,
     tally,
@@ -81,7 +83,8 @@ def registry_facts(data: bytes) -> RegistryFacts | None:
                          frozenset(str(v) for v in verified if isinstance(verified, list)))
 
 
-def gather(repo: GitRepo, head: str, since: str | None) -> History:
+def gather(repo: GitRepo, head: str, since: str | None,
+           pull_authors: Mapping[int, str] | None = None) -> History:
     commits = repo.first_parent_log(head, since)
     merges = any(len(c.parents) > 1 for c in commits)
     graph = repo.commit_graph(head, since) if merges else {}
@@ -102,7 +105,8 @@ def gather(repo: GitRepo, head: str, since: str | None) -> History:
     contacts = {f"{n} <{e}>" for m in messages for kind in ("co-authored-by", "reviewed-by")
                 for n, e in trailers(m, kind)}
     mailmap = repo.check_mailmap(contacts) if contacts else {}
-    return History(tuple(commits), graph, manifests, registries, mailmap)
+    return History(tuple(commits), graph, manifests, registries, mailmap,
+                   dict(pull_authors or {}))
 
 
 _SCHEMA = """
@@ -241,41 +245,64 @@ def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerS
     one when ``head`` descends from it, else computed from the first commit."""
     digest = config.digest()
     saved = store.load(digest)
-    if saved.head == head:
+    authors = {n: r.author for n, r in read_reviews(repo, head).items() if r.author}
+    # a commit that named nobody credited its pull request's author: learning that author
+    # (reviews fetched after the ledger was made) means making the ledger again
+    stale = any(authors.get(n, "") != who for n, who in saved.orphans.items())
+    if saved.head == head and not stale:
         return saved
-    fresh = saved.head is None or not repo.commit_exists(saved.head) or not repo.is_ancestor(
-        saved.head, head)
+    fresh = stale or saved.head is None or not repo.commit_exists(saved.head) or \
+        not repo.is_ancestor(saved.head, head)
     if fresh:
         saved = Ledger()
-    ledger = advance(saved, gather(repo, head, saved.head), config, head,
+    ledger = advance(saved, gather(repo, head, saved.head, authors), config, head,
                      earlier=None if fresh else store.awards_of_commit)
     store.save(ledger, digest, fresh)
     return replace(ledger, awards=())
 
 
-def read_approvals(repo: GitRepo, head: str) -> dict[int, tuple[str, ...]]:
-    """The approvals cached in the repository at ``head`` (``REVIEWS_FILE``; none if absent
+REVIEWS_VERSION = 2  # 1: number -> approving logins; 2: author, approved, commands
+
+
+def parse_reviews(raw: bytes) -> dict[int, PullReview]:
+    """``REVIEWS_FILE``'s pull requests (either version); ValueError if it is not one."""
+    try:
+        data = json.loads(raw)
+        pulls = data["pulls"].items()
+        if data.get("schema_version") == 1:
+            return {int(n): PullReview(None, tuple(map(str, logins))) for n, logins in pulls}
+        return {int(n): PullReview(
+            str(p["author"]) if p.get("author") else None, tuple(map(str, p["approved"])),
+            tuple((str(login), str(line)) for login, line in p.get("commands", ())))
+            for n, p in pulls}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a reviews file: {exc}") from None
+
+
+def read_reviews(repo: GitRepo, head: str) -> dict[int, PullReview]:
+    """The reviews cached in the repository at ``head`` (``REVIEWS_FILE``; none if absent
     or unreadable: a damaged cache never stops a build)."""
     raw = repo.file_at(head, REVIEWS_FILE)
     if raw is None:
         return {}
     try:
-        data = json.loads(raw)
-        return {int(n): tuple(str(login) for login in logins)
-                for n, logins in data["pulls"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError):
+        return parse_reviews(raw)
+    except ValueError:
         return {}
 
 
-def render_approvals(approvals: Mapping[int, Sequence[str]]) -> bytes:
-    doc = {"schema_version": 1,
-           "pulls": {str(n): sorted(approvals[n]) for n in sorted(approvals)}}
+def render_reviews(reviews: Mapping[int, PullReview]) -> bytes:
+    doc = {"schema_version": REVIEWS_VERSION, "pulls": {
+        str(n): {"author": reviews[n].author, "approved": sorted(reviews[n].approved),
+                 "commands": [list(c) for c in reviews[n].commands]}
+        for n in sorted(reviews)}}
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
 
 def _approvals(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
                ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
-    approvals = read_approvals(repo, head)
+    approvals = {n: approvers(r, config.review_commands)
+                 for n, r in read_reviews(repo, head).items()}
     if not approvals:
         return []
     pulls = [p for p in store.pulls() if p.number in approvals]
@@ -311,7 +338,9 @@ def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
         ledger = ledger_at(repo, head, config, store)
         authors = {a for people in ledger.manifest_authors.values() for a in people}
         mailmap = current_mailmap(repo, store, (), authors)
-        return vouchers(ledger, read_approvals(repo, head), mailmap)
+        # approving reviews only: a comment is not a review of the change
+        return vouchers(ledger, {n: r.approved for n, r in read_reviews(repo, head).items()},
+                        mailmap)
     finally:
         store.close()
 

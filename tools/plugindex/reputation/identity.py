@@ -31,6 +31,12 @@ _TRAILER = re.compile(r"^(co-authored-by|on-behalf-of|reviewed-by)\s*:\s*(.+)$",
 # as co-authors. Registries add theirs with reputation.bots in registry.yaml.
 AUTOMATION = frozenset({"action@github.com", "noreply@github.com", "noreply@anthropic.com",
                         "copilot@github.com", "bot@renovateapp.com"})
+# Well-known automation accounts whose logins do not say so, and the convention most others
+# follow: a login, address or name ending in '-bot' or '-robot' (k8s-ci-robot, release-bot).
+AUTOMATION_LOGINS = frozenset({"bors", "mergify", "homu", "dependabot", "dependabot-preview",
+                               "renovate", "github-actions", "pre-commit-ci", "allcontributors",
+                               "greenkeeper", "imgbot", "copilot"})
+_ROBOT = re.compile(r"[-_. ](?:bot|robot)$")
 _PULL = re.compile(r"^(?:Merge pull request #(\d+) |.*\(#(\d+)\)\s*$)")
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
 
@@ -57,12 +63,16 @@ def login_of(email: str) -> str | None:
 
 
 def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
-    """GitHub Apps commit as 'name[bot]'; ``bots`` lists other automation (logins, names or
-    emails, e.g. the publish workflow's identity)."""
+    """GitHub Apps commit as 'name[bot]'; known automation addresses and accounts, and
+    names, logins or address local parts ending in '-bot' or '-robot'; ``bots`` lists other
+    automation (logins, names or emails, e.g. the publish workflow's identity)."""
     lowered = {b.lower() for b in bots}
-    login = login_of(email)
+    login = (login_of(email) or "").lower()
+    local = email.lower().rpartition("@")[0]
     return (name.endswith("[bot]") or "[bot]" in email or email.lower() in AUTOMATION
-            or bool({name.lower(), email.lower(), (login or "").lower()} & lowered))
+            or login in AUTOMATION_LOGINS
+            or any(_ROBOT.search(text) for text in (name.lower().strip(), login, local))
+            or bool({name.lower(), email.lower(), login} & lowered))
 
 
 def same_person_key(name: str, email: str) -> str:

@@ -15,11 +15,15 @@ first parent:
 
 A change's points are shared by the people behind it: its author and ``Co-authored-by:``
 co-authors; for a merge commit, the authors (and co-authors) of the commits it merged, never
-whoever pressed merge. ``Reviewed-by:`` trailers earn each reviewer a *review*. Bots earn
-nothing. A revert (``This reverts commit <sha>.``) takes back every point of the commit it
+whoever pressed merge; one share per person (``same_person_key``). ``Reviewed-by:`` trailers
+earn each reviewer a *review*, and so do the approvals of merged pull requests, by review or
+by comment command (``approvers``, cached from GitHub). Bots earn nothing and take no share:
+a change made by automation goes to the person it acted for (an ``On-behalf-of:`` or
+``Co-authored-by:`` trailer, else its pull request's author, else the plugin's maintainers).
+A revert (``This reverts commit <sha>.``) takes back every point of the commit it
 reverts (and a revert of that revert gives them back).
 
-Everything here is pure: ``gather`` (in ``reputationfacts``) reads git, ``advance`` folds new
+Everything here is pure: ``gather`` (in ``reputation.gather``) reads git, ``advance`` folds new
 commits into a ``Ledger``, ``summarize`` turns a ledger into the contributors' table.
 Identities are resolved at the end (``identity.person``), with the logins that manifests give
 for their maintainers' emails, so an award made before a manifest named its author's login
@@ -37,7 +41,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -64,7 +68,7 @@ BULK_FIXES = 3  # metadata fixes one commit earns, however many manifests it tou
 TOOLING_PREFIXES = ("tools/", "schemas/", "tests/", "bench/", ".github/")
 
 
-# -- facts gathered from git (see reputationfacts) ----------------------------------------------
+# -- facts gathered from git (see reputation.gather) -------------------------------------------
 
 @dataclass(frozen=True)
 class ManifestFacts:
@@ -91,6 +95,31 @@ class History:
     manifests: Mapping[str, ManifestFacts]
     registries: Mapping[str, RegistryFacts]
     mailmap: Mapping[str, str]
+    pull_authors: Mapping[int, str] = field(default_factory=dict)  # cached from GitHub
+
+
+class PullReview(NamedTuple):
+    """What GitHub says of a merged pull request (cached in the repository: ``REVIEWS_FILE``)."""
+
+    author: str | None  # the login that opened it (None: cached before authors were)
+    approved: tuple[str, ...]  # the logins whose latest review approves it, the author excepted
+    commands: tuple[tuple[str, str], ...] = ()  # (login, command line) of its comments, in order
+
+
+def approvers(review: PullReview, commands: Collection[str]) -> tuple[str, ...]:
+    """Who approved a pull request: its approving reviews, and each commenter whose last
+    ``commands`` line (``/lgtm``; ``/lgtm cancel`` takes it back) approves it."""
+    said: dict[str, tuple[str, bool]] = {}  # login (lower case) -> (login, approves)
+    for login, line in review.commands:
+        word, _, rest = line.partition(" ")
+        if word in commands and rest.strip() in ("", "cancel"):
+            said[login.lower()] = (login, rest.strip() == "")
+    out = {login.lower(): login for login in review.approved}
+    for key, (login, yes) in said.items():
+        if yes:
+            out.setdefault(key, login)
+    out.pop((review.author or "").lower(), None)
+    return tuple(sorted(out.values()))
 
 
 # -- the ledger ---------------------------------------------------------------------------------
@@ -144,6 +173,9 @@ class Ledger:
     featured: frozenset[str] = frozenset()
     verified: frozenset[str] = frozenset()
     pulls: tuple[Pull, ...] = ()  # of the commits just read
+    # pull requests whose commit named no person: the author credited ("" for none), so a
+    # ledger made before the author was cached is made again once it is
+    orphans: Mapping[int, str] = field(default_factory=dict)
     claims: tuple[Claim, ...] = ()  # in history order
     # plugin -> the authors (name, email) of the commits that added or changed its
     # manifests, and the pull requests those commits came from
@@ -151,12 +183,13 @@ class Ledger:
     manifest_pulls: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        """The state, without the awards (``reputationfacts.LedgerStore`` keeps those)."""
+        """The state, without the awards (``gather.LedgerStore`` keeps those)."""
         return {"head": self.head, "start": self.start,
                 "published": sorted(self.published), "renamed": sorted(self.renamed),
                 "maintainers": {k: [list(m) for m in v]
                                 for k, v in sorted(self.maintainers.items())},
                 "featured": sorted(self.featured), "verified": sorted(self.verified),
+                "orphans": {str(k): v for k, v in sorted(self.orphans.items())},
                 "claims": [[*c[:4], [list(a) for a in c.authors]] for c in self.claims],
                 "manifest_authors": {k: [list(a) for a in v]
                                      for k, v in sorted(self.manifest_authors.items())},
@@ -170,6 +203,7 @@ class Ledger:
                    maintainers={k: tuple((m[0], m[1]) for m in v)
                                 for k, v in data["maintainers"].items()},
                    featured=frozenset(data["featured"]), verified=frozenset(data["verified"]),
+                   orphans={int(k): str(v) for k, v in data.get("orphans", {}).items()},
                    claims=tuple(Claim(c[0], c[1], c[2], c[3], tuple((a[0], a[1]) for a in c[4]))
                                 for c in data["claims"]),
                    manifest_authors={k: tuple((a[0], a[1]) for a in v)
@@ -370,7 +404,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
                              "renamed": set(ledger.renamed),
                              "maintainers": dict(ledger.maintainers),
                              "featured": set(ledger.featured), "verified": set(ledger.verified),
-                             "claims": list(ledger.claims),
+                             "claims": list(ledger.claims), "orphans": dict(ledger.orphans),
                              "manifest_authors": {k: set(v) for k, v in
                                                   ledger.manifest_authors.items()},
                              "manifest_pulls": {k: set(v) for k, v in
@@ -408,6 +442,11 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
             commit.parents) > 1 else []
         people = _people(commit, side, history.mailmap, config.bots)
         number = pull_request(commit.message)
+        if not people and number is not None:  # automation: credit the pull request's author
+            opener = history.pull_authors.get(number, "")
+            state["orphans"][number] = opener
+            if opener and not is_bot(opener, f"{opener}@{NOREPLY}", config.bots):
+                people = [(opener, f"{opener}@{NOREPLY}")]
         if number is not None:
             pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
         _vouch(commit, history, state, _authors(commit, side, config.bots), number)
@@ -431,6 +470,7 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
                   renamed=frozenset(state["renamed"]),
                   maintainers=dict(sorted(state["maintainers"].items())),
                   featured=frozenset(state["featured"]), verified=frozenset(state["verified"]),
+                  orphans=dict(sorted(state["orphans"].items())),
                   claims=tuple(state["claims"]),
                   manifest_authors={k: tuple(sorted(v))
                                     for k, v in sorted(state["manifest_authors"].items())},
@@ -494,9 +534,10 @@ def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]
                     reviewed: Mapping[str, Sequence[tuple[str, str]]], logins: Mapping[str, str],
                     config: ReputationConfig, mailmap: Mapping[str, str] | None = None
                     ) -> list[Award]:
-    """A review for each approval of a pull request that merged (from the API, cached in the
-    repository), unless the approver is one of its authors or already earned a review for
-    that commit with a ``Reviewed-by:`` trailer. ``reviewed``: commit -> its reviewers."""
+    """A review for each approval of a pull request that merged (``approvers``: from the
+    API, cached in the repository), unless the approver is one of its authors or already
+    earned a review for that commit with a ``Reviewed-by:`` trailer. ``reviewed``: commit ->
+    its reviewers."""
     points = config.points.get("review", 0)
     out: list[Award] = []
     if not points:
