@@ -46,6 +46,7 @@ BOB = ("Bob Stone", "bob@example.org")
 CAROL = ("Carol Diaz", "carol@example.org")
 MERGER = ("Mia Merger", "mia@example.org")
 CONFIG = ReputationConfig()
+RELEASE_BOT = ("release-bot[bot]", "9+release-bot[bot]@users.noreply.github.com")
 
 
 def commit(reg: GitRegistry, author: tuple[str, str], message: str = "change",
@@ -94,9 +95,34 @@ def test_a_published_plugin_and_its_versions(git_registry: GitRegistry) -> None:
 
 
 def test_a_squash_merge_shares_with_its_co_authors(git_registry: GitRegistry) -> None:
-    commit(git_registry, BOB, "add beta (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>",
+    commit(git_registry, BOB, "add beta", manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    commit(git_registry, BOB, "beta 2 (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>",
+           manifest("beta", "2.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 110, "email:carol@example.org": 10}
+
+
+def test_co_authors_of_a_first_publication_do_not_cut_the_publishers_share(
+        git_registry: GitRegistry) -> None:
+    """A review suggestion's co-author trailers on someone's first plugin: the publisher
+    keeps the publication and its badge, the co-authors share plugin-coauthored points."""
+    reg = git_registry
+    commit(reg, BOB, "add beta (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>\n"
+           "Co-authored-by: Dan Ray <dan@example.org>\n"
+           "Co-authored-by: B. Stone <bob@example.org>",
            manifest("beta", "1.0.0", "bob", "bob@example.org"))
-    assert points(git_registry) == {"bob": 50, "email:carol@example.org": 50}
+    got = table(reg)
+    assert got["bob"].counts == {"plugin-published": 1}
+    assert got["bob"].points == CONFIG.points["plugin-published"]
+    assert "first-plugin" in got["bob"].badges
+    for key in ("email:carol@example.org", "email:dan@example.org"):
+        assert got[key].counts == {"plugin-coauthored": 1}
+        assert "first-plugin" not in got[key].badges
+    assert got["email:carol@example.org"].points + got["email:dan@example.org"].points == \
+        CONFIG.points["plugin-coauthored"]
+    # a bot that names its co-authors only: they are the publishers
+    commit(reg, RELEASE_BOT, "add gamma\n\nCo-authored-by: Erin <erin@example.org>",
+           manifest("gamma", "1.0.0", "erin", "erin@example.org"))
+    assert table(reg)["email:erin@example.org"].counts == {"plugin-published": 1}
 
 
 def test_a_merge_commit_credits_the_merged_authors_not_the_merger(
@@ -504,10 +530,11 @@ def test_one_person_gets_one_share_whatever_names_and_noreply_forms(
         git_registry: GitRegistry) -> None:
     """Trailers naming one person twice (two names, one address; or a login's two noreply
     forms) give that person one share of the change, not two."""
-    commit(git_registry, BOB, "add beta (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>"
+    commit(git_registry, BOB, "add beta", manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    commit(git_registry, BOB, "beta 2 (#12)\n\nCo-authored-by: Carol Diaz <carol@example.org>"
            "\nCo-authored-by: C. Diaz <carol@example.org>",
-           manifest("beta", "1.0.0", "bob", "bob@example.org"))
-    assert points(git_registry) == {"bob": 50, "email:carol@example.org": 50}
+           manifest("beta", "2.0.0", "bob", "bob@example.org"))
+    assert points(git_registry) == {"bob": 110, "email:carol@example.org": 10}
     commit(git_registry, ("Dan", "77+dan@users.noreply.github.com"),
            "add gamma\n\nCo-authored-by: Dan Ray <dan@users.noreply.github.com>",
            manifest("gamma", "1.0.0", "dan", "77+dan@users.noreply.github.com"))
@@ -593,7 +620,6 @@ def reviews_file(pulls: dict[int, PullReview]) -> dict[str, str]:
     return {"index/cache/reviews.json": render_reviews(pulls).decode()}
 
 
-RELEASE_BOT = ("release-bot[bot]", "9+release-bot[bot]@users.noreply.github.com")
 
 
 def test_a_bot_commit_credits_its_pull_requests_author_before_the_maintainers(

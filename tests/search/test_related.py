@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from plugindex.layout import INDEX_FORMAT
 from plugindex.search import related
 from plugindex.search.engine import Filters, SearchIndex, weighted
 from plugindex.search.related import (
@@ -123,7 +124,7 @@ def test_rendering_is_sorted_and_keyed() -> None:
                    {"a": "1" * 16, "b": "2" * 16}, {"a": ("x", "y"), "b": ()})
     data = render_related("0" * 64, kept)
     assert json.loads(data) == {
-        "schema_version": 1, "format_version": "1.1", "inputs": "0" * 64, "limit": LIMIT,
+        "schema_version": 1, "format_version": INDEX_FORMAT, "inputs": "0" * 64, "limit": LIMIT,
         "method": related.method_key(), "related": {"a": ["b", "c"], "b": ["a"]},
         "basis": {"month": "2026-12", "plugins": 3, "changed": 1},
         "kept": {"a": {"content": "1" * 16, "terms": "x y"},

@@ -26,7 +26,7 @@ SUBMISSIONS = "submissions"
 SUBMISSION_EXTRAS = frozenset({f"{SUBMISSIONS}/README.md"})  # allowed there, not manifests
 # The revision of index/v1 the build writes (1.<minor>; a minor revision only adds fields):
 # every file of index/v1 says it in ``format_version``.
-INDEX_FORMAT = "1.1"
+INDEX_FORMAT = "1.2"
 INDEX_DIR = "index/v1"  # the published index
 INDEX_FILE = "index.json"  # in INDEX_DIR
 CONTRIBUTORS_FILE = "contributors.json"  # in INDEX_DIR

@@ -13,10 +13,12 @@ from typing import Any
 
 # 3: logins from trusted links only; 4: one share per person, automation credits whom it
 # acted for, renames are no new plugin, sweeps are capped; 5: a bot's commit credits its pull
-# request's author, '-bot'/'-robot' names are automation
+# request's author, '-bot'/'-robot' names are automation, a first publication's co-authors
+# share plugin-coauthored points apart from its publishers'
 REPUTATION_VERSION = 5
 DEFAULT_POINTS: Mapping[str, int] = {
-    "plugin-published": 100, "plugin-featured": 250, "verified": 500, "version-released": 20,
+    "plugin-published": 100, "plugin-coauthored": 20, "plugin-featured": 250, "verified": 500,
+    "version-released": 20,
     "lifecycle": 5, "metadata-fix": 5, "docs-contribution": 50, "docs-major": 20,
     "docs-typo": 5, "tooling": 25, "review": 15,
 }

@@ -247,17 +247,24 @@ def _mapped(name: str, email: str, mailmap: Mapping[str, str]) -> tuple[str, str
 
 
 def _people(commit: LogCommit, side: Sequence[GraphCommit], mailmap: Mapping[str, str],
-            bots: frozenset[str]) -> list[tuple[str, str]]:
-    """The (name, email) of everyone a change's points are shared by, sorted."""
-    people: set[tuple[str, str]] = set()
+            bots: frozenset[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (name, email) of a change's principals (its authors, and whom an ``On-behalf-of:``
+    trailer names) and of its other ``Co-authored-by:`` co-authors, each sorted, bots left
+    out. When automation is the only author, the co-authors it names are the principals."""
+    principals: set[tuple[str, str]] = set()
+    coauthors: set[tuple[str, str]] = set()
     sources: list[tuple[str, str, str]] = (
         [(c.author_name, c.author_email, c.message) for c in side] if side
         else [(commit.author_name, commit.author_email, commit.message)])
     for name, email, message in sources:
-        people.add((name, email))
-        for kind in ("co-authored-by", "on-behalf-of"):
-            people.update(_mapped(n, e, mailmap) for n, e in trailers(message, kind))
-    return _one_each(p for p in people if not is_bot(p[0], p[1], bots))
+        principals.add((name, email))
+        principals.update(_mapped(n, e, mailmap) for n, e in trailers(message, "on-behalf-of"))
+        coauthors.update(_mapped(n, e, mailmap) for n, e in trailers(message, "co-authored-by"))
+    first = _one_each(p for p in principals if not is_bot(p[0], p[1], bots))
+    keys = {same_person_key(*p) for p in first}
+    rest = _one_each(p for p in coauthors if not is_bot(p[0], p[1], bots)
+                     and same_person_key(*p) not in keys)
+    return (first, rest) if first else (rest, [])
 
 
 def _one_each(contacts: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -395,6 +402,16 @@ def _changes(commit: LogCommit, history: History, state: dict[str, Any],
     return out
 
 
+def _awards(who: Sequence[tuple[str, str]], kind: str, config: ReputationConfig,
+            commit: LogCommit, detail: str) -> list[Award]:
+    """A change's points of one kind, shared by ``who``."""
+    points = config.points.get(kind, 0)
+    if not who or not points:
+        return []
+    return [Award(name, email, kind, share, commit.sha, commit.time, detail)
+            for (name, email), share in zip(who, _share(points, who), strict=True)]
+
+
 def advance(ledger: Ledger, history: History, config: ReputationConfig, head: str,
             earlier: Callable[[str], Sequence[Award]] | None = None) -> Ledger:
     """The ledger after the commits of ``history`` (which follow ``ledger.head``).
@@ -440,13 +457,14 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
             continue
         side = _side_commits(commit, history.graph, main, claimed) if len(
             commit.parents) > 1 else []
-        people = _people(commit, side, history.mailmap, config.bots)
+        principals, coauthors = _people(commit, side, history.mailmap, config.bots)
         number = pull_request(commit.message)
-        if not people and number is not None:  # automation: credit the pull request's author
+        if not principals and number is not None:  # automation: its pull request's author
             opener = history.pull_authors.get(number, "")
             state["orphans"][number] = opener
             if opener and not is_bot(opener, f"{opener}@{NOREPLY}", config.bots):
-                people = [(opener, f"{opener}@{NOREPLY}")]
+                principals = [(opener, f"{opener}@{NOREPLY}")]
+        people = sorted([*principals, *coauthors])
         if number is not None:
             pulls.append(Pull(number, commit.sha, commit.time, tuple(people)))
         _vouch(commit, history, state, _authors(commit, side, config.bots), number)
@@ -454,11 +472,11 @@ def advance(ledger: Ledger, history: History, config: ReputationConfig, head: st
         for kind, detail, recipients in _changes(commit, history, state, config,
                                                  nobody=not people):
             who = people if recipients is None else recipients
-            points = config.points.get(kind, 0)
-            if not who or not points:
-                continue
-            for (name, email), share in zip(who, _share(points, who), strict=True):
-                new.append(Award(name, email, kind, share, commit.sha, commit.time, detail))
+            if kind == "plugin-published" and recipients is None and coauthors:
+                # the publishers keep the whole publication; the co-authors share their own
+                who = principals
+                new += _awards(coauthors, "plugin-coauthored", config, commit, detail)
+            new += _awards(who, kind, config, commit, detail)
         for name, email in _reviewers(commit, side, history.mailmap, config.bots, people):
             if config.points.get("review", 0):
                 new.append(Award(name, email, "review", config.points["review"], commit.sha,
