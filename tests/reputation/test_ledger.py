@@ -33,7 +33,9 @@ from plugindex.reputation.ledger import (
     PullReview,
     Tally,
     approvers,
+    level_aims,
     level_of,
+    level_report,
     logins_of,
     tally,
     vouchers,
@@ -664,3 +666,40 @@ def test_comment_commands_earn_reviews_as_configured(git_registry: GitRegistry) 
     assert config.review_commands == ("/ship-it",)
     reviewed = {k for k, c in table(reg, config=config).items() if c.counts.get("review")}
     assert reviewed == {"carol", "frank"}
+
+
+def test_levels_aim_at_shares_and_suggest_thresholds_that_meet_them() -> None:
+    aims = level_aims(6)
+    assert [round(a, 3) for a in aims] == [1.0, 0.6, 0.216, 0.077, 0.028, 0.01]
+    assert level_aims(1) == [1.0]
+    assert level_aims(2) == [1.0, 0.6]
+    people = [Contributor(person(f"p{i}", f"p{i}@example.org", {}), points, level_of(
+        points, CONFIG), (), {}, None, None, (), ()) for i, points in enumerate(
+        [*range(20_000, 2000, -1000), *range(2000, 100, -20), *[100] * 60,
+         *range(99, 9, -1), *[5] * 150])]
+    report = level_report(people, CONFIG)
+    assert [r["name"] for r in report] == [n for n, _ in CONFIG.levels]
+    assert sum(r["contributors"] for r in report) == len(people)
+    assert report[0]["suggested"] == 0
+    suggested = [r["suggested"] for r in report]
+    assert suggested == sorted(set(suggested))  # strictly rising
+    for r in report[1:]:  # the suggested thresholds are reached by about the aimed share
+        reach = sum(c.points >= r["suggested"] for c in people) / len(people)
+        assert abs(reach - r["aim"]) < 0.05, r
+    # a plateau at the aimed rank: the lowest score above it, not everyone on it
+    two = replace(CONFIG, levels=(("first", 0), ("second", 1)))
+    flat = [replace(people[0], points=p) for p in [50, 40, 30, 20, 10, 5, 5, 5, 5, 5]]
+    assert [r["suggested"] for r in level_report(flat, two)] == [0, 10]
+    assert all(r["suggested"] == r["min"] for r in level_report([], CONFIG))
+
+
+def test_the_levels_report(git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    commit(git_registry, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    commit(git_registry, BOB, "docs", {"site/a.md": "# A\n"})
+    assert main(["reputation", "--levels", "--format", "json",
+                 "--root", str(git_registry.root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["min"]) for r in report] == list(CONFIG.levels)
+    assert sum(r["contributors"] for r in report) == len(table(git_registry))
+    assert main(["reputation", "--levels", "--root", str(git_registry.root)]) == 0
+    assert "Ecosystem" in capsys.readouterr().out

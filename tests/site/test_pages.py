@@ -82,6 +82,15 @@ def test_every_plugin_and_listing_has_a_page(data: SiteData) -> None:
     contributors = generated["contributors.md"]
     for level in data.levels:
         assert f"<td>{level['name']}</td>" in contributors
+    # the distribution: how many hold each level, what share reach it, the share aimed for
+    rows = {r[0]: r for r in _Elements.of(contributors).rows if r and r[0] in {
+        level["name"] for level in data.levels}}
+    for level in data.levels:
+        holds = sum(c["level"] == level["name"] for c in data.contributors)
+        reach = sum(c["points"] >= level["min"] for c in data.contributors)
+        assert rows[level["name"]][2:4] == [str(holds),
+                                            f"{reach / len(data.contributors):.0%}"]
+    assert [r[4] for r in rows.values()] == ["100%", "60%", "22%", "8%", "3%", "1%"]
     assert 'href="../browse/?category=monitoring"' in generated["categories.md"]
 
 

@@ -26,7 +26,7 @@ from plugindex.reputation.gather import (
     read_reviews,
     render_reviews,
 )
-from plugindex.reputation.ledger import Award, Contributor
+from plugindex.reputation.ledger import Award, Contributor, level_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--same-people", action="store_true",
                    help="list contributors who are likely one person (one name, several "
                         "identities), for the admins to confirm in .mailmap")
+    p.add_argument("--levels", action="store_true",
+                   help="how contributors spread over the levels, against the shares the "
+                        "levels aim for, with thresholds that would meet them")
     p.add_argument("--fetch-reviews", action="store_true",
                    help=f"fetch the authors, approvals and comment commands of merged pull "
                    f"requests not yet in {REVIEWS_FILE} from the GitHub API (GITHUB_TOKEN if "
@@ -121,6 +124,18 @@ def run(args: argparse.Namespace) -> int:
     if args.fetch_reviews:
         return fetch_reviews(args, repo, head, registry)
     rows = contributors_at(repo, head, registry.reputation)
+    if args.levels:
+        report = level_report(rows, registry.reputation)
+        if args.format == "json":
+            print(json.dumps(report, indent=2))
+            return 0
+        print(f"{'level':<12} {'from':>7} {'holds':>6} {'reach':>6} {'aim':>6} {'would be':>9}")
+        for level in report:
+            print(f"{level['name']:<12} {level['min']:>7} {level['contributors']:>6} "
+                  f"{level['reach']:>6.1%} {level['aim']:>6.1%} {level['suggested']:>9}")
+        print(f"{len(rows)} contributors; set the thresholds under reputation.levels in "
+              "registry.yaml")
+        return 0
     if args.same_people:
         groups = likely_same(rows)
         if args.format == "json":

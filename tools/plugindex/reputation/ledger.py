@@ -606,6 +606,66 @@ def vouchers(ledger: Ledger, approvals: Mapping[int, Sequence[str]],
     return out
 
 
+# The share of contributors each level above the first aims to hold, this level or higher:
+# from 60% (published a plugin, or a few smaller contributions) down to 1% (the handful who
+# carry the registry), geometrically in between (6 levels: 60, 22, 8, 3 and 1%).
+AIM_FIRST, AIM_LAST = 0.60, 0.01
+
+
+def level_aims(count: int) -> list[float]:
+    """The aimed share of contributors at each of ``count`` levels or higher."""
+    rest = count - 1
+    if rest < 1:
+        return [1.0]
+    ratio = (AIM_LAST / AIM_FIRST) ** (1 / (rest - 1)) if rest > 1 else 1.0
+    return [1.0, *(AIM_FIRST * ratio ** i for i in range(rest))]
+
+
+def _round(points: int) -> int:
+    """Two significant digits, so that a suggested threshold reads as one."""
+    digits = max(0, len(str(points)) - 2)
+    return max(1, round(points, -digits)) if points else 0
+
+
+def _threshold(ranked: Sequence[int], aim: float) -> int:
+    """The points that about ``aim`` of ``ranked`` (most first) reach: at the aimed rank,
+    raised past a tie that would take in far more, rounded when that takes in nobody more."""
+    def reach(points: int) -> int:
+        return sum(p >= points for p in ranked)
+
+    wanted = max(1, round(aim * len(ranked)))
+    points = ranked[wanted - 1]
+    if reach(points) > wanted * 1.25:  # a plateau: the lowest score above it
+        points = min((p for p in ranked if p > points), default=points)
+    rounded = _round(points)
+    return rounded if reach(rounded) == reach(points) else points
+
+
+def level_report(contributors: Sequence[Contributor], config: ReputationConfig
+                 ) -> list[dict[str, Any]]:
+    """Per level: its threshold, how many contributors it holds and what share reach it,
+    the aimed share (``level_aims``), and the threshold that would meet the aim on these
+    contributors (strictly rising; the first level stays at 0)."""
+    ranked = sorted((c.points for c in contributors), reverse=True)
+    total = len(ranked)
+    out: list[dict[str, Any]] = []
+    floor = -1
+    for (name, minimum), aim in zip(config.levels, level_aims(len(config.levels)),
+                                    strict=True):
+        if not out:
+            suggested = 0
+        elif total:
+            suggested = max(floor + 1, _threshold(ranked, aim))
+        else:
+            suggested = minimum
+        floor = suggested
+        out.append({"name": name, "min": minimum,
+                    "contributors": sum(c.level == name for c in contributors),
+                    "reach": sum(p >= minimum for p in ranked) / total if total else 0.0,
+                    "aim": aim, "suggested": suggested})
+    return out
+
+
 def level_of(points: int, config: ReputationConfig) -> str:
     name = config.levels[0][0]
     for level, minimum in config.levels:

@@ -41,6 +41,7 @@ from markdown_it.rules_inline import StateInline
 
 from plugindex.build.install_line import closure_command
 from plugindex.config.score import ScoreConfig
+from plugindex.reputation.ledger import level_aims
 from plugindex.score import page as scoring
 from plugindex.site import rules
 from plugindex.site import safety as view
@@ -603,15 +604,29 @@ def pages(data: SiteData) -> dict[str, str]:
         "commits behind every point).</p>",
         "<table><thead><tr><th>#</th><th>contributor</th><th>points</th><th>level</th>"
         f"<th>badges</th></tr></thead><tbody>{rows}</tbody></table>",
-        "## Levels", "", "<table><thead><tr><th>level</th><th>from</th><th>contributors</th>"
-        "</tr></thead><tbody>" + "".join(
+        "## Levels", "", "<p>How the contributors spread over the levels: each level above "
+        "the first aims to be reached by a share of them, from 60% (a published plugin, or a "
+        "few smaller contributions) down to 1% (the handful who carry the registry). "
+        "<code>plugindex reputation --levels</code> suggests thresholds that meet the aims.</p>",
+        "", "<table><thead><tr><th>level</th><th>from</th><th>contributors</th>"
+        "<th>reach it</th><th>aimed</th></tr></thead><tbody>" + "".join(
             f"<tr><td>{esc(level['name'])}</td><td>{esc(level['min'])} points</td>"
-            f"<td>{sum(c['level'] == level['name'] for c in data.contributors)}</td></tr>"
-            for level in data.levels) + "</tbody></table>",
+            f"<td>{sum(c['level'] == level['name'] for c in data.contributors)}</td>"
+            f"<td>{_share(level, data.contributors)}</td><td>{aim:.0%}</td></tr>"
+            for level, aim in zip(data.levels, level_aims(len(data.levels)), strict=True))
+        + "</tbody></table>",
         "## Badges", "", "<ul>" + "".join(
             f'<li id="badge-{esc(b)}"><strong>{esc(b)}</strong>: {esc(why)}</li>'
             for b, why in badge_texts(data.badges)) + "</ul>", ""])
     return out
+
+
+def _share(level: Mapping[str, Any], contributors: Sequence[Mapping[str, Any]]) -> str:
+    """The share of contributors with at least a level's points."""
+    if not contributors:
+        return "-"
+    reach = sum(c["points"] >= level["min"] for c in contributors)
+    return f"{reach / len(contributors):.0%}"
 
 
 def _cards(entries: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> str:
