@@ -1,6 +1,6 @@
 """Fast synthetic git history for the contributor-reputation benchmark.
 
-    python bench/history_gen.py N DIR [MAX_PLUGINS]
+    python bench/history_gen.py [--real] N DIR [MAX_PLUGINS]
 
 Creates a real git repository at DIR whose ``main`` has exactly N commits (side-branch commits
 included), by streaming one ``git fast-import`` script instead of running git per commit. The
@@ -39,6 +39,23 @@ machine 10,000 commits (~1,500 plugins) take ~4.5 s but 100,000 (~15,000 plugins
 ~5.5 min. Any git writer pays this (each commit must hash a tree of up to ~650 KB).
 ``max_plugins`` caps the registry (later "new plugin" draws become new versions): 100,000
 commits with ``max_plugins=500`` take ~40 s.
+
+``--real`` (``generate_realistic``) shapes the history like a real registry's instead, and
+returns the truth about it (who is who, which releases the bot made for whom) for
+``reputation_bench.check_board``. Every change is a pull request: squash-merged by its author
+(``Subject (#N)``) or merged by a merge robot (``registry-merge-robot``, a merge commit over
+the author's commits); a quarter of the commits are releases cut by ``Registry Release Bot
+<release-bot@registry.example>`` for the plugin's maintainer, 80% through a pull request the
+maintainer opened, the rest naming nobody; dependabot bumps workflow actions; six regular
+reviewers approve each pull request, 60% by a ``/lgtm`` comment; new plugins often carry a
+reviewer's ``Co-authored-by:`` from a review suggestion, 3% of changes an AI co-author; a
+sweep quotes 30 manifests' license at once; renames deprecate a plugin with its new name as
+``replacement``. Versions go by preferential attachment (at 10,000 commits: 424 plugins, the
+busiest with 265, 174, 156 versions, a long tail with one to three). No ``.mailmap``: one
+person in nine also commits under a login's other noreply form or under the login as a name.
+The last commit, by the publish bot, writes ``index/cache/reviews.json`` (authors,
+approvals, commands). Manifests point at ``examples/plugins/<name>`` (created with them), and
+nothing is featured or verified, so ``plugindex build`` runs on the result.
 """
 
 from __future__ import annotations
@@ -46,10 +63,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -150,11 +168,12 @@ def _v(version: tuple[int, int, int]) -> str:
     return ".".join(map(str, version))
 
 
-def manifest(name: str, version: str, summary: str, category: str, login: str) -> str:
-    """The YAML manifest of one plugin version."""
+def manifest(name: str, version: str, summary: str, category: str, login: str,
+             sources: str = "plugins") -> str:
+    """The YAML manifest of one plugin version (its source under ``sources``)."""
     return (f'schema: 1\nname: {name}\nversion: "{version}"\nsummary: {summary}\n'
             f"category: {category}\nmaintainers:\n  - github: {login}\n"
-            f"    email: {login}@example.org\nlicense: MIT\nsource:\n  path: plugins/{name}\n"
+            f"    email: {login}@example.org\nlicense: MIT\nsource:\n  path: {sources}/{name}\n"
             'host: ">=1.0"\n')
 
 
@@ -185,6 +204,8 @@ class _Generator:
         self.merger = Person("merger", Ident("Morgan Merger", "merger@example.org"))
         self.bot = Person("plugindex-bot[bot]",
                           Ident("plugindex-bot[bot]", "bot@users.noreply.github.com"))
+        self.sources = "plugins"  # where manifests say the plugins' sources are
+        self.merge_author = self.merger  # the author of the last merge's first side commit
 
     # -- people and text ------------------------------------------------------------------
 
@@ -318,11 +339,12 @@ class _Generator:
         self.plugins.append(plugin)
         version = _v(plugin.versions[-1])
         self._set(f"submissions/{name}/{version}.yaml",
-                  manifest(name, version, plugin.summary, plugin.category, author.login))
+                  manifest(name, version, plugin.summary, plugin.category, author.login,
+                           self.sources))
         return f"Add {name} {version}", author, False
 
-    def _new_version(self) -> tuple[str, Person, bool]:
-        plugin = self.rng.choice(self.plugins)
+    def _new_version(self, plugin: _Plugin | None = None) -> tuple[str, Person, bool]:
+        plugin = plugin or self.rng.choice(self.plugins)
         major, minor, patch = plugin.versions[-1]
         roll = self.rng.random()
         new = ((major + 1, 0, 0) if roll < 0.05 else (major, minor + 1, 0) if roll < 0.3
@@ -331,7 +353,7 @@ class _Generator:
         version = _v(new)
         self._set(f"submissions/{plugin.name}/{version}.yaml",
                   manifest(plugin.name, version, plugin.summary, plugin.category,
-                           plugin.maintainer.login))
+                           plugin.maintainer.login, self.sources))
         author = plugin.maintainer if self.rng.random() < 0.75 else self._person()
         return f"Release {plugin.name} {version}", author, False
 
@@ -489,6 +511,7 @@ class _Generator:
         for path in sorted(changed):  # the merge result: main's tree plus the side's changes
             self.pending[path] = self.files.get(path)
         self.pr += 1
+        self.merge_author = authors[0]
         branch = f"{authors[0].login}/{first.split()[0].lower().rstrip(':')}-{self.pr}"
         message = f"Merge pull request #{self.pr} from {branch}\n\n{first}\n"
         self.head = self._emit(self.merger.main, message, base=fork, merge=tip)
@@ -530,7 +553,7 @@ class _Generator:
             self.docs.append(path)
             self._set(path, self._page(title, self.rng.randint(40, 90)))
         self._set("site/stats.md", "# Registry statistics\n\nPlugins: 0\nVersions: 0\n")
-        self._set("registry.yaml", REGISTRY.read_text(encoding="utf-8"))
+        self._set("registry.yaml", self._registry())
         for module in ("__init__", "cli", "validate", "index", "history", "score"):
             path = f"tools/plugindex/{module}.py"
             self.tools.append(path)
@@ -554,8 +577,194 @@ class _Generator:
                       "      - run: python -m plugindex validate\n")
         lines = ["# Unify people who committed under more than one identity."]
         lines += [f"{p.main} <{p.alt.email}>" for p in self.people if p.alt is not None]
-        self._set(".mailmap", "\n".join(lines) + "\n")
+        if len(lines) > 1:
+            self._set(".mailmap", "\n".join(lines) + "\n")
         self.head = self._emit(self.merger.main, "Create the registry\n")
+
+    def _registry(self) -> str:
+        return REGISTRY.read_text(encoding="utf-8")
+
+
+# -- a registry shaped like real ones ------------------------------------------------------
+
+RELEASE_BOT = Ident("Registry Release Bot", "release-bot@registry.example")
+MERGE_ROBOT = Ident("registry-merge-robot", "51234+registry-merge-robot@users.noreply.github.com")
+DEPENDABOT = Ident("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+PUBLISHER = Ident("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+AI = Ident("Claude", "noreply@anthropic.com")
+AUTOMATION = (RELEASE_BOT, MERGE_ROBOT, DEPENDABOT, PUBLISHER, AI)
+
+
+@dataclass
+class RealHistory:
+    """A generated realistic history and the truth about it, to check a leaderboard with."""
+
+    head: str
+    people: dict[str, list[Ident]]  # login -> every identity that person committed under
+    automation: tuple[Ident, ...]
+    reviewers: tuple[str, ...]  # the logins that review most pull requests
+    bot_releases: dict[str, str]  # sha of a release the bot committed -> the login it credits
+    plugins: int = 0
+    versions: dict[str, int] = field(default_factory=dict)  # plugin -> versions
+
+
+class _RealGenerator(_Generator):
+    """Every change arrives as a pull request: a squash merge by its author (GitHub's
+    squash button) or by a merge robot that commits under its own name; releases are cut by a
+    release bot for the plugin's maintainer, mostly through a pull request the maintainer
+    opened; a few maintainers review most pull requests, by approving or by '/lgtm'
+    comments; versions follow preferential attachment (a few plugins reach hundreds); no
+    .mailmap: people commit under a login's two noreply forms or one address with two
+    names. The pull requests' authors and approvals are written to index/cache/reviews.json
+    by the publish bot in the last commit, as `plugindex reputation --fetch-reviews` does."""
+
+    def __init__(self, commits: int, seed: int, sink: IO[bytes], source: IO[bytes],
+                 max_plugins: int | None) -> None:
+        super().__init__(commits, seed, sink, source, max_plugins or 400)
+        self.sources = "examples/plugins"
+        self.merger = Person("registry-merge-robot", MERGE_ROBOT)
+        self.people = [replace(p, alt=None) for p in self.people]  # no .mailmap here
+        self.released: _Plugin | None = None
+        self.reviews: dict[int, dict[str, Any]] = {}
+        self.reviewer_pool = self.people[:6]
+        self.bot_marks: dict[int, str] = {}
+        self.aliases: dict[str, Ident] = {}
+        for i, person in enumerate(self.people):  # mailmap-less second identities
+            if i % 9 == 4:
+                login_email = person.main.email
+                if "+" in login_email:  # the older noreply form of the same login
+                    self.aliases[person.login] = Ident(person.main.name,
+                                                       f"{person.login}@users.noreply.github.com")
+                else:  # the same address under the login as a name
+                    self.aliases[person.login] = Ident(person.login, login_email)
+
+    def _ident(self, person: Person) -> Ident:
+        alias = self.aliases.get(person.login)
+        if alias is not None and self.rng.random() < 0.4:
+            return alias
+        return person.main
+
+    def _pull(self, author: Person, number: int | None = None) -> int:
+        """A pull request by ``author`` reviewed by one or two of the regular reviewers."""
+        if number is None:
+            self.pr += 1
+        approved: list[str] = []
+        commands: list[list[str]] = []
+        for reviewer in self.rng.sample(self.reviewer_pool, self.rng.randint(1, 2)):
+            if reviewer.login == author.login:
+                continue
+            if self.rng.random() < 0.6:
+                commands.append([reviewer.login, "/lgtm"])
+            else:
+                approved.append(reviewer.login)
+        if self.rng.random() < 0.1:  # the merge robot's own comment earns nothing
+            commands.append(["registry-merge-robot", "/lgtm"])
+        self.reviews[number or self.pr] = {"author": author.login, "approved": sorted(approved),
+                                 "commands": commands}
+        return number or self.pr
+
+    def _new_version(self, plugin: _Plugin | None = None) -> tuple[str, Person, bool]:
+        """Preferential attachment: a plugin with many versions is likelier to get another."""
+        weights = [min(len(p.versions), 50) for p in self.plugins]
+        self.released = plugin or self.rng.choices(self.plugins, weights)[0]
+        return super()._new_version(self.released)
+
+    def _sweep(self) -> tuple[str, Person, bool]:
+        author = self._person()
+        for plugin in self.rng.sample(self.plugins, min(30, len(self.plugins))):
+            path = f"submissions/{plugin.name}/{_v(plugin.versions[-1])}.yaml"
+            text = self.files.get(path)
+            if text is not None and "license: MIT\n" in text:
+                self._set(path, text.replace("license: MIT\n", "license: \"MIT\"\n"))
+        return "Quote every license field", author, False
+
+    def _rename(self) -> tuple[str, Person, bool]:
+        old = self.rng.choice(self.plugins)
+        latest = f"submissions/{old.name}/{_v(old.versions[-1])}.yaml"
+        text = self.files.get(latest)
+        new_name = f"{old.name}-ng"
+        if text is None or new_name in self.names or "deprecated:" in text:
+            return self._docs()
+        self.names.add(new_name)
+        self._set(latest, text + f"deprecated:\n  reason: renamed\n  replacement: {new_name}\n")
+        plugin = _Plugin(new_name, old.maintainer, old.category, old.summary, [(1, 0, 0)])
+        self.plugins.append(plugin)
+        self._set(f"submissions/{new_name}/1.0.0.yaml",
+                  manifest(new_name, "1.0.0", plugin.summary, plugin.category,
+                           old.maintainer.login, self.sources))
+        self._set(f"examples/plugins/{new_name}/README.md", f"# {new_name}\n")
+        return f"Rename {old.name} to {new_name}", old.maintainer, False
+
+    def _new_plugin(self) -> tuple[str, Person, bool]:
+        subject, author, undoable = super()._new_plugin()
+        name = self.plugins[-1].name
+        self._set(f"examples/plugins/{name}/README.md", f"# {name}\n")
+        return subject, author, undoable
+
+    def step(self) -> None:
+        if self.total - self.made == 1:
+            self._set("index/cache/reviews.json", json.dumps(
+                {"schema_version": 2, "pulls": {str(n): self.reviews[n]
+                                                for n in sorted(self.reviews)}},
+                indent=1, sort_keys=True) + "\n")
+            self.head = self._emit(PUBLISHER, "Index: reviews of merged pull requests\n")
+            return
+        roll = self.rng.random()
+        if roll < 0.04 and self.plugins:  # dependabot bumps a workflow action
+            workflows = [p for p in self.tools if p.endswith(".yml")]
+            subject, _, _ = self._bump_workflow(self.rng.choice(workflows), self.bot)
+            self.head = self._emit(DEPENDABOT, f"{subject}\n")
+            return
+        undoable = False
+        if roll < 0.045 and len(self.plugins) > 40:
+            subject, author, _ = self._sweep()
+        elif roll < 0.05 and self.plugins:
+            subject, author, _ = self._rename()
+        elif roll < 0.30 and self.plugins:  # the release bot, for the plugin's maintainer
+            subject, author, _ = self._new_version()
+            assert self.released is not None
+            maintainer = self.released.maintainer
+            if self.rng.random() < 0.8:
+                subject += f" (#{self._pull(maintainer)})"
+            self.head = self._emit(RELEASE_BOT, f"{subject}\n")
+            self.bot_marks[self.head] = maintainer.login
+            return
+        else:
+            kind = self.rng.choices(KINDS, WEIGHTS)[0]
+            if kind == "merge" and self.total - self.made >= 3:  # by the merge robot
+                self._merge()
+                self._pull(self.merge_author, self.pr)
+                return
+            if kind == "revert" and self._revert():
+                return
+            subject, author, undoable = self._simple(
+                "docs" if kind in ("bot", "merge", "revert") else kind)
+        number = self._pull(author)
+        trailers = []
+        if subject.startswith("Add ") and self.rng.random() < 0.3:  # a suggestion in review
+            helper = self.rng.choice(self.reviewer_pool)
+            if helper.login != author.login:
+                trailers.append(f"Co-authored-by: {helper.main}")
+        if self.rng.random() < 0.03:
+            trailers.append(f"Co-authored-by: {AI}")
+        body = "\n\n" + "\n".join(trailers) if trailers else ""
+        self.head = self._emit(self._ident(author), f"{subject} (#{number}){body}\n",
+                               subject=subject if undoable else "")
+
+    def _registry(self) -> str:
+        """This checkout's registry.yaml, featuring and verifying nobody (its own plugins
+        and publishers are not in this registry)."""
+        text = super()._registry()
+        return re.sub(r"^(featured|verified_publishers): \[.*\]$", r"\1: []", text,
+                      flags=re.MULTILINE)
+
+    def truth(self) -> RealHistory:
+        people: dict[str, list[Ident]] = {}
+        for person in self.people:
+            people[person.login] = [person.main, *filter(None, [self.aliases.get(person.login)])]
+        return RealHistory("", people, AUTOMATION, tuple(p.login for p in self.reviewer_pool),
+                           {self._sha(mark): login for mark, login in self.bot_marks.items()},
+                           len(self.plugins), {p.name: len(p.versions) for p in self.plugins})
 
 
 def generate_history(root: Path, commits: int, seed: int = 7, *,
@@ -566,8 +775,27 @@ def generate_history(root: Path, commits: int, seed: int = 7, *,
     The work tree is checked out (``git reset --hard main``) and ``/.cache/`` is excluded.
     ``max_plugins`` (default: no cap, the mix above) trades realism for speed at large N.
     """
-    if commits < 1:
-        raise ValueError("commits must be at least 1")
+    return _generate_head(root, commits, seed, max_plugins=max_plugins).head
+
+
+def _generate_head(root: Path, commits: int, seed: int = 7, *,
+                   max_plugins: int | None = None) -> RealHistory:
+    return _generate(root, commits, seed, max_plugins, realistic=False)
+
+
+def generate_realistic(root: Path, commits: int, seed: int = 7, *,
+                       max_plugins: int | None = None) -> RealHistory:
+    """Like ``generate_history``, shaped like a real registry (``_RealGenerator``: pull
+    requests, a release bot, a merge robot, dependabot, regular reviewers approving by
+    '/lgtm', a long tail of versions, renames, sweeps, no .mailmap; 400 plugins at most by
+    default); return the head and the truth about who is who."""
+    return _generate(root, commits, seed, max_plugins, realistic=True)
+
+
+def _generate(root: Path, commits: int, seed: int, max_plugins: int | None,
+              realistic: bool) -> RealHistory:
+    if commits < (2 if realistic else 1):
+        raise ValueError(f"commits must be at least {2 if realistic else 1}")
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} exists and is not empty")
     root.mkdir(parents=True, exist_ok=True)
@@ -580,19 +808,28 @@ def generate_history(root: Path, commits: int, seed: int = 7, *,
                             bufsize=1 << 20)
     if proc.stdin is None or proc.stdout is None:  # not with PIPE
         raise RuntimeError("no pipe to git fast-import")
+    truth = None
     try:
-        gen = _Generator(commits, seed, proc.stdin, proc.stdout, max_plugins)
+        kind = _RealGenerator if realistic else _Generator
+        gen = kind(commits, seed, proc.stdin, proc.stdout, max_plugins)
         gen.initial()
         while gen.made < commits:
             gen.step()
+        if isinstance(gen, _RealGenerator):
+            truth = gen.truth()
         proc.stdin.write(b"done\n")
         proc.stdin.close()
     except BrokenPipeError:
         pass  # fast-import died: its exit status below says why
-    if proc.wait() != 0:
-        raise RuntimeError(f"git fast-import failed with status {proc.returncode}")
+    status = proc.wait()
+    proc.stdout.close()
+    if status != 0:
+        raise RuntimeError(f"git fast-import failed with status {status}")
     _git(root, "reset", "-q", "--hard", "main")  # index and work tree match main
-    return _git(root, "rev-parse", "HEAD")
+    head = _git(root, "rev-parse", "HEAD")
+    if truth is None:
+        return RealHistory(head, {}, (), (), {})
+    return replace(truth, head=head)
 
 
 def append_commit(root: Path, kind: str = "version") -> str:
@@ -659,12 +896,16 @@ def append_commit(root: Path, kind: str = "version") -> str:
 
 
 def main() -> None:
-    if len(sys.argv) not in (3, 4):
-        sys.exit("usage: python bench/history_gen.py N DIR [MAX_PLUGINS]")
-    commits, root = int(sys.argv[1]), Path(sys.argv[2])
-    cap = int(sys.argv[3]) if len(sys.argv) == 4 else None
+    args = sys.argv[1:]
+    real = args[:1] == ["--real"]
+    args = args[1:] if real else args
+    if len(args) not in (2, 3):
+        sys.exit("usage: python bench/history_gen.py [--real] N DIR [MAX_PLUGINS]")
+    commits, root = int(args[0]), Path(args[1])
+    cap = int(args[2]) if len(args) == 3 else None
     started = time.perf_counter()
-    head = generate_history(root, commits, max_plugins=cap)
+    make = generate_realistic if real else _generate_head
+    head = make(root, commits, max_plugins=cap).head
     elapsed = time.perf_counter() - started
     count = _git(root, "rev-list", "--count", "HEAD")
     print(f"{count} commits in {elapsed:.2f} s (head {head})")
