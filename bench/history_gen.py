@@ -654,11 +654,13 @@ class _RealGenerator(_Generator):
             if reviewer.login == author.login:
                 continue
             if self.rng.random() < 0.6:
-                commands.append([reviewer.login, "/lgtm"])
+                commands.append([reviewer.login, "/lgtm", "MEMBER"])
             else:
                 approved.append(reviewer.login)
         if self.rng.random() < 0.1:  # the merge robot's own comment earns nothing
-            commands.append(["registry-merge-robot", "/lgtm"])
+            commands.append(["registry-merge-robot", "/lgtm", "MEMBER"])
+        if self.rng.random() < 0.1:  # a passer-by's /lgtm earns nothing either
+            commands.append([self._person().login, "/lgtm", "NONE"])
         self.reviews[number or self.pr] = {"author": author.login, "approved": sorted(approved),
                                  "commands": commands}
         return number or self.pr

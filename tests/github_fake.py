@@ -20,8 +20,9 @@ class FakePull:
     author: str
     # (login, state) of the head commit, or (login, state, commit sha[, body]); oldest first
     reviews: list[tuple[str, ...]] = field(default_factory=list)
-    # (login, body) of people's comments, oldest first (listed after the bot's own comments)
-    comments: list[tuple[str, str]] = field(default_factory=list)
+    # (login, body[, author_association]) of people's comments, oldest first (listed after the
+    # bot's own comments); a collaborator's unless told
+    comments: list[tuple[str, ...]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     base_ref: str = "main"
     head_sha: str = "0" * 40
@@ -108,6 +109,7 @@ class FakeGitHub:
                 return 200, [{"id": i + 1, "user": {"login": r[0], "id": 100 + i},
                               "state": r[1], "commit_id": r[2] if len(r) > 2 else pull.head_sha,
                               "body": r[3] if len(r) > 3 else "",
+                              "author_association": r[4] if len(r) > 4 else "COLLABORATOR",
                               "submitted_at": f"2026-01-02T00:{i % 60:02d}:00Z"}
                              for i, r in enumerate(pull.reviews)]
             if what == "/files":
@@ -116,11 +118,12 @@ class FakeGitHub:
             if what == "/comments" and method == "GET":
                 return 200, [self._comment(c) for c in sorted(self.comments)
                              if self.comments[c]["issue"] == number] + [
-                    {"id": 10_000 + i, "body": body, "user": {"login": login, "id": 200 + i},
+                    {"id": 10_000 + i, "body": c[1], "user": {"login": c[0], "id": 200 + i},
+                     "author_association": c[2] if len(c) > 2 else "COLLABORATOR",
                      "created_at": f"2026-01-03T00:{i % 60:02d}:00Z",
                      "url": f"{base}/issues/comments/{10_000 + i}",
                      "issue_url": f"{base}/issues/{number}"}
-                    for i, (login, body) in enumerate(pull.comments)]
+                    for i, c in enumerate(pull.comments)]
             if what == "/comments" and method == "POST":
                 cid = len(self.comments) + 1
                 self.comments[cid] = {"issue": number, "body": body["body"]}

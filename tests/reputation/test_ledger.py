@@ -402,19 +402,24 @@ def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands()
     fake = FakeGitHub(pulls={12: FakePull(
         "bob", [("erin", "COMMENTED", "0" * 40, "Nice.\n/LGTM")],
         comments=[("carol", "Looks good to me.\r\n/lgtm"), ("dave", "> /lgtm\nagreed"),
-                  ("carol", "/lgtm   cancel"), ("frank", "/approve\n/hold")])})
+                  ("carol", "/lgtm   cancel"), ("frank", "/approve\n/hold", "MEMBER"),
+                  ("mallory", "/lgtm", "NONE")])})
     with fake_github(fake):
         got = pull_reviews("owner/registry", [12], "token", fake.url)[12]
-    assert got.commands == (("erin", "/lgtm"), ("carol", "/lgtm"), ("carol", "/lgtm cancel"),
-                            ("frank", "/approve"), ("frank", "/hold"))
+    c = "COLLABORATOR"
+    assert got.commands == (("erin", "/lgtm", c), ("carol", "/lgtm", c),
+                            ("carol", "/lgtm cancel", c), ("frank", "/approve", "MEMBER"),
+                            ("frank", "/hold", "MEMBER"), ("mallory", "/lgtm", "NONE"))
     assert got.approved == ()
+    # anyone may comment: a passer-by's /lgtm (mallory) approves nothing
     assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank")
     assert approvers(got, ("/approve",)) == ("frank",)
 
 
 def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> None:
-    review = PullReview("Bob", ("Dave",), (("dave", "/lgtm"), ("bob", "/lgtm"),
-                                           ("gus", "/lgtm cancel"), ("gus", "/lgtm")))
+    review = PullReview("Bob", ("Dave",), (("dave", "/lgtm", "MEMBER"), ("bob", "/lgtm", "OWNER"),
+                                           ("gus", "/lgtm cancel", "MEMBER"),
+                                           ("gus", "/lgtm", "MEMBER")))
     assert approvers(review, ("/lgtm",)) == ("Dave", "gus")
     assert approvers(review, ()) == ("Dave",)
 
@@ -422,7 +427,7 @@ def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> Non
 def test_the_reviews_file_reads_both_versions() -> None:
     old = parse_reviews(json.dumps({"schema_version": 1, "pulls": {"4": ["amy"]}}).encode())
     assert old == {4: PullReview(None, ("amy",))}
-    new = {4: PullReview("bob", ("amy",), (("cy", "/lgtm"),))}
+    new = {4: PullReview("bob", ("amy",), (("cy", "/lgtm", "MEMBER"),))}
     assert parse_reviews(render_reviews(new)) == new
     with pytest.raises(ValueError, match="not a reviews file"):
         parse_reviews(b'{"schema_version": 2, "pulls": {"4": ["amy"]}}')
@@ -653,10 +658,11 @@ def test_a_bot_commit_credits_its_pull_requests_author_before_the_maintainers(
 def test_comment_commands_earn_reviews_as_configured(git_registry: GitRegistry) -> None:
     reg = git_registry
     commit(reg, BOB, "add beta (#12)", manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    m = "MEMBER"
     commit(reg, ALICE, "reviews", reviews_file({12: PullReview("bob", ("carol",), (
-        ("dave", "/lgtm"), ("erin", "/approve"), ("erin", "/approve cancel"),
-        ("frank", "/ship-it"), ("bob", "/lgtm"), ("carol", "/lgtm"),
-        ("k8s-ci-robot", "/lgtm")))}))
+        ("dave", "/lgtm", m), ("erin", "/approve", m), ("erin", "/approve cancel", m),
+        ("frank", "/ship-it", m), ("bob", "/lgtm", m), ("carol", "/lgtm", m),
+        ("k8s-ci-robot", "/lgtm", m), ("gina", "/lgtm", "CONTRIBUTOR")))}))
     got = table(reg)  # k8s-ci-robot: a robot by its name
     reviewed = {k for k, c in got.items() if c.counts.get("review")}
     assert reviewed == {"carol", "dave"}

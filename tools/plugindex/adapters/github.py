@@ -42,7 +42,8 @@ def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
                  base_url: str = API_URL) -> dict[int, PullReview]:
     """For each pull request: who opened it, the logins whose latest review approves it (the
     author excepted), and the slash-command lines of its comments and review bodies in the
-    order they were written (which of them approve is the registry's setting)."""
+    order they were written, with the writer's standing in the repository (GitHub's
+    author_association; which lines approve is the registry's setting)."""
     gh = client(token, base_url)
     out: dict[int, PullReview] = {}
     try:
@@ -51,24 +52,26 @@ def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
             pull = repo.get_pull(number)
             author = pull.user.login if pull.user else None
             latest: dict[str, str] = {}
-            said: list[tuple[float, int, str, str]] = []
+            said: list[tuple[float, int, str, str, str]] = []
             for review in pull.get_reviews():  # oldest first
                 reviewer = review.user.login if review.user else None
                 if reviewer is None:  # a deleted account
                     continue
                 if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
                     latest[reviewer] = review.state
-                said += [(_stamp(review.submitted_at), len(said), reviewer, line)
-                         for line in _commands(review.body)]
+                said += [(_stamp(review.submitted_at), len(said), reviewer, line,
+                          review.author_association or "") for line in _commands(review.body)]
             for comment in pull.get_issue_comments():
                 commenter = comment.user.login if comment.user else None
                 if commenter is not None:
-                    said += [(_stamp(comment.created_at), len(said), commenter, line)
+                    said += [(_stamp(comment.created_at), len(said), commenter, line,
+                              comment.author_association or "")
                              for line in _commands(comment.body)]
             approved = tuple(sorted(login for login, state in latest.items()
                                     if state == "APPROVED" and login != author))
             out[number] = PullReview(author, approved, tuple(
-                (login, line) for _, _, login, line in sorted(said)[-MAX_COMMANDS:]))
+                (login, line, association)
+                for _, _, login, line, association in sorted(said)[-MAX_COMMANDS:]))
     except GithubException as exc:
         raise _fail(exc, repository) from None
     finally:

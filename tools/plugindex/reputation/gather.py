@@ -273,9 +273,10 @@ def parse_reviews(raw: bytes) -> dict[int, PullReview]:
             return {int(n): PullReview(None, tuple(map(str, logins))) for n, logins in pulls}
         return {int(n): PullReview(
             str(p["author"]) if p.get("author") else None, tuple(map(str, p["approved"])),
-            tuple((str(login), str(line)) for login, line in p.get("commands", ())))
+            tuple((str(login), str(line), str(association))
+                  for login, line, association in p.get("commands", ())))
             for n, p in pulls}
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"not a reviews file: {exc}") from None
 
 

@@ -103,16 +103,22 @@ class PullReview(NamedTuple):
 
     author: str | None  # the login that opened it (None: cached before authors were)
     approved: tuple[str, ...]  # the logins whose latest review approves it, the author excepted
-    commands: tuple[tuple[str, str], ...] = ()  # (login, command line) of its comments, in order
+    # (login, command line, the commenter's author_association) of its comments, in order
+    commands: tuple[tuple[str, str, str], ...] = ()
+
+
+# Whose comment commands count: the repository's owners, its organisation's members and its
+# collaborators (GitHub's author_association), as Prow's /lgtm; anyone may comment.
+COMMANDERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 def approvers(review: PullReview, commands: Collection[str]) -> tuple[str, ...]:
-    """Who approved a pull request: its approving reviews, and each commenter whose last
-    ``commands`` line (``/lgtm``; ``/lgtm cancel`` takes it back) approves it."""
+    """Who approved a pull request: its approving reviews, and each maintainer (``COMMANDERS``)
+    whose last ``commands`` line (``/lgtm``; ``/lgtm cancel`` takes it back) approves it."""
     said: dict[str, tuple[str, bool]] = {}  # login (lower case) -> (login, approves)
-    for login, line in review.commands:
+    for login, line, association in review.commands:
         word, _, rest = line.partition(" ")
-        if word in commands and rest.strip() in ("", "cancel"):
+        if word in commands and rest.strip() in ("", "cancel") and association in COMMANDERS:
             said[login.lower()] = (login, rest.strip() == "")
     out = {login.lower(): login for login in review.approved}
     for key, (login, yes) in said.items():
