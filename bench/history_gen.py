@@ -604,6 +604,11 @@ class RealHistory:
     automation: tuple[Ident, ...]
     reviewers: tuple[str, ...]  # the logins that review most pull requests
     bot_releases: dict[str, str]  # sha of a release the bot committed -> the login it credits
+    # sha of a first publication with a reviewer's co-author trailer -> (publisher, co-author)
+    coauthored: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # login -> the reviews they earn at least: squash-merged pull requests they approved (by
+    # review or /lgtm) that they neither opened nor co-authored
+    reviews: dict[str, int] = field(default_factory=dict)
     plugins: int = 0
     versions: dict[str, int] = field(default_factory=dict)  # plugin -> versions
 
@@ -628,6 +633,8 @@ class _RealGenerator(_Generator):
         self.reviews: dict[int, dict[str, Any]] = {}
         self.reviewer_pool = self.people[:6]
         self.bot_marks: dict[int, str] = {}
+        self.coauthored: dict[int, tuple[str, str]] = {}
+        self.squashed: dict[int, set[str]] = {}  # squash-merged pull request -> its people
         self.aliases: dict[str, Ident] = {}
         for i, person in enumerate(self.people):  # mailmap-less second identities
             if i % 9 == 4:
@@ -726,10 +733,14 @@ class _RealGenerator(_Generator):
             subject, author, _ = self._new_version()
             assert self.released is not None
             maintainer = self.released.maintainer
-            if self.rng.random() < 0.8:
-                subject += f" (#{self._pull(maintainer)})"
+            credited = maintainer
+            if self.rng.random() < 0.8:  # through a pull request, a quarter opened by the
+                # core team (the regular reviewers) for the maintainer
+                credited = maintainer if self.rng.random() < 0.75 else self.rng.choice(
+                    self.reviewer_pool)
+                subject += f" (#{self._pull(credited)})"
             self.head = self._emit(RELEASE_BOT, f"{subject}\n")
-            self.bot_marks[self.head] = maintainer.login
+            self.bot_marks[self.head] = credited.login
             return
         else:
             kind = self.rng.choices(KINDS, WEIGHTS)[0]
@@ -742,16 +753,23 @@ class _RealGenerator(_Generator):
             subject, author, undoable = self._simple(
                 "docs" if kind in ("bot", "merge", "revert") else kind)
         number = self._pull(author)
+        self.squashed[number] = {author.login}
         trailers = []
+        helper = None
         if subject.startswith("Add ") and self.rng.random() < 0.3:  # a suggestion in review
             helper = self.rng.choice(self.reviewer_pool)
             if helper.login != author.login:
                 trailers.append(f"Co-authored-by: {helper.main}")
+                self.squashed[number].add(helper.login)
+            else:
+                helper = None
         if self.rng.random() < 0.03:
             trailers.append(f"Co-authored-by: {AI}")
         body = "\n\n" + "\n".join(trailers) if trailers else ""
         self.head = self._emit(self._ident(author), f"{subject} (#{number}){body}\n",
                                subject=subject if undoable else "")
+        if helper is not None:
+            self.coauthored[self.head] = (author.login, helper.login)
 
     def _registry(self) -> str:
         """This checkout's registry.yaml, featuring and verifying nobody (its own plugins
@@ -764,9 +782,19 @@ class _RealGenerator(_Generator):
         people: dict[str, list[Ident]] = {}
         for person in self.people:
             people[person.login] = [person.main, *filter(None, [self.aliases.get(person.login)])]
+        reviews: dict[str, int] = {}
+        for number, people_of in self.squashed.items():
+            pull = self.reviews[number]
+            said = {login for login, _, association in pull["commands"]
+                    if association == "MEMBER"}
+            for login in ({*pull["approved"], *said} & {p.login for p in self.reviewer_pool}
+                          ) - people_of:
+                reviews[login] = reviews.get(login, 0) + 1
         return RealHistory("", people, AUTOMATION, tuple(p.login for p in self.reviewer_pool),
                            {self._sha(mark): login for mark, login in self.bot_marks.items()},
-                           len(self.plugins), {p.name: len(p.versions) for p in self.plugins})
+                           {self._sha(mark): pair for mark, pair in self.coauthored.items()},
+                           reviews, len(self.plugins),
+                           {p.name: len(p.versions) for p in self.plugins})
 
 
 def generate_history(root: Path, commits: int, seed: int = 7, *,

@@ -63,12 +63,24 @@ def check_board(rows: Sequence[Contributor], truth: RealHistory,
                 if k in key_of} | ({login} & {r.person.key for r in rows})
         if len(keys) > 1:
             problems.append(f"{login} appears {len(keys)} times: {sorted(keys)}")
+    def credited(sha: str, kind: str) -> set[str]:
+        return {str(key_of.get(same_person_key(a.name, a.email)))
+                for a in awards_of_commit.get(sha, ()) if a.kind == kind and a.points > 0}
+
     for sha, login in sorted(truth.bot_releases.items()):
-        got = {key_of.get(same_person_key(a.name, a.email)) for a in awards_of_commit.get(
-            sha, ()) if a.kind == "version-released"}
-        if got != {login}:
-            problems.append(f"the bot's release {sha[:12]} credits {sorted(map(str, got))}, "
-                            f"not {login}")
+        if credited(sha, "version-released") != {login}:
+            problems.append(f"the bot's release {sha[:12]} credits "
+                            f"{sorted(credited(sha, 'version-released'))}, not {login}")
+    for sha, (publisher, helper) in sorted(truth.coauthored.items()):
+        if credited(sha, "plugin-published") != {publisher} or \
+                credited(sha, "plugin-coauthored") != {helper}:
+            problems.append(f"the co-authored publication {sha[:12]} is not {publisher}'s "
+                            f"with {helper} as co-author")
+    by_key = {row.person.key: row for row in rows}
+    for login, least in sorted(truth.reviews.items()):
+        got = by_key[login].counts.get("review", 0) if login in by_key else 0
+        if got < least:
+            problems.append(f"{login} earned {got} reviews for at least {least} approvals")
     return problems
 
 
@@ -90,7 +102,8 @@ def real(n: int, config: ReputationConfig) -> None:
           "contributors)")
     store = LedgerStore(cache)
     try:
-        awards = {sha: store.awards_of_commit(sha) for sha in truth.bot_releases}
+        awards = {sha: store.awards_of_commit(sha)
+                  for sha in [*truth.bot_releases, *truth.coauthored]}
     finally:
         store.close()
     for i, row in enumerate(rows[:TOP], 1):

@@ -23,6 +23,8 @@ class FakePull:
     # (login, body[, author_association]) of people's comments, oldest first (listed after the
     # bot's own comments); a collaborator's unless told
     comments: list[tuple[str, ...]] = field(default_factory=list)
+    review_comments: list[tuple[str, ...]] = field(default_factory=list)  # likewise, inline
+    merged_at: str | None = None  # e.g. "2026-01-02T12:00:00Z"
     files: list[str] = field(default_factory=list)
     base_ref: str = "main"
     head_sha: str = "0" * 40
@@ -63,6 +65,7 @@ class FakeGitHub:
         return {"id": number, "number": number, "url": f"{base}/pulls/{number}",
                 "issue_url": f"{base}/issues/{number}",
                 "user": {"login": pull.author, "id": 3}, "state": "open",
+                "merged_at": pull.merged_at,
                 "base": {"ref": pull.base_ref, "sha": "1" * 40},
                 "head": {"ref": "change", "sha": pull.head_sha}}
 
@@ -115,6 +118,13 @@ class FakeGitHub:
             if what == "/files":
                 return 200, [{"sha": "2" * 40, "filename": f, "status": "added"}
                              for f in pull.files]
+            if what == "/comments" and method == "GET" and m.group(1) == "pulls":
+                return 200, [
+                    {"id": 20_000 + i, "body": c[1], "user": {"login": c[0], "id": 300 + i},
+                     "author_association": c[2] if len(c) > 2 else "COLLABORATOR",
+                     "created_at": f"2026-01-04T00:{i % 60:02d}:00Z",
+                     "url": f"{base}/pulls/comments/{20_000 + i}"}
+                    for i, c in enumerate(pull.review_comments)]
             if what == "/comments" and method == "GET":
                 return 200, [self._comment(c) for c in sorted(self.comments)
                              if self.comments[c]["issue"] == number] + [

@@ -324,8 +324,11 @@ def test_identities() -> None:
     assert is_bot("CI", "ci@example.org", {"ci@example.org"})
     assert not is_bot("Bot Stone", "bot@example.org")
     assert not is_bot("Abbot", "talbot@example.org")
+    assert not is_bot("Ann Bot", "ann@example.org")
+    assert not is_bot("Mr Robot", "j.bot@example.org")
     for name, email in [("k8s-ci-robot", "20407524+k8s-ci-robot@users.noreply.github.com"),
-                        ("Release Bot", "release@example.org"),
+                        ("release-bot", "release@example.org"),
+                        ("Release Bot", "ci_bot@example.org"),
                         ("Merger", "merge-bot@example.org"),
                         ("bors", "bors@users.noreply.github.com"),
                         ("GitHub", "noreply@github.com"),
@@ -392,28 +395,47 @@ def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> Non
         ("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"), ("erin", "APPROVED"),
         ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED")])})
     with fake_github(fake):
-        got = pull_reviews("owner/registry", [12], "token", fake.url)
+        got = dict(pull_reviews("owner/registry", [12], "token", fake.url))
         assert got == {12: PullReview("bob", ("carol", "dave"))}
         with pytest.raises(EnvironmentProblem):
-            pull_reviews("owner/registry", [99], None, fake.url)
+            dict(pull_reviews("owner/registry", [99], None, fake.url))
 
 
 def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands() -> None:
     fake = FakeGitHub(pulls={12: FakePull(
         "bob", [("erin", "COMMENTED", "0" * 40, "Nice.\n/LGTM")],
         comments=[("carol", "Looks good to me.\r\n/lgtm"), ("dave", "> /lgtm\nagreed"),
-                  ("carol", "/lgtm   cancel"), ("frank", "/approve\n/hold", "MEMBER"),
-                  ("mallory", "/lgtm", "NONE")])})
+                  ("carol", "/lgtm   cancel"), ("frank", "/hold\n/approve", "MEMBER"),
+                  ("gus", "/lgtm\n/lgtm cancel", "MEMBER"), ("hana", "/lgtm cancel\n/lgtm"),
+                  # anyone may comment: a passer-by's lines are not kept, and cannot crowd
+                  # out the maintainers' however many they are
+                  ("mallory", "/lgtm\n" + "/x\n" * 500, "NONE")],
+        review_comments=[("ivan", "nit: spacing\n/lgtm")])})
     with fake_github(fake):
-        got = pull_reviews("owner/registry", [12], "token", fake.url)[12]
-    c = "COLLABORATOR"
-    assert got.commands == (("erin", "/lgtm", c), ("carol", "/lgtm", c),
-                            ("carol", "/lgtm cancel", c), ("frank", "/approve", "MEMBER"),
-                            ("frank", "/hold", "MEMBER"), ("mallory", "/lgtm", "NONE"))
+        got = dict(pull_reviews("owner/registry", [12], "token", fake.url))[12]
+    c, m = "COLLABORATOR", "MEMBER"
+    # each login's last line of each command, in the order written
+    assert got.commands == (("erin", "/lgtm", c), ("carol", "/lgtm cancel", c),
+                            ("frank", "/hold", m), ("frank", "/approve", m),
+                            ("gus", "/lgtm cancel", m), ("hana", "/lgtm", c),
+                            ("ivan", "/lgtm", c))
     assert got.approved == ()
-    # anyone may comment: a passer-by's /lgtm (mallory) approves nothing
-    assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank")
+    assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank", "hana", "ivan")
     assert approvers(got, ("/approve",)) == ("frank",)
+
+
+def test_github_reviews_and_commands_after_the_merge_do_not_count() -> None:
+    fake = FakeGitHub(pulls={12: FakePull(
+        "bob", [("erin", "APPROVED")],  # submitted 2026-01-02
+        comments=[("carol", "/lgtm")],  # written 2026-01-03
+        merged_at="2026-01-02T12:00:00Z")})
+    with fake_github(fake):
+        got = dict(pull_reviews("owner/registry", [12], "token", fake.url))[12]
+    assert got == PullReview("bob", ("erin",), ())
+    fake.pulls[12].merged_at = "2026-01-01T12:00:00Z"
+    with fake_github(fake):
+        assert dict(pull_reviews("owner/registry", [12], "token", fake.url))[12] == \
+            PullReview("bob", ())
 
 
 def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> None:
@@ -615,12 +637,19 @@ def test_likely_same_people_are_reported_for_the_mailmap(
     commit(git_registry, ("bob  stone", "bob@home.example"), "docs",
            {"site/b.md": "# B\n" + "text\n" * 12})
     commit(git_registry, CAROL, "docs", {"site/c.md": "# C\n" + "text\n" * 12})
+    # a login and an address of one handle: 'Wen Berg' <wen.berg@...> and login wenberg
+    commit(git_registry, ("Wen Berg", "wen.berg@corp.example"), "docs",
+           {"site/d.md": "# D\n" + "text\n" * 12})
+    commit(git_registry, ("W", "7+wenberg@users.noreply.github.com"), "docs",
+           {"site/e.md": "# E\n" + "text\n" * 12})
     assert main(["reputation", "--same-people", "--format", "json",
                  "--root", str(git_registry.root)]) == 0
-    groups = json.loads(capsys.readouterr().out)
-    assert [sorted(g) for g in groups if any("bob@" in k for k in g)] == [
-        ["email:bob@home.example", "email:bob@work.example"]]
-    assert not any("carol" in k for g in groups for k in g)
+    groups = [sorted(g) for g in json.loads(capsys.readouterr().out)]
+    assert ["email:bob@home.example", "email:bob@work.example"] in groups
+    assert ["email:wen.berg@corp.example", "wenberg"] in groups
+    assert len(groups) == 2
+    assert main(["reputation", "--same-people", "--root", str(git_registry.root)]) == 0
+    assert "wenberg" in capsys.readouterr().out
 
 
 def reviews_file(pulls: dict[int, PullReview]) -> dict[str, str]:
@@ -709,3 +738,53 @@ def test_the_levels_report(git_registry: GitRegistry, capsys: pytest.CaptureFixt
     assert sum(r["contributors"] for r in report) == len(table(git_registry))
     assert main(["reputation", "--levels", "--root", str(git_registry.root)]) == 0
     assert "Ecosystem" in capsys.readouterr().out
+
+
+def test_fetch_reviews_keeps_what_it_fetched_when_github_stops_answering(
+        git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    """Newest first, and what was fetched is written before the error: a rate limit
+    halfway through a long history loses nothing, and the next run asks for the rest."""
+    reg = git_registry
+    commit(reg, BOB, "gamma (#7)", manifest("gamma", "1.0.0", "bob", "bob@example.org"))
+    commit(reg, CAROL, "docs (#8)", {"site/y.md": "# Y\n"})
+    commit(reg, ALICE, "old cache", {"index/cache/reviews.json": json.dumps(
+        {"schema_version": 1, "pulls": {"7": ["dave"], "8": ["dave"]}})})
+    fake = FakeGitHub(pulls={7: FakePull("bob"), 8: FakePull("carol", [("erin", "APPROVED")])},
+                      failing={r"GET /repos/owner/registry/pulls/7": 403})
+    argv = ["reputation", "--fetch-reviews", "--repository", "owner/registry", "--root",
+            str(reg.root)]
+    with fake_github(fake):
+        assert main([*argv, "--api-url", fake.url]) != 0
+        saved = parse_reviews((reg.root / "index/cache/reviews.json").read_bytes())
+        # version 1 entries are asked for again: #8 was, #7 keeps its old entry
+        assert saved == {7: PullReview(None, ("dave",)), 8: PullReview("carol", ("erin",))}
+        fake.failing.clear()
+        assert main([*argv, "--api-url", fake.url]) == 0
+        saved = parse_reviews((reg.root / "index/cache/reviews.json").read_bytes())
+        assert saved == {7: PullReview("bob", ()), 8: PullReview("carol", ("erin",))}
+        assert sum(c.endswith("/pulls/8/reviews") for c in fake.calls) == 1
+    capsys.readouterr()
+
+
+def test_a_publisher_named_as_its_co_author_too_gets_the_publication_only(
+        git_registry: GitRegistry) -> None:
+    """Bob publishes from his work address (which the manifest links to 'bob') and names
+    his noreply address as co-author: one person, so 100, not 120; kept and cold ledgers
+    agree, and a revert nets to nothing."""
+    reg = git_registry
+    kept = reg.root / ".cache" / "kept.sqlite"
+    published = commit(reg, BOB, "add beta (#12)\n\nCo-authored-by: Bob Stone "
+                       "<5+bob@users.noreply.github.com>\nCo-authored-by: Carol Diaz "
+                       "<carol@example.org>", manifest("beta", "1.0.0", "bob", "bob@example.org"))
+    got = table(reg, cache=kept)
+    assert got["bob"].counts == {"plugin-published": 1}
+    assert got["bob"].points == 100
+    assert got["email:carol@example.org"].counts == {"plugin-coauthored": 1}
+    repo = GitRepo(reg.root)
+    awards = awards_of(repo, repo.resolve("HEAD"), CONFIG, got["bob"], kept)
+    assert sum(a.points for a in awards) == 100
+    commit(reg, CAROL, f'Revert "add beta"\n\nThis reverts commit {published}.',
+           delete=("submissions/beta/1.0.0.yaml",))
+    after = table(reg, cache=kept)
+    assert after == table(reg)
+    assert "bob" not in after or after["bob"].points == 0

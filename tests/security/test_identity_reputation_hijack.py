@@ -66,11 +66,13 @@ def test_a_manifest_cannot_take_over_another_persons_commits(
     commit(reg, ATTACKER, f"Add aardvark (#7){trailer}",
            manifest("aardvark", "1.0.0", "mallory", VICTIM[1]))
     after = leaderboard(reg, capsys)
-    shared = 50 if trailer else 0  # a co-author shares the points, but vouches for nothing
+    # a co-author of a first publication earns plugin-coauthored points beside the
+    # publisher's, but vouches for nothing
+    shared = 20 if trailer else 0
     assert after[victim]["points"] == 320 + shared
-    assert after[victim]["counts"] == {"plugin-published": 3 + bool(trailer),
-                                       "version-released": 1}
-    assert after["mallory"]["points"] == 100 - shared
+    assert after[victim]["counts"] == {"plugin-published": 3, "version-released": 1,
+                                       **({"plugin-coauthored": 1} if trailer else {})}
+    assert after["mallory"]["points"] == 100
     assert after["mallory"]["counts"] == {"plugin-published": 1}
     assert after["mallory"]["plugins"] == ["aardvark"]
 

@@ -449,3 +449,10 @@ def test_an_invalid_registry_yaml_stops_the_site_with_exit_2(
               + "score:\n  weights: {no.such-check: 3}\n")
     assert main(["site", "--root", str(reg.root)]) == 2
     assert "registry.yaml" in capsys.readouterr().err
+
+
+def test_a_site_without_contributors_or_levels(data: SiteData) -> None:
+    """contributors.json is optional: the contributors page says what there is."""
+    bare = SiteData(data.index, data.plugins, data.related, [], [])
+    page = pages(bare)["contributors.md"]
+    assert "<tbody></tbody>" in page

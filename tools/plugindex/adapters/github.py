@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from github import Auth, Github, GithubException
 
 from plugindex.errors import EnvironmentProblem
-from plugindex.reputation.ledger import PullReview
+from plugindex.reputation.ledger import COMMANDERS, PullReview
 
 # GitHub Actions sets GITHUB_API_URL on every runner (another host on GitHub Enterprise Server);
 # the tests point it at their local fake.
@@ -28,55 +28,73 @@ def client(token: str | None, base_url: str = API_URL) -> Github:
 
 
 _COMMAND = re.compile(r"^/[A-Za-z][A-Za-z0-9_-]*(?:[ \t]+[A-Za-z0-9_-]+)?$")
-MAX_COMMANDS = 100  # command lines kept per pull request
 
 
 def _commands(body: str | None) -> list[str]:
     """The lines of a comment that are a slash command ('/lgtm', '/lgtm cancel'), lower case
-    (a quoted '> /lgtm' is not one)."""
+    (a quoted '> /lgtm' is not one), in order."""
     return [" ".join(line.strip().lower().split()) for line in (body or "").splitlines()
             if _COMMAND.match(line.strip())]
 
 
+def _said(written: Iterable[tuple[datetime | None, str, str | None, str | None]],
+          merged: datetime | None) -> tuple[tuple[str, str, str], ...]:
+    """(login, command line, author_association) of the maintainers' (``COMMANDERS``) command
+    lines written before the merge, in the order written; of each login's lines with one
+    command word, only the last (the one that decides), so nobody's comments can crowd
+    out anyone else's. ``written``: (time, login, body, association) of each comment."""
+    ordered: list[tuple[float, int, str, str, str]] = []
+    for when, login, body, association in written:
+        if association not in COMMANDERS or (merged is not None and when is not None
+                                             and when > merged):
+            continue
+        ordered += [(_stamp(when), len(ordered) + i, login, line, association)
+                    for i, line in enumerate(_commands(body))]
+    last: dict[tuple[str, str], tuple[float, int, str, str, str]] = {}
+    for entry in sorted(ordered):
+        last[(entry[2].lower(), entry[3].split(" ", 1)[0])] = entry
+    return tuple((login, line, association)
+                 for _, _, login, line, association in sorted(last.values()))
+
+
 def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
-                 base_url: str = API_URL) -> dict[int, PullReview]:
-    """For each pull request: who opened it, the logins whose latest review approves it (the
-    author excepted), and the slash-command lines of its comments and review bodies in the
-    order they were written, with the writer's standing in the repository (GitHub's
-    author_association; which lines approve is the registry's setting)."""
+                 base_url: str = API_URL) -> Iterator[tuple[int, PullReview]]:
+    """For each pull request, as it is fetched: who opened it, the logins whose latest review
+    before the merge approves it (the author excepted), and the maintainers' slash-command
+    lines in its comments, review bodies and review comments before the merge (``_said``;
+    which lines approve is the registry's setting)."""
     gh = client(token, base_url)
-    out: dict[int, PullReview] = {}
     try:
         repo = gh.get_repo(repository)
         for number in numbers:
             pull = repo.get_pull(number)
             author = pull.user.login if pull.user else None
+            merged = pull.merged_at
             latest: dict[str, str] = {}
-            said: list[tuple[float, int, str, str, str]] = []
+            written: list[tuple[datetime | None, str, str | None, str | None]] = []
             for review in pull.get_reviews():  # oldest first
                 reviewer = review.user.login if review.user else None
                 if reviewer is None:  # a deleted account
                     continue
-                if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                after = merged is not None and review.submitted_at is not None and \
+                    review.submitted_at > merged
+                if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED") \
+                        and not after:
                     latest[reviewer] = review.state
-                said += [(_stamp(review.submitted_at), len(said), reviewer, line,
-                          review.author_association or "") for line in _commands(review.body)]
-            for comment in pull.get_issue_comments():
+                written.append((review.submitted_at, reviewer, review.body,
+                                review.author_association))
+            for comment in [*pull.get_issue_comments(), *pull.get_review_comments()]:
                 commenter = comment.user.login if comment.user else None
                 if commenter is not None:
-                    said += [(_stamp(comment.created_at), len(said), commenter, line,
-                              comment.author_association or "")
-                             for line in _commands(comment.body)]
+                    written.append((comment.created_at, commenter, comment.body,
+                                    comment.author_association))
             approved = tuple(sorted(login for login, state in latest.items()
                                     if state == "APPROVED" and login != author))
-            out[number] = PullReview(author, approved, tuple(
-                (login, line, association)
-                for _, _, login, line, association in sorted(said)[-MAX_COMMANDS:]))
+            yield number, PullReview(author, approved, _said(written, merged))
     except GithubException as exc:
         raise _fail(exc, repository) from None
     finally:
         gh.close()
-    return out
 
 
 def _stamp(when: datetime | None) -> float:

@@ -26,7 +26,7 @@ from plugindex.reputation.gather import (
     read_reviews,
     render_reviews,
 )
-from plugindex.reputation.ledger import Award, Contributor, level_report
+from plugindex.reputation.ledger import Award, Contributor, PullReview, level_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,15 +52,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
-    """Contributors under one name (case and spacing aside) with different identities,
-    most points first in each group; the groups by name. A .mailmap line joins them."""
-    by_name: dict[str, list[Contributor]] = {}
-    for row in rows:
-        key = " ".join(row.person.name.split()).casefold()
-        if key:
-            by_name.setdefault(key, []).append(row)
-    return [sorted(g, key=lambda c: (-c.points, c.person.key))
-            for _, g in sorted(by_name.items()) if len(g) > 1]
+    """Contributors likely to be one person under several identities: one name (case and
+    spacing aside), or one handle (a login, a name or an address's local part, letters and
+    digits only: 'Wen Berg', 'wenberg' and 'wen.berg@...' are one handle). Groups of two or
+    more, most points first in each; the groups by their first member's name. A .mailmap
+    line joins them, once the admins have confirmed it."""
+    def handles(c: Contributor) -> set[str]:
+        name = " ".join(c.person.name.split()).casefold()
+        found = {f"name:{name}"} if name else set()
+        texts = [c.person.name, c.person.login or ""]
+        if c.person.key.startswith("email:"):
+            texts.append(c.person.key.removeprefix("email:").partition("@")[0])
+        found.update(f"handle:{h}" for t in texts if len(h := re.sub(r"[\W_]", "",
+                                                                   t.casefold())) >= 3)
+        return found
+
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        for h in sorted(handles(row)):
+            parent[root(i)] = root(first.setdefault(h, i))
+    groups: dict[int, list[Contributor]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(root(i), []).append(row)
+    found = [sorted(g, key=lambda c: (-c.points, c.person.key))
+             for g in groups.values() if len(g) > 1]
+    return sorted(found, key=lambda g: (g[0].person.name.casefold(), g[0].person.key))
 
 
 def _day(stamp: int | None) -> str:
@@ -107,11 +131,16 @@ def fetch_reviews(args: argparse.Namespace, repo: GitRepo, head: str,
     # an entry cached before authors were (version 1) is asked for again
     wanted = [n for n in pull_numbers(repo, head, registry.reputation)
               if n not in known or known[n].author is None]
-    fetched = pull_reviews(_repository(args, registry), wanted, os.environ.get("GITHUB_TOKEN"),
-                           args.api_url)
+    fetched: dict[int, PullReview] = {}
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render_reviews({**known, **fetched}))
-    print(f"{len(fetched)} pull requests fetched, {len(known) + len(fetched)} in "
+    try:  # newest first; what was fetched is kept even when GitHub stops answering
+        for number, review in pull_reviews(_repository(args, registry), sorted(
+                wanted, reverse=True), os.environ.get("GITHUB_TOKEN"), args.api_url):
+            fetched[number] = review
+    finally:
+        if fetched:
+            write_atomic(path, render_reviews({**known, **fetched}))
+    print(f"{len(fetched)} pull requests fetched, {len(set(known) | set(fetched))} in "
           f"{REVIEWS_FILE}")
     return 0
 
@@ -121,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry(root)
     repo = GitRepo(root)
     head = repo.resolve(args.rev)
+    if sum(map(bool, (args.who, args.levels, args.same_people, args.fetch_reviews))) > 1:
+        raise UsageError("give one of LOGIN, --levels, --same-people and --fetch-reviews")
     if args.fetch_reviews:
         return fetch_reviews(args, repo, head, registry)
     rows = contributors_at(repo, head, registry.reputation)

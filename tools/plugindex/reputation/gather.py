@@ -37,6 +37,7 @@ from plugindex.reputation.ledger import (
     approval_awards,
     approvers,
     logins_of,
+    self_coauthored,
     summarize,
     tally,
     vouchers,
@@ -120,6 +121,8 @@ CREATE TABLE IF NOT EXISTS pulls (number INTEGER, sha TEXT, time INTEGER, people
 """
 _COLUMNS = "name, email, kind, points, sha, time, detail"
 _SELECT = f"SELECT {_COLUMNS} FROM awards"  # noqa: S608 (constant column names)
+_COAUTHORED = (f"{_SELECT} WHERE kind IN ('plugin-published', 'plugin-coauthored') AND "  # noqa: S608
+               "sha IN (SELECT sha FROM awards WHERE kind = 'plugin-coauthored') ORDER BY seq")
 
 
 class LedgerStore:
@@ -195,6 +198,10 @@ class LedgerStore:
         return [Pull(n, sha, t, tuple((a, b) for a, b in json.loads(people)))
                 for n, sha, t, people in self.db.execute(
                     "SELECT number, sha, time, people FROM pulls ORDER BY rowid")]
+
+    def coauthored(self) -> list[Award]:
+        """The publications and co-authored points of the commits that have co-authors."""
+        return list(map(Award._make, self.db.execute(_COAUTHORED)))
 
     def reviewers(self, shas: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
@@ -300,15 +307,20 @@ def render_reviews(reviews: Mapping[int, PullReview]) -> bytes:
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
 
-def _approvals(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
-               ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
+def _derived(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
+             ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
+    """The awards that depend on more than the commits: the cached approvals' reviews, and
+    the take-backs of co-authored points that went to a publisher of the same commit under
+    another identity (which only the links of manifests or .mailmap join)."""
+    logins = logins_of(ledger, mailmap)
+    out = self_coauthored(store.coauthored(), logins, mailmap)
     approvals = {n: approvers(r, config.review_commands)
                  for n, r in read_reviews(repo, head).items()}
-    if not approvals:
-        return []
-    pulls = [p for p in store.pulls() if p.number in approvals]
-    return approval_awards(pulls, approvals, store.reviewers([p.sha for p in pulls]),
-                           logins_of(ledger, mailmap), config, mailmap)
+    if approvals:
+        pulls = [p for p in store.pulls() if p.number in approvals]
+        out += approval_awards(pulls, approvals, store.reviewers([p.sha for p in pulls]),
+                               logins, config, mailmap)
+    return out
 
 
 def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
@@ -319,8 +331,8 @@ def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
         ledger = ledger_at(repo, head, config, store)
         tallies = store.tallies()
         mailmap = current_mailmap(repo, store, tallies, claimants(ledger))
-        approved = _approvals(repo, head, config, store, ledger, mailmap)
-        return summarize(ledger, [*tallies, *tally(approved)], config, mailmap)
+        derived = _derived(repo, head, config, store, ledger, mailmap)
+        return summarize(ledger, [*tallies, *tally(derived)], config, mailmap)
     finally:
         store.close()
 
@@ -352,9 +364,10 @@ def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: C
     store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
         ledger = store.load(config.digest())
-        approved = _approvals(repo, head, config, store, ledger, {})
+        mailmap = current_mailmap(repo, store, (), ())
+        derived = _derived(repo, head, config, store, ledger, mailmap)
         contacts = set(contributor.contacts)
-        mine = [a for a in approved if (a.name, a.email) in contacts]
+        mine = [a for a in derived if (a.name, a.email) in contacts]
         return sorted([*store.awards_of(contributor.contacts), *mine],
                       key=lambda a: (a.time, a.sha, a.kind))
     finally:

@@ -9,7 +9,8 @@ git's own ``.mailmap`` is applied before any of this (``git log``'s ``%aN``/``%a
 authors, ``git check-mailmap`` for trailers), so a registry unifies addresses the way any git
 project does: it is the admins' channel for every link a manifest cannot make.
 
-Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit),
+Trailers: ``Co-authored-by:`` (GitHub's convention: co-authors share the credit; of a
+first publication, they share plugin-coauthored points beside the publishers'),
 ``On-behalf-of:`` (automation names the person it acted for, who takes the bot's share) and
 ``Reviewed-by:`` (the reviewer earns a review), all ``Name <email>``; ``This reverts commit
 <sha>.`` (what ``git revert`` writes) names the commit a revert takes back.
@@ -32,11 +33,13 @@ _TRAILER = re.compile(r"^(co-authored-by|on-behalf-of|reviewed-by)\s*:\s*(.+)$",
 AUTOMATION = frozenset({"action@github.com", "noreply@github.com", "noreply@anthropic.com",
                         "copilot@github.com", "bot@renovateapp.com"})
 # Well-known automation accounts whose logins do not say so, and the convention most others
-# follow: a login, address or name ending in '-bot' or '-robot' (k8s-ci-robot, release-bot).
+# follow: a login or name ending in '-bot' or '-robot' (k8s-ci-robot, release-bot), or an
+# address whose local part does ('ci_bot@' too).
 AUTOMATION_LOGINS = frozenset({"bors", "mergify", "homu", "dependabot", "dependabot-preview",
                                "renovate", "github-actions", "pre-commit-ci", "allcontributors",
                                "greenkeeper", "imgbot", "copilot"})
-_ROBOT = re.compile(r"[-_. ](?:bot|robot)$")
+_ROBOT = re.compile(r"-(?:bot|robot)$")
+_ROBOT_ADDRESS = re.compile(r"[-_](?:bot|robot)$")
 _PULL = re.compile(r"^(?:Merge pull request #(\d+) |.*\(#(\d+)\)\s*$)")
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
 
@@ -71,7 +74,8 @@ def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
     local = email.lower().rpartition("@")[0]
     return (name.endswith("[bot]") or "[bot]" in email or email.lower() in AUTOMATION
             or login in AUTOMATION_LOGINS
-            or any(_ROBOT.search(text) for text in (name.lower().strip(), login, local))
+            or any(_ROBOT.search(text) for text in (name.lower().strip(), login))
+            or bool(_ROBOT_ADDRESS.search(local))
             or bool({name.lower(), email.lower(), login} & lowered))
 
 

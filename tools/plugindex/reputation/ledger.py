@@ -15,7 +15,9 @@ first parent:
 
 A change's points are shared by the people behind it: its author and ``Co-authored-by:``
 co-authors; for a merge commit, the authors (and co-authors) of the commits it merged, never
-whoever pressed merge; one share per person (``same_person_key``). ``Reviewed-by:`` trailers
+whoever pressed merge; one share per person (``same_person_key``). A first publication is
+the exception: its publishers keep it whole, and its other co-authors share
+*plugin-coauthored* points beside it. ``Reviewed-by:`` trailers
 earn each reviewer a *review*, and so do the approvals of merged pull requests, by review or
 by comment command (``approvers``, cached from GitHub). Bots earn nothing and take no share:
 a change made by automation goes to the person it acted for (an ``On-behalf-of:`` or
@@ -580,6 +582,27 @@ def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]
     return out
 
 
+def self_coauthored(awards: Iterable[Award], logins: Mapping[str, str],
+                    mailmap: Mapping[str, str] | None = None) -> list[Award]:
+    """Take-backs of the co-authored points that went to one of the same commit's publishers
+    (one person, as ``logins`` and ``mailmap`` now tell, named as both): a publisher keeps the
+    publication and gets nothing more for co-authoring it. A revert's negative awards are
+    matched likewise, so a reverted publication nets to nothing."""
+    def key(a: Award) -> str:
+        return person(*_mapped(a.name, a.email, mailmap or {}), logins).key
+
+    groups: dict[tuple[str, bool], list[Award]] = defaultdict(list)
+    for a in awards:
+        if a.points:
+            groups[(a.sha, a.points > 0)].append(a)
+    out: list[Award] = []
+    for (_, _), group in sorted(groups.items()):
+        publishers = {key(a) for a in group if a.kind == "plugin-published"}
+        out += [a._replace(points=-a.points, detail=f"{a.detail}: also its publisher")
+                for a in group if a.kind == "plugin-coauthored" and key(a) in publishers]
+    return out
+
+
 def logins_of(ledger: Ledger, mailmap: Mapping[str, str] | None = None) -> dict[str, str]:
     """Email (lower case) -> GitHub login, from the trusted links manifests made: a claim
     links its email when one of the authors of the commit that made it is that email (after
@@ -622,7 +645,7 @@ def level_aims(count: int) -> list[float]:
     """The aimed share of contributors at each of ``count`` levels or higher."""
     rest = count - 1
     if rest < 1:
-        return [1.0]
+        return [1.0] * count
     ratio = (AIM_LAST / AIM_FIRST) ** (1 / (rest - 1)) if rest > 1 else 1.0
     return [1.0, *(AIM_FIRST * ratio ** i for i in range(rest))]
 
