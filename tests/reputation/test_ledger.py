@@ -324,11 +324,12 @@ def test_identities() -> None:
     assert is_bot("CI", "ci@example.org", {"ci@example.org"})
     assert not is_bot("Bot Stone", "bot@example.org")
     assert not is_bot("Abbot", "talbot@example.org")
-    assert not is_bot("Ann Bot", "ann@example.org")
-    assert not is_bot("Mr Robot", "j.bot@example.org")
+    assert not is_bot("Bottom Line", "j.bot@example.org")
+    assert not is_bot("Talbot", "bot@example.org")
     for name, email in [("k8s-ci-robot", "20407524+k8s-ci-robot@users.noreply.github.com"),
                         ("release-bot", "release@example.org"),
-                        ("Release Bot", "ci_bot@example.org"),
+                        ("Release Bot", "releases@example.org"),
+                        ("CI", "ci_bot@example.org"),
                         ("Merger", "merge-bot@example.org"),
                         ("bors", "bors@users.noreply.github.com"),
                         ("GitHub", "noreply@github.com"),
@@ -788,3 +789,22 @@ def test_a_publisher_named_as_its_co_author_too_gets_the_publication_only(
     after = table(reg, cache=kept)
     assert after == table(reg)
     assert "bob" not in after or after["bob"].points == 0
+
+
+def test_a_release_bot_nothing_recognises_is_reported(
+        git_registry: GitRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unrecognised release bot (an ordinary-looking identity releasing plugins it does not
+    maintain, and doing nothing else) is listed for the admins; its maintainers are not."""
+    reg = git_registry
+    publisher = ("Registry Publisher", "publisher@registry.example")
+    for i in range(6):
+        commit(reg, ALICE, f"add p{i}", manifest(f"p{i}", "1.0.0"))
+        commit(reg, ALICE, f"p{i} 1.1", manifest(f"p{i}", "1.1.0"))
+        for minor in (2, 3):
+            commit(reg, publisher, f"p{i} 1.{minor}", manifest(f"p{i}", f"1.{minor}.0"))
+    assert main(["reputation", "--likely-bots", "--format", "json",
+                 "--root", str(reg.root)]) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [
+        "email:publisher@registry.example"]
+    bots = ReputationConfig(bots=frozenset({"publisher@registry.example"}))
+    assert "email:publisher@registry.example" not in table(reg, config=bots)

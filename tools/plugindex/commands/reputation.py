@@ -8,7 +8,8 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from plugindex.adapters.fsutil import write_atomic
@@ -24,6 +25,7 @@ from plugindex.reputation.gather import (
     parse_reviews,
     pull_numbers,
     read_reviews,
+    releases_by_contact,
     render_reviews,
 )
 from plugindex.reputation.ledger import Award, Contributor, PullReview, level_report
@@ -39,6 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--same-people", action="store_true",
                    help="list contributors who are likely one person (one name, several "
                         "identities), for the admins to confirm in .mailmap")
+    p.add_argument("--likely-bots", action="store_true",
+                   help="list contributors whose record looks automated (releases of many "
+                        "plugins they do not maintain, and little else), for the admins to "
+                        "add to reputation.bots")
     p.add_argument("--levels", action="store_true",
                    help="how contributors spread over the levels, against the shares the "
                         "levels aim for, with thresholds that would meet them")
@@ -85,6 +91,34 @@ def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
     found = [sorted(g, key=lambda c: (-c.points, c.person.key))
              for g in groups.values() if len(g) > 1]
     return sorted(found, key=lambda g: (g[0].person.name.casefold(), g[0].person.key))
+
+
+BOT_RELEASES = 10  # releases at least
+BOT_PLUGINS = 5  # of this many plugins at least
+BOT_SHARE = 0.8  # releases are this share of everything it did, at least
+BOT_OWNED = 0.2  # it maintains less than this share of those plugins
+
+
+def likely_bots(rows: Sequence[Contributor],
+                releases: Mapping[tuple[str, str], Counter[str]]) -> list[tuple[Contributor, str]]:
+    """Contributors whose record looks like a release bot's that nothing recognised: at least
+    BOT_RELEASES releases of at least BOT_PLUGINS plugins, of which it maintains less than
+    BOT_OWNED, making BOT_SHARE of all it did. People who cut releases for others also do
+    other things (reviews, their own plugins), so this stays a report, not a rule."""
+    out = []
+    for row in rows:
+        released: Counter[str] = Counter()
+        for contact in row.contacts:
+            released.update(releases.get(contact, Counter()))
+        plugins = {p for p, n in released.items() if n > 0}
+        total = sum(n for n in released.values() if n > 0)
+        everything = sum(row.counts.values())
+        owned = len(plugins & set(row.plugins))
+        if total >= BOT_RELEASES and len(plugins) >= BOT_PLUGINS and everything and \
+                total / everything >= BOT_SHARE and owned < BOT_OWNED * len(plugins):
+            out.append((row, f"{total} releases of {len(plugins)} plugins, maintains "
+                             f"{owned}; {total / everything:.0%} of its contributions"))
+    return out
 
 
 def _day(stamp: int | None) -> str:
@@ -150,11 +184,24 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry(root)
     repo = GitRepo(root)
     head = repo.resolve(args.rev)
-    if sum(map(bool, (args.who, args.levels, args.same_people, args.fetch_reviews))) > 1:
-        raise UsageError("give one of LOGIN, --levels, --same-people and --fetch-reviews")
+    if sum(map(bool, (args.who, args.levels, args.same_people, args.likely_bots,
+                      args.fetch_reviews))) > 1:
+        raise UsageError("give one of LOGIN, --levels, --same-people, --likely-bots and "
+                         "--fetch-reviews")
     if args.fetch_reviews:
         return fetch_reviews(args, repo, head, registry)
     rows = contributors_at(repo, head, registry.reputation)
+    if args.likely_bots:
+        suspects = likely_bots(rows, releases_by_contact(repo))
+        if args.format == "json":
+            print(json.dumps([{"id": c.person.key, "name": c.person.name, "why": why}
+                              for c, why in suspects], indent=2))
+        else:
+            for c, why in suspects:
+                print(f"{c.person.key} ({c.person.name}): {why}")
+            if not suspects:
+                print("no contributor looks automated")
+        return 0
     if args.levels:
         report = level_report(rows, registry.reputation)
         if args.format == "json":

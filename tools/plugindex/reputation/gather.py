@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -370,6 +371,22 @@ def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: C
         mine = [a for a in derived if (a.name, a.email) in contacts]
         return sorted([*store.awards_of(contributor.contacts), *mine],
                       key=lambda a: (a.time, a.sha, a.kind))
+    finally:
+        store.close()
+
+
+def releases_by_contact(repo: GitRepo, cache: Path | None = None
+                        ) -> dict[tuple[str, str], Counter[str]]:
+    """(name, email) -> the plugins whose versions its awards released, and how many each
+    (after ``contributors_at``; reverted releases taken off)."""
+    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
+    try:
+        out: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for name, email, points, detail in store.db.execute(
+                "SELECT name, email, points, detail FROM awards WHERE kind = 'version-released'"):
+            plugin = detail.removeprefix("reverts ").split(": ", 1)[-1].split("@", 1)[0]
+            out[(name, email)][plugin] += 1 if points > 0 else -1 if points < 0 else 0
+        return dict(out)
     finally:
         store.close()
 

@@ -33,12 +33,14 @@ _TRAILER = re.compile(r"^(co-authored-by|on-behalf-of|reviewed-by)\s*:\s*(.+)$",
 AUTOMATION = frozenset({"action@github.com", "noreply@github.com", "noreply@anthropic.com",
                         "copilot@github.com", "bot@renovateapp.com"})
 # Well-known automation accounts whose logins do not say so, and the convention most others
-# follow: a login or name ending in '-bot' or '-robot' (k8s-ci-robot, release-bot), or an
-# address whose local part does ('ci_bot@' too).
+# follow: a login ending in '-bot' or '-robot' (k8s-ci-robot, release-bot), a name ending in
+# the word 'Bot' or 'Robot' ('Release Bot'), or an address whose local part ends in '-bot' or
+# '_bot' (a local part 'bot' alone, or 'j.bot', may be a person's).
 AUTOMATION_LOGINS = frozenset({"bors", "mergify", "homu", "dependabot", "dependabot-preview",
                                "renovate", "github-actions", "pre-commit-ci", "allcontributors",
                                "greenkeeper", "imgbot", "copilot"})
 _ROBOT = re.compile(r"-(?:bot|robot)$")
+_ROBOT_NAME = re.compile(r"(?:^|[-_ ])(?:bot|robot)$")
 _ROBOT_ADDRESS = re.compile(r"[-_](?:bot|robot)$")
 _PULL = re.compile(r"^(?:Merge pull request #(\d+) |.*\(#(\d+)\)\s*$)")
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{7,40})\b", re.MULTILINE)
@@ -74,7 +76,7 @@ def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
     local = email.lower().rpartition("@")[0]
     return (name.endswith("[bot]") or "[bot]" in email or email.lower() in AUTOMATION
             or login in AUTOMATION_LOGINS
-            or any(_ROBOT.search(text) for text in (name.lower().strip(), login))
+            or bool(_ROBOT_NAME.search(name.lower().strip()) or _ROBOT.search(login))
             or bool(_ROBOT_ADDRESS.search(local))
             or bool({name.lower(), email.lower(), login} & lowered))
 
