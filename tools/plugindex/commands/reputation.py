@@ -210,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'level':<12} {'from':>7} {'holds':>6} {'reach':>6} {'aim':>6} {'would be':>9}")
         for level in report:
             print(f"{level['name']:<12} {level['min']:>7} {level['contributors']:>6} "
-                  f"{level['reach']:>6.1%} {level['aim']:>6.1%} {level['suggested']:>9}")
+                  f"{level['reach']:>6.1%} {level['aim']:>6.1%} "
+                  f"{'-' if level['suggested'] is None else level['suggested']:>9}")
         print(f"{len(rows)} contributors; set the thresholds under reputation.levels in "
               "registry.yaml")
         return 0
@@ -223,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{group[0].person.name}: " + ", ".join(
                     f"{c.person.key} ({c.points} points)" for c in group))
             if not groups:
-                print("no two contributors share a name")
+                print("no contributors look like one person")
         return 0
     if args.who is None:
         if args.format == "json":

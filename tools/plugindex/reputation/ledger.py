@@ -674,20 +674,20 @@ def level_report(contributors: Sequence[Contributor], config: ReputationConfig
                  ) -> list[dict[str, Any]]:
     """Per level: its threshold, how many contributors it holds and what share reach it,
     the aimed share (``level_aims``), and the threshold that would meet the aim on these
-    contributors (strictly rising; the first level stays at 0)."""
+    contributors (strictly rising; the first level stays at 0; None where the aim is less
+    than one contributor, too few to tell)."""
     ranked = sorted((c.points for c in contributors), reverse=True)
     total = len(ranked)
     out: list[dict[str, Any]] = []
     floor = -1
     for (name, minimum), aim in zip(config.levels, level_aims(len(config.levels)),
                                     strict=True):
+        suggested: int | None = None
         if not out:
             suggested = 0
-        elif total:
+        elif round(aim * total) >= 1 and floor >= 0:
             suggested = max(floor + 1, _threshold(ranked, aim))
-        else:
-            suggested = minimum
-        floor = suggested
+        floor = suggested if suggested is not None else -1
         out.append({"name": name, "min": minimum,
                     "contributors": sum(c.level == name for c in contributors),
                     "reach": sum(p >= minimum for p in ranked) / total if total else 0.0,
