@@ -50,7 +50,7 @@ class FakeGitHub:
     def _comment(self, cid: int) -> dict[str, Any]:
         c = self.comments[cid]
         return {"id": cid, "body": c["body"], "user": {"login": "plugindex-bot", "id": 9},
-                "created_at": f"2026-01-01T00:{cid % 60:02d}:00Z",
+                "created_at": f"2026-01-01T00:{cid % 60:02d}:00Z", "author_association": "NONE",
                 "url": f"{self.repo_url()}/issues/comments/{cid}",
                 "issue_url": f"{self.repo_url()}/issues/{c['issue']}"}
 

@@ -411,7 +411,8 @@ def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands()
                   # anyone may comment: a passer-by's lines are not kept, and cannot crowd
                   # out the maintainers' however many they are
                   ("mallory", "/lgtm\n" + "/x\n" * 500, "NONE")],
-        review_comments=[("ivan", "nit: spacing\n/lgtm")])})
+        review_comments=[("ivan", "nit: spacing\n/lgtm")])},
+        comments={1: {"issue": 12, "body": "the registry's report\n/lgtm"}})  # the bot's own
     with fake_github(fake):
         got = dict(pull_reviews("owner/registry", [12], "token", fake.url))[12]
     c, m = "COLLABORATOR", "MEMBER"
