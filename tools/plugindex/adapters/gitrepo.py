@@ -197,6 +197,10 @@ class GitRepo:
         raw = str(self.repo.git.log(*args, "--", path) if path else self.repo.git.log(*args))
         return [int(t) for t in raw.split()]
 
+    def first_parent_subjects(self, head: str) -> list[str]:
+        """The subject line of each first-parent commit of ``head``, newest first."""
+        return str(self.repo.git.log("--first-parent", "--format=%s", head)).splitlines()
+
     def commit_time(self, rev: str) -> int:
         return int(str(self.repo.git.log("-1", "--format=%ct", rev)).strip())
 

@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leaderboard rows (default 20)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--same-people", action="store_true",
-                   help="list contributors who are likely one person (one name, several "
-                        "identities), for the admins to confirm in .mailmap")
+                   help="list contributors who are likely one person (one name or handle, "
+                        "several identities), for the admins to confirm in .mailmap")
     p.add_argument("--likely-bots", action="store_true",
                    help="list contributors whose record looks automated (releases of many "
                         "plugins they do not maintain, and little else), for the admins to "
@@ -163,7 +163,7 @@ def fetch_reviews(args: argparse.Namespace, repo: GitRepo, head: str,
         with contextlib.suppress(OSError, ValueError):
             known.update(parse_reviews(path.read_bytes()))
     # an entry cached before authors were (version 1) is asked for again
-    wanted = [n for n in pull_numbers(repo, head, registry.reputation)
+    wanted = [n for n in pull_numbers(repo, head)
               if n not in known or known[n].author is None]
     fetched: dict[int, PullReview] = {}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from plugindex.adapters.gitrepo import GitRepo
 from plugindex.config.reputation import ReputationConfig
 from plugindex.layout import LEDGER_CACHE, REVIEWS_FILE
 from plugindex.manifests.yamlsafe import load
-from plugindex.reputation.identity import trailers
+from plugindex.reputation.identity import pull_request, trailers
 from plugindex.reputation.ledger import (
     Award,
     Contributor,
@@ -391,12 +391,9 @@ def releases_by_contact(repo: GitRepo, cache: Path | None = None
         store.close()
 
 
-def pull_numbers(repo: GitRepo, head: str, config: ReputationConfig,
-                 cache: Path | None = None) -> list[int]:
-    """The pull requests main's history came from (after ``contributors_at``)."""
-    store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
-    try:
-        ledger_at(repo, head, config, store)
-        return sorted({p.number for p in store.pulls()})
-    finally:
-        store.close()
+def pull_numbers(repo: GitRepo, head: str) -> list[int]:
+    """The pull requests main's history came from, as their commits' subjects name them
+    (read from git, not from the ledger: fetching their reviews first lets the next build
+    advance the ledger with their authors known, instead of making it again)."""
+    return sorted({n for subject in repo.first_parent_subjects(head)
+                   if (n := pull_request(subject)) is not None})
