@@ -810,6 +810,9 @@ def test_a_release_bot_nothing_recognises_is_reported(
         commit(reg, ALICE, f"p{i} 1.1", manifest(f"p{i}", "1.1.0"))
         for minor in (2, 3):
             commit(reg, publisher, f"p{i} 1.{minor}", manifest(f"p{i}", f"1.{minor}.0"))
+        for minor in (4, 5):  # a core maintainer who releases for others, and writes docs
+            commit(reg, CAROL, f"p{i} 1.{minor}", manifest(f"p{i}", f"1.{minor}.0"))
+    commit(reg, CAROL, "docs", {"site/core.md": "# Core\n"})
     assert main(["reputation", "--likely-bots", "--format", "json",
                  "--root", str(reg.root)]) == 0
     assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [

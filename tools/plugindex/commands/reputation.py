@@ -95,16 +95,16 @@ def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
 
 BOT_RELEASES = 10  # releases at least
 BOT_PLUGINS = 5  # of this many plugins at least
-BOT_SHARE = 0.8  # releases are this share of everything it did, at least
 BOT_OWNED = 0.2  # it maintains less than this share of those plugins
+BOT_KINDS = frozenset({"version-released", "lifecycle", "metadata-fix"})  # and nothing else
 
 
 def likely_bots(rows: Sequence[Contributor],
                 releases: Mapping[tuple[str, str], Counter[str]]) -> list[tuple[Contributor, str]]:
     """Contributors whose record looks like a release bot's that nothing recognised: at least
     BOT_RELEASES releases of at least BOT_PLUGINS plugins, of which it maintains less than
-    BOT_OWNED, making BOT_SHARE of all it did. People who cut releases for others also do
-    other things (reviews, their own plugins), so this stays a report, not a rule."""
+    BOT_OWNED, and nothing but releases, yanks and metadata fixes (people who cut releases
+    for others also publish, write, review). A report for the admins, not a rule."""
     out = []
     for row in rows:
         released: Counter[str] = Counter()
@@ -112,12 +112,11 @@ def likely_bots(rows: Sequence[Contributor],
             released.update(releases.get(contact, Counter()))
         plugins = {p for p, n in released.items() if n > 0}
         total = sum(n for n in released.values() if n > 0)
-        everything = sum(row.counts.values())
         owned = len(plugins & set(row.plugins))
-        if total >= BOT_RELEASES and len(plugins) >= BOT_PLUGINS and everything and \
-                total / everything >= BOT_SHARE and owned < BOT_OWNED * len(plugins):
-            out.append((row, f"{total} releases of {len(plugins)} plugins, maintains "
-                             f"{owned}; {total / everything:.0%} of its contributions"))
+        if total >= BOT_RELEASES and len(plugins) >= BOT_PLUGINS and \
+                set(row.counts) <= BOT_KINDS and owned < BOT_OWNED * len(plugins):
+            out.append((row, f"{total} releases of {len(plugins)} plugins (maintains "
+                             f"{owned}) and nothing else"))
     return out
 
 
