@@ -30,8 +30,10 @@ _TRAILER = re.compile(r"^(co-authored-by|on-behalf-of|reviewed-by)\s*:\s*(.+)$",
 # Automation that commits under an ordinary-looking identity (GitHub Apps already say [bot]):
 # the default identity of GitHub Actions workflows, GitHub's own, and AI assistants that sign
 # as co-authors. Registries add theirs with reputation.bots in registry.yaml.
-AUTOMATION = frozenset({"action@github.com", "noreply@github.com", "noreply@anthropic.com",
-                        "copilot@github.com", "bot@renovateapp.com"})
+AUTOMATION = frozenset({"action@github.com", "actions@github.com", "github-actions@github.com",
+                        "noreply@github.com", "noreply@anthropic.com", "copilot@github.com",
+                        "cursoragent@cursor.com", "bot@renovateapp.com",
+                        "support@dependabot.com"})
 # Well-known automation accounts whose logins do not say so, and the convention most others
 # follow: a login ending in '-bot' or '-robot' (k8s-ci-robot, release-bot), a name ending in
 # the word 'Bot' or 'Robot' ('Release Bot'), or an address whose local part ends in '-bot' or
