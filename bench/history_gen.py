@@ -655,7 +655,7 @@ class _RealGenerator(_Generator):
         """A pull request by ``author`` reviewed by one or two of the regular reviewers."""
         if number is None:
             self.pr += 1
-        approved: list[str] = []
+        approved: list[list[str]] = []
         commands: list[list[str]] = []
         for reviewer in self.rng.sample(self.reviewer_pool, self.rng.randint(1, 2)):
             if reviewer.login == author.login:
@@ -663,13 +663,13 @@ class _RealGenerator(_Generator):
             if self.rng.random() < 0.6:
                 commands.append([reviewer.login, "/lgtm", "MEMBER"])
             else:
-                approved.append(reviewer.login)
+                approved.append([reviewer.login, "MEMBER"])
         if self.rng.random() < 0.1:  # the merge robot's own comment earns nothing
             commands.append(["registry-merge-robot", "/lgtm", "MEMBER"])
-        if self.rng.random() < 0.1:  # a passer-by's /lgtm earns nothing either
-            commands.append([self._person().login, "/lgtm", "NONE"])
+        if self.rng.random() < 0.1:  # nor does a passer-by's approval
+            approved.append([self._person().login, "NONE"])
         self.reviews[number or self.pr] = {"author": author.login, "approved": sorted(approved),
-                                 "commands": commands}
+                                           "commands": commands}
         return number or self.pr
 
     def _new_version(self, plugin: _Plugin | None = None) -> tuple[str, Person, bool]:
@@ -787,7 +787,8 @@ class _RealGenerator(_Generator):
             pull = self.reviews[number]
             said = {login for login, _, association in pull["commands"]
                     if association == "MEMBER"}
-            for login in ({*pull["approved"], *said} & {p.login for p in self.reviewer_pool}
+            approving = {login for login, _ in pull["approved"]}
+            for login in ({*approving, *said} & {p.login for p in self.reviewer_pool}
                           ) - people_of:
                 reviews[login] = reviews.get(login, 0) + 1
         return RealHistory("", people, AUTOMATION, tuple(p.login for p in self.reviewer_pool),

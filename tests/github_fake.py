@@ -18,10 +18,11 @@ from urllib.parse import unquote
 @dataclass
 class FakePull:
     author: str
-    # (login, state) of the head commit, or (login, state, commit sha[, body]); oldest first
+    # (login, state) of the head commit, or (login, state, commit sha[, body[,
+    # author_association]]); oldest first (a collaborator's unless told)
     reviews: list[tuple[str, ...]] = field(default_factory=list)
-    # (login, body[, author_association]) of people's comments, oldest first (listed after the
-    # bot's own comments); a collaborator's unless told
+    # (login, body[, author_association[, updated_at]]) of people's comments, oldest first
+    # (listed after the bot's own comments); a collaborator's unless told
     comments: list[tuple[str, ...]] = field(default_factory=list)
     review_comments: list[tuple[str, ...]] = field(default_factory=list)  # likewise, inline
     merged_at: str | None = None  # e.g. "2026-01-02T12:00:00Z"
@@ -51,6 +52,7 @@ class FakeGitHub:
         c = self.comments[cid]
         return {"id": cid, "body": c["body"], "user": {"login": "plugindex-bot", "id": 9},
                 "created_at": f"2026-01-01T00:{cid % 60:02d}:00Z", "author_association": "NONE",
+                "updated_at": f"2026-01-01T00:{cid % 60:02d}:00Z",
                 "url": f"{self.repo_url()}/issues/comments/{cid}",
                 "issue_url": f"{self.repo_url()}/issues/{c['issue']}"}
 
@@ -123,6 +125,7 @@ class FakeGitHub:
                     {"id": 20_000 + i, "body": c[1], "user": {"login": c[0], "id": 300 + i},
                      "author_association": c[2] if len(c) > 2 else "COLLABORATOR",
                      "created_at": f"2026-01-04T00:{i % 60:02d}:00Z",
+                     "updated_at": c[3] if len(c) > 3 else f"2026-01-04T00:{i % 60:02d}:00Z",
                      "url": f"{base}/pulls/comments/{20_000 + i}"}
                     for i, c in enumerate(pull.review_comments)]
             if what == "/comments" and method == "GET":
@@ -131,6 +134,7 @@ class FakeGitHub:
                     {"id": 10_000 + i, "body": c[1], "user": {"login": c[0], "id": 200 + i},
                      "author_association": c[2] if len(c) > 2 else "COLLABORATOR",
                      "created_at": f"2026-01-03T00:{i % 60:02d}:00Z",
+                     "updated_at": c[3] if len(c) > 3 else f"2026-01-03T00:{i % 60:02d}:00Z",
                      "url": f"{base}/issues/comments/{10_000 + i}",
                      "issue_url": f"{base}/issues/{number}"}
                     for i, c in enumerate(pull.comments)]

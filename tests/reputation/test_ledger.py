@@ -22,6 +22,8 @@ from plugindex.reputation.gather import (
     contributors_at,
     manifest_facts,
     parse_reviews,
+    pull_numbers,
+    releases_by_contact,
     render_reviews,
 )
 from plugindex.reputation.identity import is_bot, login_of, person, reverted, trailers
@@ -395,12 +397,26 @@ def test_the_default_registry_leaderboard() -> None:
 def test_github_approvals_latest_review_wins_and_the_author_is_left_out() -> None:
     fake = FakeGitHub(pulls={12: FakePull("bob", [
         ("carol", "APPROVED"), ("dave", "CHANGES_REQUESTED"), ("erin", "APPROVED"),
-        ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED")])})
+        ("erin", "CHANGES_REQUESTED"), ("bob", "APPROVED"), ("dave", "APPROVED"),
+        ("mallory", "APPROVED", "0" * 40, "", "NONE")])})
     with fake_github(fake):
         got = dict(pull_reviews("owner/registry", [12], "token", fake.url))
-        assert got == {12: PullReview("bob", ("carol", "dave"))}
-        with pytest.raises(EnvironmentProblem):
-            dict(pull_reviews("owner/registry", [99], None, fake.url))
+    c = "COLLABORATOR"
+    assert got == {12: PullReview("bob", (("carol", c), ("dave", c), ("mallory", "NONE")))}
+    # anyone may approve: a passer-by's approval vouches (see vouchers) but earns no review
+    assert approvers(got[12], ()) == ("carol", "dave")
+
+
+def test_github_a_number_that_is_no_pull_request_is_remembered_and_passed() -> None:
+    """An issue's number (or a deleted pull request's) in a subject: answered with an empty
+    author, so that it is not asked for again; what follows it is fetched."""
+    fake = FakeGitHub(pulls={12: FakePull("bob")})
+    with fake_github(fake):
+        got = dict(pull_reviews("owner/registry", [99, 12], "token", fake.url))
+        assert got == {99: PullReview("", ()), 12: PullReview("bob", ())}
+        fake.failing[r"GET /repos/owner/registry/pulls/12/reviews"] = 500
+        with pytest.raises(EnvironmentProblem, match="#12"):
+            dict(pull_reviews("owner/registry", [12], None, fake.url))
 
 
 def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands() -> None:
@@ -411,8 +427,12 @@ def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands()
                   ("gus", "/lgtm\n/lgtm cancel", "MEMBER"), ("hana", "/lgtm cancel\n/lgtm"),
                   # anyone may comment: a passer-by's lines are not kept, and cannot crowd
                   # out the maintainers' however many they are
-                  ("mallory", "/lgtm\n" + "/x\n" * 500, "NONE")],
-        review_comments=[("ivan", "nit: spacing\n/lgtm")])},
+                  ("mallory", "/lgtm\n" + "/x\n" * 500, "NONE"),
+                  # a word after the command is no approval, and does not hide one
+                  ("jo", "/lgtm"), ("jo", "/lgtm thanks"),
+                  # edited after the merge: as if written then
+                  ("kim", "/lgtm", "MEMBER", "2026-02-01T00:00:00Z")],
+        review_comments=[("ivan", "nit: spacing\n/lgtm")], merged_at="2026-01-20T00:00:00Z")},
         comments={1: {"issue": 12, "body": "the registry's report\n/lgtm"}})  # the bot's own
     with fake_github(fake):
         got = dict(pull_reviews("owner/registry", [12], "token", fake.url))[12]
@@ -421,9 +441,9 @@ def test_github_comment_commands_are_kept_in_order_and_quotes_are_not_commands()
     assert got.commands == (("erin", "/lgtm", c), ("carol", "/lgtm cancel", c),
                             ("frank", "/hold", m), ("frank", "/approve", m),
                             ("gus", "/lgtm cancel", m), ("hana", "/lgtm", c),
-                            ("ivan", "/lgtm", c))
+                            ("jo", "/lgtm", c), ("ivan", "/lgtm", c))
     assert got.approved == ()
-    assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank", "hana", "ivan")
+    assert approvers(got, ("/lgtm", "/approve")) == ("erin", "frank", "hana", "ivan", "jo")
     assert approvers(got, ("/approve",)) == ("frank",)
 
 
@@ -434,7 +454,7 @@ def test_github_reviews_and_commands_after_the_merge_do_not_count() -> None:
         merged_at="2026-01-02T12:00:00Z")})
     with fake_github(fake):
         got = dict(pull_reviews("owner/registry", [12], "token", fake.url))[12]
-    assert got == PullReview("bob", ("erin",), ())
+    assert got == PullReview("bob", (("erin", "COLLABORATOR"),), ())
     fake.pulls[12].merged_at = "2026-01-01T12:00:00Z"
     with fake_github(fake):
         assert dict(pull_reviews("owner/registry", [12], "token", fake.url))[12] == \
@@ -442,7 +462,8 @@ def test_github_reviews_and_commands_after_the_merge_do_not_count() -> None:
 
 
 def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> None:
-    review = PullReview("Bob", ("Dave",), (("dave", "/lgtm", "MEMBER"), ("bob", "/lgtm", "OWNER"),
+    review = PullReview("Bob", (("Dave", ""),), (("dave", "/lgtm", "MEMBER"),
+                                                  ("bob", "/lgtm", "OWNER"),
                                            ("gus", "/lgtm cancel", "MEMBER"),
                                            ("gus", "/lgtm", "MEMBER")))
     assert approvers(review, ("/lgtm",)) == ("Dave", "gus")
@@ -451,8 +472,9 @@ def test_approvers_join_reviews_and_commands_once_each_never_the_author() -> Non
 
 def test_the_reviews_file_reads_both_versions() -> None:
     old = parse_reviews(json.dumps({"schema_version": 1, "pulls": {"4": ["amy"]}}).encode())
-    assert old == {4: PullReview(None, ("amy",))}
-    new = {4: PullReview("bob", ("amy",), (("cy", "/lgtm", "MEMBER"),))}
+    assert old == {4: PullReview(None, (("amy", ""),))}
+    new = {4: PullReview("bob", (("amy", "MEMBER"),), (("cy", "/lgtm", "MEMBER"),)),
+           5: PullReview("", ())}
     assert parse_reviews(render_reviews(new)) == new
     with pytest.raises(ValueError, match="not a reviews file"):
         parse_reviews(b'{"schema_version": 2, "pulls": {"4": ["amy"]}}')
@@ -494,7 +516,7 @@ def test_fetch_reviews_asks_only_for_what_is_missing(git_registry: GitRegistry,
         assert main([*argv, "--api-url", fake.url]) == 0
         saved = json.loads((reg.root / "index/cache/reviews.json").read_bytes())
         assert saved == {"schema_version": 2, "pulls": {
-            "7": {"author": "bob", "approved": ["carol"], "commands": []},
+            "7": {"author": "bob", "approved": [["carol", "COLLABORATOR"]], "commands": []},
             "8": {"author": "carol", "approved": [], "commands": []}}}
         # the numbers come from the subjects: the ledger is left for the build to advance
         # with the authors known
@@ -654,6 +676,13 @@ def test_likely_same_people_are_reported_for_the_mailmap(
     assert ["email:bob@home.example", "email:bob@work.example"] in groups
     assert ["email:wen.berg@corp.example", "wenberg"] in groups
     assert len(groups) == 2
+    # generic or address-only handles join nobody: info@ of two projects, two Toms' tom@
+    for who in [("Ann Lee", "info@alpha.example"), ("Bob Ray", "info@beta.example"),
+                ("T", "tom@one.example"), ("U", "tom@two.example")]:
+        commit(git_registry, who, "docs", {f"site/{who[1]}.md": "# X\n" + "text\n" * 12})
+    assert main(["reputation", "--same-people", "--format", "json",
+                 "--root", str(git_registry.root)]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
     assert main(["reputation", "--same-people", "--root", str(git_registry.root)]) == 0
     assert "wenberg" in capsys.readouterr().out
 
@@ -694,7 +723,7 @@ def test_comment_commands_earn_reviews_as_configured(git_registry: GitRegistry) 
     reg = git_registry
     commit(reg, BOB, "add beta (#12)", manifest("beta", "1.0.0", "bob", "bob@example.org"))
     m = "MEMBER"
-    commit(reg, ALICE, "reviews", reviews_file({12: PullReview("bob", ("carol",), (
+    commit(reg, ALICE, "reviews", reviews_file({12: PullReview("bob", (("carol", "OWNER"),), (
         ("dave", "/lgtm", m), ("erin", "/approve", m), ("erin", "/approve cancel", m),
         ("frank", "/ship-it", m), ("bob", "/lgtm", m), ("carol", "/lgtm", m),
         ("k8s-ci-robot", "/lgtm", m), ("gina", "/lgtm", "CONTRIBUTOR")))}))
@@ -766,11 +795,13 @@ def test_fetch_reviews_keeps_what_it_fetched_when_github_stops_answering(
         assert main([*argv, "--api-url", fake.url]) != 0
         saved = parse_reviews((reg.root / "index/cache/reviews.json").read_bytes())
         # version 1 entries are asked for again: #8 was, #7 keeps its old entry
-        assert saved == {7: PullReview(None, ("dave",)), 8: PullReview("carol", ("erin",))}
+        assert saved == {7: PullReview(None, (("dave", ""),)),
+                         8: PullReview("carol", (("erin", "COLLABORATOR"),))}
         fake.failing.clear()
         assert main([*argv, "--api-url", fake.url]) == 0
         saved = parse_reviews((reg.root / "index/cache/reviews.json").read_bytes())
-        assert saved == {7: PullReview("bob", ()), 8: PullReview("carol", ("erin",))}
+        assert saved == {7: PullReview("bob", ()),
+                         8: PullReview("carol", (("erin", "COLLABORATOR"),))}
         assert sum(c.endswith("/pulls/8/reviews") for c in fake.calls) == 1
     capsys.readouterr()
 
@@ -819,3 +850,33 @@ def test_a_release_bot_nothing_recognises_is_reported(
         "email:publisher@registry.example"]
     bots = ReputationConfig(bots=frozenset({"publisher@registry.example"}))
     assert "email:publisher@registry.example" not in table(reg, config=bots)
+
+
+def test_the_pull_requests_of_history_are_named_by_first_lines(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, ALICE, "Fix the summary (#41)\nwrapped on a second line", {"site/a.md": "# A\n"})
+    commit(reg, ALICE, "A long title that\nwraps (#42)", {"site/b.md": "# B\n"})
+    commit(reg, ALICE, "Merge pull request #43 from alice/x", {"site/c.md": "# C\n"})
+    repo = GitRepo(reg.root)
+    assert pull_numbers(repo, repo.resolve("HEAD")) == [41, 43]
+
+
+def test_releases_by_contact_reads_reverts_of_reverts(git_registry: GitRegistry) -> None:
+    reg = git_registry
+    commit(reg, ALICE, "add alpha", manifest("alpha", "1.0.0"))
+    released = commit(reg, ALICE, "alpha 1.1", manifest("alpha", "1.1.0"))
+    undo = commit(reg, BOB, f'Revert "alpha 1.1"\n\nThis reverts commit {released}.',
+                  delete=("submissions/alpha/1.1.0.yaml",))
+    commit(reg, BOB, f'Revert "Revert"\n\nThis reverts commit {undo}.', manifest("alpha", "1.1.0"))
+    table(reg, cache=reg.root / ".cache" / "kept.sqlite")
+    got = releases_by_contact(GitRepo(reg.root), reg.root / ".cache" / "kept.sqlite")
+    assert {contact: dict(c) for contact, c in got.items()} == {ALICE: {"alpha": 1}}
+
+
+def test_a_person_the_rules_take_for_automation_is_named_with_a_bang() -> None:
+    assert is_bot("Jan Bot", "jan@example.nl")
+    assert not is_bot("Jan Bot", "jan@example.nl", {"!jan@example.nl"})
+    assert not is_bot("Jan Bot", "jan@example.nl", {"!Jan Bot", "release-helper"})
+    assert is_bot("release-helper", "rh@example.org", {"!jan@example.nl", "release-helper"})
+    assert not is_bot("Ann", "ann@example.org", {"!"})  # an empty name excuses nobody else
+    assert is_bot("CI", "ci@example.org", {"!"} | {"ci@example.org"})

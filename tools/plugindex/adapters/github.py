@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, UnknownObjectException
 
 from plugindex.errors import EnvironmentProblem
 from plugindex.reputation.ledger import COMMANDERS, PullReview
@@ -40,16 +40,18 @@ def _commands(body: str | None) -> list[str]:
 def _said(written: Iterable[tuple[datetime | None, str, str | None, str | None]],
           merged: datetime | None) -> tuple[tuple[str, str, str], ...]:
     """(login, command line, author_association) of the maintainers' (``COMMANDERS``) command
-    lines written before the merge, in the order written; of each login's lines with one
-    command word, only the last (the one that decides), so nobody's comments can crowd
-    out anyone else's. ``written``: (time, login, body, association) of each comment."""
+    lines written before the merge, in the order written: a bare command ('/lgtm') or its
+    'cancel', and of each login's with one command word only the last (the one that
+    decides), so nobody's comments can crowd out anyone else's. ``written``: (time, login,
+    body, association) of each comment (the time it was last edited)."""
     ordered: list[tuple[float, int, str, str, str]] = []
     for when, login, body, association in written:
         if association not in COMMANDERS or (merged is not None and when is not None
                                              and when > merged):
             continue
         ordered += [(_stamp(when), len(ordered) + i, login, line, association)
-                    for i, line in enumerate(_commands(body))]
+                    for i, line in enumerate(_commands(body))
+                    if line.partition(" ")[2] in ("", "cancel")]
     last: dict[tuple[str, str], tuple[float, int, str, str, str]] = {}
     for entry in sorted(ordered):
         last[(entry[2].lower(), entry[3].split(" ", 1)[0])] = entry
@@ -57,20 +59,31 @@ def _said(written: Iterable[tuple[datetime | None, str, str | None, str | None]]
                  for _, _, login, line, association in sorted(last.values()))
 
 
+def _edited(created: datetime | None, updated: datetime | None) -> datetime | None:
+    return max(created, updated) if created and updated else created or updated
+
+
 def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
                  base_url: str = API_URL) -> Iterator[tuple[int, PullReview]]:
-    """For each pull request, as it is fetched: who opened it, the logins whose latest review
-    before the merge approves it (the author excepted), and the maintainers' slash-command
-    lines in its comments, review bodies and review comments before the merge (``_said``;
-    which lines approve is the registry's setting)."""
+    """For each pull request, as it is fetched: who opened it, the (login, author_association)
+    of each reviewer whose latest review before the merge approves it (the author excepted),
+    and the maintainers' slash-command lines in its comments, review bodies and review
+    comments before the merge (``_said``; which lines approve is the registry's setting). A
+    number that is no pull request (an issue's, or a deleted one) is answered with an empty
+    author, so that it is not asked for again."""
     gh = client(token, base_url)
+    number = 0
     try:
         repo = gh.get_repo(repository)
         for number in numbers:
-            pull = repo.get_pull(number)
+            try:
+                pull = repo.get_pull(number)
+            except UnknownObjectException:
+                yield number, PullReview("", ())
+                continue
             author = pull.user.login if pull.user else None
             merged = pull.merged_at
-            latest: dict[str, str] = {}
+            latest: dict[str, tuple[str, str]] = {}
             written: list[tuple[datetime | None, str, str | None, str | None]] = []
             for review in pull.get_reviews():  # oldest first
                 reviewer = review.user.login if review.user else None
@@ -80,19 +93,20 @@ def pull_reviews(repository: str, numbers: Iterable[int], token: str | None,
                     review.submitted_at > merged
                 if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED") \
                         and not after:
-                    latest[reviewer] = review.state
+                    latest[reviewer] = (review.state, review.author_association or "")
                 written.append((review.submitted_at, reviewer, review.body,
                                 review.author_association))
             for comment in [*pull.get_issue_comments(), *pull.get_review_comments()]:
                 commenter = comment.user.login if comment.user else None
                 if commenter is not None:
-                    written.append((comment.created_at, commenter, comment.body,
-                                    comment.author_association))
-            approved = tuple(sorted(login for login, state in latest.items()
+                    written.append((_edited(comment.created_at, comment.updated_at), commenter,
+                                    comment.body, comment.author_association))
+            approved = tuple(sorted((login, association)
+                                    for login, (state, association) in latest.items()
                                     if state == "APPROVED" and login != author))
             yield number, PullReview(author, approved, _said(written, merged))
     except GithubException as exc:
-        raise _fail(exc, repository) from None
+        raise _fail(exc, f"{repository} pull request #{number}") from None
     finally:
         gh.close()
 

@@ -198,8 +198,10 @@ class GitRepo:
         return [int(t) for t in raw.split()]
 
     def first_parent_subjects(self, head: str) -> list[str]:
-        """The subject line of each first-parent commit of ``head``, newest first."""
-        return str(self.repo.git.log("--first-parent", "--format=%s", head)).splitlines()
+        """The first line of each first-parent commit's message of ``head``, newest first
+        (not ``%s``, which joins a first paragraph wrapped over several lines)."""
+        raw = str(self.repo.git.log("--first-parent", "--format=%x1e%B", head))
+        return [message.strip("\n").split("\n", 1)[0] for message in raw.split("\x1e")[1:]]
 
     def commit_time(self, rev: str) -> int:
         return int(str(self.repo.git.log("-1", "--format=%ct", rev)).strip())

@@ -57,22 +57,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", default=API_URL, help="the GitHub API (default: %(default)s)")
 
 
-def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
-    """Contributors likely to be one person under several identities: one name (case and
-    spacing aside), or one handle (a login, a name or an address's local part, letters and
-    digits only: 'Wen Berg', 'wenberg' and 'wen.berg@...' are one handle). Groups of two or
-    more, most points first in each; the groups by their first member's name. A .mailmap
-    line joins them, once the admins have confirmed it."""
-    def handles(c: Contributor) -> set[str]:
-        name = " ".join(c.person.name.split()).casefold()
-        found = {f"name:{name}"} if name else set()
-        texts = [c.person.name, c.person.login or ""]
-        if c.person.key.startswith("email:"):
-            texts.append(c.person.key.removeprefix("email:").partition("@")[0])
-        found.update(f"handle:{h}" for t in texts if len(h := re.sub(r"[\W_]", "",
-                                                                   t.casefold())) >= 3)
-        return found
+# Address local parts too common to tell anyone by
+GENERIC = frozenset({"admin", "bot", "code", "contact", "dev", "developer", "developers",
+                     "git", "github", "hello", "info", "mail", "maintainer", "maintainers",
+                     "noreply", "office", "root", "support", "team", "test", "user"})
+MAX_SHARED = 3  # a handle more contributors share than this tells nobody apart
 
+
+def _handles(c: Contributor) -> dict[str, bool]:
+    """A contributor's handles ('name:<name>', 'handle:<letters and digits>'), each with
+    whether it comes from their name or login (True) or only from an address (False)."""
+    name = " ".join(c.person.name.split()).casefold()
+    found = {f"name:{name}": True} if name else {}
+    texts = [(c.person.name, True), (c.person.login or "", True)]
+    if c.person.key.startswith("email:"):
+        texts.append((c.person.key.removeprefix("email:").partition("@")[0], False))
+    for text, own in texts:
+        handle = re.sub(r"[\W_]", "", text.casefold())
+        if len(handle) >= 4 and handle not in GENERIC:
+            found[f"handle:{handle}"] = found.get(f"handle:{handle}", False) or own
+    return found
+
+
+def likely_same(rows: Sequence[Contributor]) -> list[tuple[str, list[Contributor]]]:
+    """Contributors likely to be one person under several identities: one name (case and
+    spacing aside), or one handle ('Wen Berg', the login 'wenberg' and 'wen.berg@...'),
+    which at least one of them has from a name or login (two addresses' local parts alone
+    prove nothing), and no more than MAX_SHARED contributors have. Each group (two or more,
+    most points first) with the handles its members share; the groups by their first
+    member's name. A .mailmap line joins them, once the admins have confirmed it."""
+    holders: dict[str, list[tuple[int, bool]]] = {}
+    for i, row in enumerate(rows):
+        for handle, own in _handles(row).items():
+            holders.setdefault(handle, []).append((i, own))
     parent = list(range(len(rows)))
 
     def root(i: int) -> int:
@@ -81,16 +98,21 @@ def likely_same(rows: Sequence[Contributor]) -> list[list[Contributor]]:
             i = parent[i]
         return i
 
-    first: dict[str, int] = {}
-    for i, row in enumerate(rows):
-        for h in sorted(handles(row)):
-            parent[root(i)] = root(first.setdefault(h, i))
+    links = [(handle, who) for handle, who in sorted(holders.items())
+             if 1 < len(who) <= MAX_SHARED and any(own for _, own in who)]
+    for _, who in links:
+        for i, _ in who[1:]:
+            parent[root(i)] = root(who[0][0])
+    shared: dict[int, set[str]] = {}
+    for handle, who in links:
+        shared.setdefault(root(who[0][0]), set()).add(handle.partition(":")[2])
     groups: dict[int, list[Contributor]] = {}
     for i, row in enumerate(rows):
         groups.setdefault(root(i), []).append(row)
-    found = [sorted(g, key=lambda c: (-c.points, c.person.key))
-             for g in groups.values() if len(g) > 1]
-    return sorted(found, key=lambda g: (g[0].person.name.casefold(), g[0].person.key))
+    found = [(", ".join(sorted(shared.get(key, ()))),
+              sorted(g, key=lambda c: (-c.points, c.person.key)))
+             for key, g in groups.items() if len(g) > 1]
+    return sorted(found, key=lambda f: (f[1][0].person.name.casefold(), f[1][0].person.key))
 
 
 BOT_RELEASES = 10  # releases at least
@@ -217,10 +239,10 @@ def run(args: argparse.Namespace) -> int:
     if args.same_people:
         groups = likely_same(rows)
         if args.format == "json":
-            print(json.dumps([[c.person.key for c in g] for g in groups], indent=2))
+            print(json.dumps([[c.person.key for c in g] for _, g in groups], indent=2))
         else:
-            for group in groups:
-                print(f"{group[0].person.name}: " + ", ".join(
+            for why, group in groups:
+                print(f"{group[0].person.name} (sharing {why}): " + ", ".join(
                     f"{c.person.key} ({c.points} points)" for c in group))
             if not groups:
                 print("no contributors look like one person")

@@ -269,7 +269,9 @@ def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerS
     return replace(ledger, awards=())
 
 
-REVIEWS_VERSION = 2  # 1: number -> approving logins; 2: author, approved, commands
+# 1: number -> approving logins; 2: number -> author, approving (login, association),
+# commands (login, line, association)
+REVIEWS_VERSION = 2
 
 
 def parse_reviews(raw: bytes) -> dict[int, PullReview]:
@@ -278,9 +280,11 @@ def parse_reviews(raw: bytes) -> dict[int, PullReview]:
         data = json.loads(raw)
         pulls = data["pulls"].items()
         if data.get("schema_version") == 1:
-            return {int(n): PullReview(None, tuple(map(str, logins))) for n, logins in pulls}
+            return {int(n): PullReview(None, tuple((str(login), "") for login in logins))
+                    for n, logins in pulls}
         return {int(n): PullReview(
-            str(p["author"]) if p.get("author") else None, tuple(map(str, p["approved"])),
+            None if p.get("author") is None else str(p["author"]),
+            tuple((str(login), str(association)) for login, association in p["approved"]),
             tuple((str(login), str(line), str(association))
                   for login, line, association in p.get("commands", ())))
             for n, p in pulls}
@@ -302,7 +306,8 @@ def read_reviews(repo: GitRepo, head: str) -> dict[int, PullReview]:
 
 def render_reviews(reviews: Mapping[int, PullReview]) -> bytes:
     doc = {"schema_version": REVIEWS_VERSION, "pulls": {
-        str(n): {"author": reviews[n].author, "approved": sorted(reviews[n].approved),
+        str(n): {"author": reviews[n].author,
+                 "approved": [list(a) for a in sorted(reviews[n].approved)],
                  "commands": [list(c) for c in reviews[n].commands]}
         for n in sorted(reviews)}}
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
@@ -353,8 +358,8 @@ def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
         authors = {a for people in ledger.manifest_authors.values() for a in people}
         mailmap = current_mailmap(repo, store, (), authors)
         # approving reviews only: a comment is not a review of the change
-        return vouchers(ledger, {n: r.approved for n, r in read_reviews(repo, head).items()},
-                        mailmap)
+        return vouchers(ledger, {n: tuple(login for login, _ in r.approved)
+                                 for n, r in read_reviews(repo, head).items()}, mailmap)
     finally:
         store.close()
 
@@ -384,7 +389,7 @@ def releases_by_contact(repo: GitRepo, cache: Path | None = None
         out: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         for name, email, points, detail in store.db.execute(
                 "SELECT name, email, points, detail FROM awards WHERE kind = 'version-released'"):
-            plugin = detail.removeprefix("reverts ").split(": ", 1)[-1].split("@", 1)[0]
+            plugin = detail.rsplit(": ", 1)[-1].split("@", 1)[0]  # past any 'reverts x: '
             out[(name, email)][plugin] += 1 if points > 0 else -1 if points < 0 else 0
         return dict(out)
     finally:

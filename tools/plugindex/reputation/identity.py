@@ -70,17 +70,22 @@ def login_of(email: str) -> str | None:
 
 
 def is_bot(name: str, email: str, bots: Collection[str] = ()) -> bool:
-    """GitHub Apps commit as 'name[bot]'; known automation addresses and accounts, and
-    names, logins or address local parts ending in '-bot' or '-robot'; ``bots`` lists other
-    automation (logins, names or emails, e.g. the publish workflow's identity)."""
+    """GitHub Apps commit as 'name[bot]'; known automation addresses and accounts; logins
+    ending in '-bot' or '-robot', names ending in the word 'Bot' or 'Robot', address local
+    parts ending in '-bot' or '_bot'. ``bots`` lists other automation (logins, names or
+    emails, e.g. the publish workflow's identity), and with a leading '!' the people these
+    rules would take for automation (a Mr Bot)."""
     lowered = {b.lower() for b in bots}
     login = (login_of(email) or "").lower()
     local = email.lower().rpartition("@")[0]
+    ids = {name.lower(), email.lower(), login} - {""}
+    if ids & {b[1:] for b in lowered if b.startswith("!")}:
+        return False
     return (name.endswith("[bot]") or "[bot]" in email or email.lower() in AUTOMATION
             or login in AUTOMATION_LOGINS
             or bool(_ROBOT_NAME.search(name.lower().strip()) or _ROBOT.search(login))
             or bool(_ROBOT_ADDRESS.search(local))
-            or bool({name.lower(), email.lower(), login} & lowered))
+            or bool(ids & lowered))
 
 
 def same_person_key(name: str, email: str) -> str:

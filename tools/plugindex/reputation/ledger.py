@@ -103,26 +103,32 @@ class History:
 class PullReview(NamedTuple):
     """What GitHub says of a merged pull request (cached in the repository: ``REVIEWS_FILE``)."""
 
-    author: str | None  # the login that opened it (None: cached before authors were)
-    approved: tuple[str, ...]  # the logins whose latest review approves it, the author excepted
+    # the login that opened it (None: cached before authors were; "": no such pull request)
+    author: str | None
+    # (login, author_association) of each reviewer whose latest review approves it, the
+    # author excepted (the association "" when cached before associations were)
+    approved: tuple[tuple[str, str], ...]
     # (login, command line, the commenter's author_association) of its comments, in order
     commands: tuple[tuple[str, str, str], ...] = ()
 
 
-# Whose comment commands count: the repository's owners, its organisation's members and its
-# collaborators (GitHub's author_association), as Prow's /lgtm; anyone may comment.
+# Whose approvals earn reviews: the repository's owners, its organisation's members and its
+# collaborators (GitHub's author_association), as Prow's /lgtm; anyone may comment, and
+# anyone may submit an approving review.
 COMMANDERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 def approvers(review: PullReview, commands: Collection[str]) -> tuple[str, ...]:
-    """Who approved a pull request: its approving reviews, and each maintainer (``COMMANDERS``)
-    whose last ``commands`` line (``/lgtm``; ``/lgtm cancel`` takes it back) approves it."""
+    """Who approved a pull request, for reviews' points: each maintainer (``COMMANDERS``; an
+    approval cached without its association counts, as it did) whose latest review approves
+    it, or whose last ``commands`` line (``/lgtm``; ``/lgtm cancel`` takes it back) does."""
     said: dict[str, tuple[str, bool]] = {}  # login (lower case) -> (login, approves)
     for login, line, association in review.commands:
         word, _, rest = line.partition(" ")
         if word in commands and rest.strip() in ("", "cancel") and association in COMMANDERS:
             said[login.lower()] = (login, rest.strip() == "")
-    out = {login.lower(): login for login in review.approved}
+    out = {login.lower(): login for login, association in review.approved
+           if association in COMMANDERS or not association}
     for key, (login, yes) in said.items():
         if yes:
             out.setdefault(key, login)
