@@ -247,13 +247,14 @@ def current_mailmap(repo: GitRepo, store: LedgerStore, tallies: Iterable[Tally],
     return known
 
 
-def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore
-              ) -> Ledger:
+def ledger_at(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
+              reviews: Mapping[int, PullReview]) -> Ledger:
     """The ledger's state at ``head`` (its awards are in ``store``), continued from the saved
-    one when ``head`` descends from it, else computed from the first commit."""
+    one when ``head`` descends from it, else computed from the first commit. ``reviews``:
+    those cached at ``head`` (``read_reviews``)."""
     digest = config.digest()
     saved = store.load(digest)
-    authors = {n: r.author for n, r in read_reviews(repo, head).items() if r.author}
+    authors = {n: r.author for n, r in reviews.items() if r.author}
     # a commit that named nobody credited its pull request's author: learning that author
     # (reviews fetched after the ledger was made) means making the ledger again
     stale = any(authors.get(n, "") != who for n, who in saved.orphans.items())
@@ -313,15 +314,14 @@ def render_reviews(reviews: Mapping[int, PullReview]) -> bytes:
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
 
-def _derived(repo: GitRepo, head: str, config: ReputationConfig, store: LedgerStore,
-             ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
+def _derived(reviews: Mapping[int, PullReview], config: ReputationConfig,
+             store: LedgerStore, ledger: Ledger, mailmap: Mapping[str, str]) -> list[Award]:
     """The awards that depend on more than the commits: the cached approvals' reviews, and
     the take-backs of co-authored points that went to a publisher of the same commit under
     another identity (which only the links of manifests or .mailmap join)."""
     logins = logins_of(ledger, mailmap)
     out = self_coauthored(store.coauthored(), logins, mailmap)
-    approvals = {n: approvers(r, config.review_commands)
-                 for n, r in read_reviews(repo, head).items()}
+    approvals = {n: approvers(r, config.review_commands) for n, r in reviews.items()}
     if approvals:
         pulls = [p for p in store.pulls() if p.number in approvals]
         out += approval_awards(pulls, approvals, store.reviewers([p.sha for p in pulls]),
@@ -334,10 +334,11 @@ def contributors_at(repo: GitRepo, head: str, config: ReputationConfig,
     """Every contributor at ``head``; ``cache``: where the ledger is kept."""
     store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
-        ledger = ledger_at(repo, head, config, store)
+        reviews = read_reviews(repo, head)
+        ledger = ledger_at(repo, head, config, store, reviews)
         tallies = store.tallies()
         mailmap = current_mailmap(repo, store, tallies, claimants(ledger))
-        derived = _derived(repo, head, config, store, ledger, mailmap)
+        derived = _derived(reviews, config, store, ledger, mailmap)
         return summarize(ledger, [*tallies, *tally(derived)], config, mailmap)
     finally:
         store.close()
@@ -354,12 +355,13 @@ def vouchers_at(repo: GitRepo, head: str, config: ReputationConfig,
     ``reputation.vouchers``); the ledger is the one ``contributors_at`` keeps."""
     store = LedgerStore(cache if cache is not None else repo.root / LEDGER_CACHE)
     try:
-        ledger = ledger_at(repo, head, config, store)
+        reviews = read_reviews(repo, head)
+        ledger = ledger_at(repo, head, config, store, reviews)
         authors = {a for people in ledger.manifest_authors.values() for a in people}
         mailmap = current_mailmap(repo, store, (), authors)
         # approving reviews only: a comment is not a review of the change
         return vouchers(ledger, {n: tuple(login for login, _ in r.approved)
-                                 for n, r in read_reviews(repo, head).items()}, mailmap)
+                                 for n, r in reviews.items()}, mailmap)
     finally:
         store.close()
 
@@ -371,7 +373,7 @@ def awards_of(repo: GitRepo, head: str, config: ReputationConfig, contributor: C
     try:
         ledger = store.load(config.digest())
         mailmap = current_mailmap(repo, store, (), ())
-        derived = _derived(repo, head, config, store, ledger, mailmap)
+        derived = _derived(read_reviews(repo, head), config, store, ledger, mailmap)
         contacts = set(contributor.contacts)
         mine = [a for a in derived if (a.name, a.email) in contacts]
         return sorted([*store.awards_of(contributor.contacts), *mine],

@@ -562,6 +562,12 @@ def _time(stamp: int | None) -> str | None:
     return None if stamp is None else iso(stamp)
 
 
+def _key(name: str, email: str, logins: Mapping[str, str],
+         mailmap: Mapping[str, str] | None) -> str:
+    """Who a contact is now, as .mailmap and the manifests' trusted links tell."""
+    return person(*_mapped(name, email, mailmap or {}), logins).key
+
+
 def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]],
                     reviewed: Mapping[str, Sequence[tuple[str, str]]], logins: Mapping[str, str],
                     config: ReputationConfig, mailmap: Mapping[str, str] | None = None
@@ -574,12 +580,9 @@ def approval_awards(pulls: Iterable[Pull], approvals: Mapping[int, Sequence[str]
     out: list[Award] = []
     if not points:
         return out
-
-    def key(name: str, email: str) -> str:
-        return person(*_mapped(name, email, mailmap or {}), logins).key
-
     for pull in sorted(pulls):
-        taken = {key(n, e) for n, e in [*pull.people, *reviewed.get(pull.sha, ())]}
+        taken = {_key(n, e, logins, mailmap)
+                 for n, e in [*pull.people, *reviewed.get(pull.sha, ())]}
         for login in sorted(set(approvals.get(pull.number, ()))):
             if login.lower() in taken or is_bot(login, f"{login}@{NOREPLY}", config.bots):
                 continue
@@ -594,18 +597,17 @@ def self_coauthored(awards: Iterable[Award], logins: Mapping[str, str],
     (one person, as ``logins`` and ``mailmap`` now tell, named as both): a publisher keeps the
     publication and gets nothing more for co-authoring it. A revert's negative awards are
     matched likewise, so a reverted publication nets to nothing."""
-    def key(a: Award) -> str:
-        return person(*_mapped(a.name, a.email, mailmap or {}), logins).key
-
     groups: dict[tuple[str, bool], list[Award]] = defaultdict(list)
     for a in awards:
         if a.points:
             groups[(a.sha, a.points > 0)].append(a)
     out: list[Award] = []
     for (_, _), group in sorted(groups.items()):
-        publishers = {key(a) for a in group if a.kind == "plugin-published"}
+        publishers = {_key(a.name, a.email, logins, mailmap) for a in group
+                      if a.kind == "plugin-published"}
         out += [a._replace(points=-a.points, detail=f"{a.detail}: also its publisher")
-                for a in group if a.kind == "plugin-coauthored" and key(a) in publishers]
+                for a in group if a.kind == "plugin-coauthored"
+                and _key(a.name, a.email, logins, mailmap) in publishers]
     return out
 
 
